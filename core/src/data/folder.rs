@@ -1,0 +1,363 @@
+//! User data in the *imagefolder* layout: one folder per class, and an
+//! optional `metadata.jsonl` or `metadata.csv` with `file_name`, `text` and
+//! `label`. Works on in-memory files so the browser (File objects) and the
+//! CLI (a directory walk) share it. A bad file is reported by name and
+//! skipped; the rest of the import goes on.
+
+use std::collections::BTreeMap;
+
+use image::{ImageReader, Limits, Rgba, RgbaImage, imageops};
+
+use super::prep::BACKGROUND;
+use super::sample::{IMAGE_SIZE, Sample};
+
+/// Largest accepted image file.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Largest accepted image side in pixels.
+pub const MAX_SIDE: u32 = 4096;
+
+/// One file of an import, its path relative to the dataset root.
+#[derive(Debug, Clone)]
+pub struct ImportFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A problem with one file; the import went on without it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportIssue {
+    pub file: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for ImportIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.problem)
+    }
+}
+
+/// What an import produced: samples per class name (labels are assigned when
+/// the classes enter a stream), and the issues met on the way.
+#[derive(Debug, Default)]
+pub struct Import {
+    pub classes: BTreeMap<String, Vec<Sample>>,
+    pub issues: Vec<ImportIssue>,
+}
+
+impl Import {
+    pub fn len(&self) -> usize {
+        self.classes.values().map(Vec::len).sum()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Meta {
+    text: Option<String>,
+    label: Option<String>,
+}
+
+fn is_image_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"]
+        .iter()
+        .any(|e| n.ends_with(e))
+}
+
+/// Decodes any supported image to `IMAGE_SIZE`² RGB, compositing transparency
+/// on the white background.
+pub fn decode_image(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "file is {} bytes, larger than the {} byte limit",
+            bytes.len(),
+            MAX_FILE_BYTES
+        ));
+    }
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    reader.limits(limits);
+    if reader.format().is_none() {
+        return Err("not a PNG or JPEG image".into());
+    }
+    let img = reader
+        .decode()
+        .map_err(|e| format!("not a readable image ({e})"))?;
+    let small = imageops::resize(
+        &img.to_rgba8(),
+        IMAGE_SIZE as u32,
+        IMAGE_SIZE as u32,
+        imageops::FilterType::Triangle,
+    );
+    Ok(flatten(&small))
+}
+
+fn flatten(img: &RgbaImage) -> Vec<u8> {
+    let bg = f32::from(BACKGROUND);
+    img.pixels()
+        .flat_map(|Rgba([r, g, b, a])| {
+            let a = f32::from(*a) / 255.0;
+            [*r, *g, *b].map(|c| (f32::from(c) * a + bg * (1.0 - a)).round() as u8)
+        })
+        .collect()
+}
+
+fn parse_jsonl(text: &str, issues: &mut Vec<ImportIssue>, file: &str) -> BTreeMap<String, Meta> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(v) => {
+                let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+                match get("file_name") {
+                    Some(name) => {
+                        out.insert(norm(&name), Meta { text: get("text"), label: get("label") });
+                    }
+                    None => issues.push(ImportIssue {
+                        file: format!("{file}:{}", i + 1),
+                        problem: "row has no \"file_name\"".into(),
+                    }),
+                }
+            }
+            Err(e) => issues.push(ImportIssue {
+                file: format!("{file}:{}", i + 1),
+                problem: format!("not valid JSON ({e})"),
+            }),
+        }
+    }
+    out
+}
+
+/// Splits one CSV line, honouring double quotes.
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().unwrap().push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(String::new()),
+            c => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
+fn parse_csv(text: &str, issues: &mut Vec<ImportIssue>, file: &str) -> BTreeMap<String, Meta> {
+    let mut out = BTreeMap::new();
+    let mut lines = text.lines();
+    let Some(header) = lines.next() else {
+        return out;
+    };
+    let header = csv_fields(header.trim_start_matches('\u{feff}'));
+    let col = |n: &str| header.iter().position(|h| h.trim() == n);
+    let (Some(fc), tc, lc) = (col("file_name"), col("text"), col("label")) else {
+        issues.push(ImportIssue {
+            file: file.into(),
+            problem: "header has no \"file_name\" column".into(),
+        });
+        return out;
+    };
+    for (i, line) in lines.enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f = csv_fields(line);
+        match f.get(fc) {
+            Some(name) if !name.is_empty() => {
+                let at = |c: Option<usize>| c.and_then(|c| f.get(c)).filter(|s| !s.is_empty()).cloned();
+                out.insert(norm(name), Meta { text: at(tc), label: at(lc) });
+            }
+            _ => issues.push(ImportIssue {
+                file: format!("{file}:{}", i + 2),
+                problem: "row has no file_name".into(),
+            }),
+        }
+    }
+    out
+}
+
+fn norm(path: &str) -> String {
+    path.trim().trim_start_matches("./").replace('\\', "/")
+}
+
+/// Imports an imagefolder. Images directly under the root need a `label` in
+/// the metadata; images in `class/` folders take the folder name unless the
+/// metadata says otherwise. A metadata label that names no class folder (when
+/// there are class folders) is reported and the image skipped.
+pub fn import_files(files: &[ImportFile]) -> Import {
+    let mut imp = Import::default();
+    let mut meta = BTreeMap::new();
+    for f in files {
+        let name = norm(&f.path);
+        let base = name.rsplit('/').next().unwrap_or(&name);
+        if base == "metadata.jsonl" || base == "metadata.csv" {
+            match std::str::from_utf8(&f.bytes) {
+                Ok(text) if base.ends_with("jsonl") => meta.extend(parse_jsonl(text, &mut imp.issues, &name)),
+                Ok(text) => meta.extend(parse_csv(text, &mut imp.issues, &name)),
+                Err(_) => imp.issues.push(ImportIssue {
+                    file: name.clone(),
+                    problem: "is not UTF-8 text".into(),
+                }),
+            }
+        }
+    }
+    let folders: std::collections::BTreeSet<String> = files
+        .iter()
+        .map(|f| norm(&f.path))
+        .filter(|p| is_image_name(p))
+        .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string()))
+        .collect();
+    for f in files {
+        let name = norm(&f.path);
+        let base = name.rsplit('/').next().unwrap_or(&name).to_string();
+        if base.starts_with('.') || base == "metadata.jsonl" || base == "metadata.csv" {
+            continue;
+        }
+        if !is_image_name(&name) {
+            imp.issues.push(ImportIssue {
+                file: name,
+                problem: "not an image file (expected .png, .jpg, .jpeg, .gif, .bmp or .webp)".into(),
+            });
+            continue;
+        }
+        let m = meta.get(&name).or_else(|| meta.get(&base)).cloned().unwrap_or_default();
+        let folder = name.rsplit_once('/').map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string());
+        let label = match (&m.label, &folder) {
+            (Some(l), _) if folders.is_empty() || folders.contains(l) => l.clone(),
+            (Some(l), _) => {
+                imp.issues.push(ImportIssue {
+                    file: name,
+                    problem: format!("label \"{l}\" names no class folder"),
+                });
+                continue;
+            }
+            (None, Some(d)) => d.clone(),
+            (None, None) => {
+                imp.issues.push(ImportIssue {
+                    file: name,
+                    problem: "no label: put it in a class folder or give it a label in metadata".into(),
+                });
+                continue;
+            }
+        };
+        let image = match decode_image(&f.bytes) {
+            Ok(px) => px,
+            Err(problem) => {
+                imp.issues.push(ImportIssue { file: name, problem });
+                continue;
+            }
+        };
+        let text = m.text.filter(|t| !t.trim().is_empty());
+        if text.is_none() {
+            imp.issues.push(ImportIssue {
+                file: name.clone(),
+                problem: "no caption: the image is used without text".into(),
+            });
+        }
+        imp.classes.entry(label).or_default().push(Sample {
+            image: Some(image),
+            text,
+            label: 0,
+            entities: None,
+        });
+    }
+    imp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(r: u8, g: u8, b: u8) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(40, 30, image::Rgb([r, g, b]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    fn file(path: &str, bytes: Vec<u8>) -> ImportFile {
+        ImportFile { path: path.into(), bytes }
+    }
+
+    #[test]
+    fn imports_folders_with_jsonl_captions_and_reports_bad_files() {
+        let meta = r#"{"file_name": "cat/a.png", "text": "a grey cat"}
+{"file_name": "dog/b.png", "text": "a happy dog", "label": "dog"}
+{"file_name": "dog/c.png", "text": "wolf?", "label": "wolf"}
+not json
+"#;
+        let files = vec![
+            file("metadata.jsonl", meta.as_bytes().to_vec()),
+            file("cat/a.png", png(100, 100, 100)),
+            file("dog/b.png", png(200, 150, 0)),
+            file("dog/c.png", png(1, 2, 3)),
+            file("dog/broken.png", b"\x89PNG\r\n\x1a\n garbage".to_vec()),
+            file("cat/nocaption.png", png(90, 90, 90)),
+            file("cat/notes.txt", b"hello".to_vec()),
+        ];
+        let imp = import_files(&files);
+        assert_eq!(imp.classes.len(), 2);
+        assert_eq!(imp.classes["cat"].len(), 2);
+        assert_eq!(imp.classes["dog"].len(), 1);
+        assert_eq!(imp.classes["cat"][0].text.as_deref(), Some("a grey cat"));
+        let px = imp.classes["dog"][0].image.as_ref().unwrap();
+        assert_eq!(px.len(), IMAGE_SIZE * IMAGE_SIZE * 3);
+        assert_eq!(&px[..3], &[200, 150, 0]);
+        let problems: Vec<String> = imp.issues.iter().map(|i| i.to_string()).collect();
+        let has = |s: &str| problems.iter().any(|p| p.contains(s));
+        assert!(has("dog/broken.png: not a readable image"), "{problems:?}");
+        assert!(has("dog/c.png: label \"wolf\" names no class folder"), "{problems:?}");
+        assert!(has("cat/nocaption.png: no caption"), "{problems:?}");
+        assert!(has("cat/notes.txt: not an image file"), "{problems:?}");
+        assert!(has("metadata.jsonl:4: not valid JSON"), "{problems:?}");
+        assert_eq!(problems.len(), 5, "{problems:?}");
+    }
+
+    #[test]
+    fn csv_metadata_with_quotes_and_flat_layout() {
+        let meta = "file_name,text,label\n\"a.png\",\"red, round\",apple\nb.png,a leaf,\n";
+        let files = vec![
+            file("metadata.csv", meta.as_bytes().to_vec()),
+            file("a.png", png(255, 0, 0)),
+            file("b.png", png(0, 255, 0)),
+        ];
+        let imp = import_files(&files);
+        assert_eq!(imp.classes["apple"][0].text.as_deref(), Some("red, round"));
+        assert_eq!(imp.issues.len(), 1);
+        assert!(imp.issues[0].to_string().starts_with("b.png: no label"));
+    }
+
+    #[test]
+    fn empty_truncated_and_huge_inputs_are_errors_not_panics() {
+        assert!(decode_image(&[]).is_err());
+        let good = png(1, 2, 3);
+        // cuts inside the signature, the header and the image data
+        for cut in [1, 8, 20, 40, good.len() / 2] {
+            assert!(decode_image(&good[..cut]).is_err(), "prefix {cut} decoded");
+        }
+        assert!(decode_image(&vec![0u8; MAX_FILE_BYTES + 1]).is_err());
+        assert!(import_files(&[]).is_empty());
+    }
+
+    #[test]
+    fn transparency_is_composited_on_white() {
+        let img = RgbaImage::from_pixel(4, 4, Rgba([0, 0, 0, 0]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        let px = decode_image(&out.into_inner()).unwrap();
+        assert!(px.iter().all(|&v| v == 255));
+    }
+}

@@ -1,0 +1,14 @@
+//! Samples, the bundled pack, tokenizer, image preparation and the task streams.
+
+pub mod caption;
+pub mod entity;
+pub mod folder;
+pub mod pack;
+pub mod prep;
+pub mod relation;
+pub mod sample;
+pub mod scenario;
+pub mod tokenizer;
+
+pub use sample::{IMAGE_BYTES, IMAGE_SIZE, Modality, Sample};
+pub use scenario::{Scenario, Task, TaskInfo};

@@ -1,0 +1,85 @@
+use burn::tensor::{Device, Tensor};
+
+use super::*;
+use crate::data::scenario::rng_for;
+use crate::data::{IMAGE_BYTES, Sample};
+
+fn device() -> Device {
+    Device::flex()
+}
+
+fn samples() -> Vec<Sample> {
+    vec![
+        Sample { image: Some(vec![10; IMAGE_BYTES]), text: Some("a red fox".into()), label: 0, entities: None },
+        Sample { image: Some(vec![200; IMAGE_BYTES]), text: None, label: 1, entities: None },
+        Sample { image: None, text: Some("apple".into()), label: 1, entities: None },
+    ]
+}
+
+fn model(mi: bool) -> (Model, ModelConfig) {
+    let cfg = ModelConfig::default();
+    cfg.validate().unwrap();
+    let m = Model::new(&cfg, mi, &mut rng_for(1, "model"), &device()).expand_to(2, &mut rng_for(1, "cls"), &device());
+    (m, cfg)
+}
+
+fn values(t: Tensor<2>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+#[test]
+fn default_model_is_below_one_million_parameters() {
+    let (m, _) = model(true);
+    let n = m.num_params();
+    assert!(n > 50_000 && n <= 1_000_000, "{n} parameters");
+}
+
+#[test]
+fn expanding_the_classifier_keeps_old_logits() {
+    let (m, cfg) = model(true);
+    let s = samples();
+    let refs: Vec<&Sample> = s.iter().collect();
+    let batch = Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device());
+    let before = values(m.forward(&batch).logits.fused);
+    let m = m.expand_to(5, &mut rng_for(2, "cls"), &device());
+    assert_eq!(m.classes(), 5);
+    let after = m.forward(&batch).logits.fused;
+    assert_eq!(after.dims(), [3, 5]);
+    let after_old = values(after.narrow(1, 0, 2));
+    for (a, b) in before.iter().zip(&after_old) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn attention_maps_from_every_layer_are_distributions() {
+    for mi in [true, false] {
+        let (m, cfg) = model(mi);
+        let s = samples();
+        let refs: Vec<&Sample> = s.iter().collect();
+        let out = m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device()));
+        assert_eq!(out.image_maps.len(), cfg.layers);
+        assert_eq!(out.text_maps.len(), cfg.layers);
+        let w = out.text_maps[cfg.layers - 1].clone();
+        assert_eq!(w.dims(), [3, cfg.heads, cfg.seq_len(), cfg.seq_len()]);
+        let sums = w.clone().sum_dim(3).into_data().try_to_vec::<f32>().unwrap();
+        assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-4));
+        // padding gets no attention: sample 2's text "apple" has 2 real positions
+        let pad_mass: f32 = w.narrow(0, 2, 1).narrow(3, 2, cfg.seq_len() - 2).sum().into_scalar();
+        assert!(pad_mass < 1e-3, "pad mass {pad_mass}");
+    }
+}
+
+#[test]
+fn a_missing_modality_does_not_reach_the_fused_logits() {
+    let (m, cfg) = model(true);
+    let mut s = samples();
+    let refs: Vec<&Sample> = s.iter().collect();
+    let a = values(m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device())).logits.fused);
+    // sample 1 has no text; changing what would be its text changes nothing
+    s[1].text = None;
+    s[2].image = None;
+    let refs: Vec<&Sample> = s.iter().collect();
+    let b = values(m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device())).logits.fused);
+    assert_eq!(a, b);
+}

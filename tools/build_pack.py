@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Build Palimpsest's bundled default dataset pack from OpenMoji.
+
+Produces
+  public/openmoji-32.pack     the pack (format v1, described below)
+  public/OPENMOJI-LICENSE.md  licence and attribution for the adapted artwork
+
+Requirements: Python 3.11, Pillow (``pip install Pillow`` if missing), ``npm``
+(unless ``--openmoji-dir`` is given) and ``rsvg-convert`` (Debian package
+``librsvg2-bin``).
+
+Usage:
+  python3 tools/build_pack.py [--openmoji-dir DIR] [--out-dir public]
+
+Without ``--openmoji-dir`` the script runs
+``npm install --no-save --prefix <tmpdir> openmoji@17.0.0`` and uses the
+package from there.
+
+It keeps the OpenMoji entries without a skin tone whose subgroup is one of the
+20 classes in ``TASKS`` (5 tasks x 4 classes), rasterises each
+``color/svg/<hexcode>.svg`` to 32x32 RGB on white, and writes the pack sorted
+by subgroup, then hexcode, so that the output is byte-for-byte reproducible
+for a given OpenMoji version and librsvg.
+
+Pack format v1 (integers little-endian):
+  8 bytes  magic b"PLMPPACK"
+  u32      format version = 1
+  u32      header length H, then H bytes of UTF-8 JSON header
+           {source, licence, attribution, image_size, channels, tasks, items}
+  N * S*S*3 bytes of RGB pixels, row-major, in item order
+  u32      CRC-32 (IEEE, as zlib.crc32) of every preceding byte
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+try:
+    from PIL import Image
+except ImportError:  # pragma: no cover - environment check
+    sys.exit("Pillow is required: pip install Pillow")
+
+OPENMOJI_VERSION = "17.0.0"
+MAGIC = b"PLMPPACK"
+FORMAT_VERSION = 1
+IMAGE_SIZE = 32
+CHANNELS = 3
+MIN_PER_CLASS = 20
+ATTRIBUTION = "OpenMoji – the open-source emoji and icon project. License: CC BY-SA 4.0"
+LICENCE = "CC BY-SA 4.0"
+
+# 5 tasks x 4 classes; each class is an OpenMoji subgroup (names checked
+# against openmoji 17.0.0's data/openmoji.json).
+TASKS: list[list[str]] = [
+    ["animal-mammal", "animal-bird", "food-fruit", "drink"],
+    ["food-prepared", "transport-ground", "sky-weather", "place-building"],
+    ["clothing", "tool", "household", "office"],
+    ["sport", "game", "event", "time"],
+    ["face-concerned", "heart", "geometric", "arrow"],
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def install_openmoji(tmp: Path) -> Path:
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("npm not found; install it or pass --openmoji-dir")
+    subprocess.run(
+        [npm, "install", "--no-save", "--prefix", str(tmp), f"openmoji@{OPENMOJI_VERSION}"],
+        check=True,
+    )
+    return tmp / "node_modules" / "openmoji"
+
+
+def split_tags(s: str) -> list[str]:
+    s = (s or "").strip()
+    return [t.strip() for t in s.split(", ") if t.strip()] if s else []
+
+
+def rasterise(svg_path: str) -> bytes:
+    """Render one SVG to IMAGE_SIZE x IMAGE_SIZE RGB bytes on white."""
+    png = subprocess.run(
+        [
+            "rsvg-convert",
+            "-w",
+            str(IMAGE_SIZE),
+            "-h",
+            str(IMAGE_SIZE),
+            "--background-color=white",
+            svg_path,
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with Image.open(io.BytesIO(png)) as im:
+        im.load()
+        if im.size != (IMAGE_SIZE, IMAGE_SIZE):
+            raise RuntimeError(f"{svg_path}: rendered as {im.size}, not {IMAGE_SIZE}x{IMAGE_SIZE}")
+        rgba = im.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    rgb = Image.alpha_composite(background, rgba).convert("RGB")
+    data = rgb.tobytes()
+    assert len(data) == IMAGE_SIZE * IMAGE_SIZE * CHANNELS
+    return data
+
+
+def select_items(pkg: Path) -> list[dict]:
+    entries = json.loads((pkg / "data" / "openmoji.json").read_text(encoding="utf-8"))
+    wanted = {c for task in TASKS for c in task}
+    items = []
+    for e in entries:
+        if str(e.get("skintone", "")) != "":
+            continue
+        if e["subgroups"] not in wanted:
+            continue
+        items.append(
+            {
+                "hexcode": e["hexcode"],
+                "emoji": e["emoji"],
+                "annotation": e["annotation"],
+                "tags": split_tags(e.get("tags", "")),
+                "openmoji_tags": split_tags(e.get("openmoji_tags", "")),
+                "group": e["group"],
+                "subgroup": e["subgroups"],
+            }
+        )
+    items.sort(key=lambda it: (it["subgroup"], it["hexcode"]))
+
+    hexcodes = [it["hexcode"] for it in items]
+    if len(set(hexcodes)) != len(hexcodes):
+        sys.exit("duplicate hexcodes among selected items")
+
+    ok = True
+    print(f"{'task':>4}  {'subgroup':<18} {'group':<18} {'images':>6}")
+    for t, task in enumerate(TASKS, 1):
+        for cls in task:
+            members = [it for it in items if it["subgroup"] == cls]
+            groups = sorted({it["group"] for it in members})
+            print(f"{t:>4}  {cls:<18} {','.join(groups):<18} {len(members):>6}")
+            if len(members) < MIN_PER_CLASS:
+                print(f"error: subgroup {cls!r} has {len(members)} < {MIN_PER_CLASS} images")
+                ok = False
+            if len(groups) > 1:
+                print(f"error: subgroup {cls!r} spans several groups: {groups}")
+                ok = False
+    print(f"total: {len(items)} images")
+    if not ok:
+        sys.exit(1)
+    return items
+
+
+def encode_pack(items: list[dict], pixels: list[bytes]) -> bytes:
+    header = {
+        "source": f"openmoji {OPENMOJI_VERSION}",
+        "licence": LICENCE,
+        "attribution": ATTRIBUTION,
+        "image_size": IMAGE_SIZE,
+        "channels": CHANNELS,
+        "tasks": TASKS,
+        "items": items,
+    }
+    header_bytes = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = bytearray()
+    body += MAGIC
+    body += struct.pack("<I", FORMAT_VERSION)
+    body += struct.pack("<I", len(header_bytes))
+    body += header_bytes
+    for p in pixels:
+        body += p
+    body += struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
+    return bytes(body)
+
+
+LICENSE_TEXT = """\
+# OpenMoji artwork in `openmoji-32.pack`
+
+The images in `openmoji-32.pack` are adaptations of OpenMoji artwork: the
+original colour SVGs were rasterised to 32×32 pixels and composited onto a
+white background. The names, tags and categories in the pack's header come
+from OpenMoji's metadata.
+
+Credit:
+
+> OpenMoji – the open-source emoji and icon project. License: CC BY-SA 4.0
+
+The pack `openmoji-32.pack` (images and metadata) is distributed under the
+Creative Commons Attribution-ShareAlike 4.0 International licence
+(CC BY-SA 4.0), the licence of the original artwork. This applies to the pack
+only; the rest of Palimpsest's code keeps its own licence.
+
+Provenance:
+
+* source: npm package `openmoji`, version {version} (`color/svg/*.svg`,
+  `data/openmoji.json`)
+* selection: {count} images without skin tones from {classes} subgroups
+* built by: `tools/build_pack.py` in this repository (rasterised with
+  `rsvg-convert -w 32 -h 32 --background-color=white`)
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--openmoji-dir", type=Path, help="an existing openmoji package directory")
+    ap.add_argument("--out-dir", type=Path, default=REPO_ROOT / "public")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+
+    if shutil.which("rsvg-convert") is None:
+        sys.exit("rsvg-convert not found (Debian: apt-get install librsvg2-bin)")
+
+    with tempfile.TemporaryDirectory(prefix="openmoji-") as tmp:
+        pkg = args.openmoji_dir or install_openmoji(Path(tmp))
+        version = json.loads((pkg / "package.json").read_text(encoding="utf-8"))["version"]
+        if version != OPENMOJI_VERSION:
+            sys.exit(f"expected openmoji {OPENMOJI_VERSION}, found {version}")
+
+        items = select_items(pkg)
+        svgs = [str(pkg / "color" / "svg" / f"{it['hexcode']}.svg") for it in items]
+        missing = [s for s in svgs if not Path(s).is_file()]
+        if missing:
+            sys.exit(f"missing SVGs: {missing[:5]}{' ...' if len(missing) > 5 else ''}")
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            pixels = list(pool.map(rasterise, svgs, chunksize=16))
+
+    pack = encode_pack(items, pixels)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    pack_path = args.out_dir / "openmoji-32.pack"
+    pack_path.write_bytes(pack)
+    n_classes = sum(len(t) for t in TASKS)
+    (args.out_dir / "OPENMOJI-LICENSE.md").write_text(
+        LICENSE_TEXT.format(version=OPENMOJI_VERSION, count=len(items), classes=n_classes),
+        encoding="utf-8",
+    )
+    print(f"wrote {pack_path} ({len(pack)} bytes, crc32 {zlib.crc32(pack[:-4]):08x})")
+
+
+if __name__ == "__main__":
+    main()
