@@ -5,3 +5,5 @@
 pub mod data;
 pub mod metrics;
 pub mod model;
+pub mod run;
+pub mod strategy;

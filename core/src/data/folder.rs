@@ -277,6 +277,55 @@ pub fn import_files(files: &[ImportFile]) -> Import {
     imp
 }
 
+/// Turns an import into a task stream: classes in name order,
+/// `classes_per_task` per task, a seeded 70/30 split per class, and
+/// augmented copies of the training images.
+pub fn folder_scenario(
+    imp: &Import,
+    name: &str,
+    seed: u64,
+    classes_per_task: usize,
+) -> Result<super::Scenario, String> {
+    use super::prep::augment;
+    use super::scenario::{Task, rng_for, split};
+    let usable: Vec<(&String, &Vec<Sample>)> = imp.classes.iter().filter(|(_, v)| v.len() >= 2).collect();
+    if usable.is_empty() {
+        return Err(format!(
+            "{name}: no class has the two or more readable images a train/test split needs"
+        ));
+    }
+    let mut class_names = Vec::new();
+    let mut tasks = Vec::new();
+    for (t, chunk) in usable.chunks(classes_per_task.max(1)).enumerate() {
+        let mut task = Task {
+            index: t + 1,
+            classes: Vec::new(),
+            modalities: vec![super::Modality::Image, super::Modality::Text],
+            train: Vec::new(),
+            test: Vec::new(),
+        };
+        for (class, samples) in chunk {
+            let label = class_names.len();
+            class_names.push((*class).clone());
+            task.classes.push(label);
+            let mut rng = rng_for(seed, &format!("folder/{class}"));
+            let (train, test) = split(samples, 0.3, &mut rng);
+            for _ in 0..3 {
+                for s in &train {
+                    task.train.push(Sample {
+                        image: s.image.as_ref().map(|i| augment(i, &mut rng, 2, 0.1)),
+                        label,
+                        ..s.clone()
+                    });
+                }
+            }
+            task.test.extend(test.into_iter().map(|s| Sample { label, ..s }));
+        }
+        tasks.push(task);
+    }
+    Ok(super::Scenario { name: name.to_string(), class_names, tasks, none_class: None })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +399,25 @@ not json
         }
         assert!(decode_image(&vec![0u8; MAX_FILE_BYTES + 1]).is_err());
         assert!(import_files(&[]).is_empty());
+    }
+
+    #[test]
+    fn folder_scenario_splits_classes_into_tasks() {
+        let mut files = Vec::new();
+        for (c, v) in [("a", 10u8), ("b", 80), ("c", 160)] {
+            for i in 0..4 {
+                files.push(file(&format!("{c}/{i}.png"), png(v, v, i)));
+            }
+        }
+        files.push(file("d/only.png", png(1, 1, 1)));
+        let imp = import_files(&files);
+        let s = folder_scenario(&imp, "mine", 1, 2).unwrap();
+        s.validate().unwrap();
+        assert_eq!(s.class_names, ["a", "b", "c"]);
+        assert_eq!(s.tasks.len(), 2);
+        assert_eq!(s.tasks[1].classes, [2]);
+        assert_eq!(s.tasks[0].test.len(), 2);
+        assert!(folder_scenario(&Import::default(), "none", 1, 2).is_err());
     }
 
     #[test]

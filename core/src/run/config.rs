@@ -1,0 +1,84 @@
+//! The experiment configuration: everything a run needs to be re-run.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::entity::EntityOptions;
+use crate::data::relation::RelationOptions;
+use crate::model::ModelConfig;
+use crate::strategy::StrategyConfig;
+
+/// Where training runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// burn's pure-Rust `flex` CPU backend (native and wasm).
+    #[default]
+    Cpu,
+    /// burn's wgpu backend (Vulkan/Metal natively, WebGPU in the browser).
+    Wgpu,
+}
+
+impl Backend {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "cpu" | "flex" => Ok(Backend::Cpu),
+            "wgpu" | "gpu" | "webgpu" => Ok(Backend::Wgpu),
+            other => Err(format!("unknown backend '{other}' (expected cpu or wgpu)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunConfig {
+    /// "entity", "relation", or the path of an imagefolder.
+    pub scenario: String,
+    pub strategy: StrategyConfig,
+    pub seed: u64,
+    pub backend: Backend,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub model: ModelConfig,
+    pub entity: EntityOptions,
+    pub relation: RelationOptions,
+    /// Classes per task when the scenario is an imagefolder.
+    pub classes_per_task: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            scenario: "entity".into(),
+            strategy: StrategyConfig::Finetune,
+            seed: 7,
+            backend: Backend::Cpu,
+            epochs: 4,
+            batch_size: 32,
+            lr: 1e-3,
+            model: ModelConfig::default(),
+            entity: EntityOptions::default(),
+            relation: RelationOptions::default(),
+            classes_per_task: 2,
+        }
+    }
+}
+
+impl RunConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        self.model.validate()?;
+        if self.epochs == 0 {
+            return Err("epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 {
+            return Err("batch size must be at least 1".into());
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(format!("learning rate {} must be a positive number", self.lr));
+        }
+        if self.classes_per_task == 0 {
+            return Err("classes per task must be at least 1".into());
+        }
+        Ok(())
+    }
+}

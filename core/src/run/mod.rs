@@ -1,0 +1,407 @@
+//! An experiment config becomes a stream of events and, at the end, a run
+//! record. The [`Runner`] does one unit of work per call — a training step,
+//! or an evaluation — so the CLI can draw progress bars and the web worker
+//! can pause, resume or stop between any two steps. Every read of a value
+//! from the device is `async`, as WebGPU requires; natively the CLI blocks
+//! on it.
+
+pub mod config;
+pub mod record;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor};
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use web_time::Instant;
+
+pub use config::{Backend, RunConfig};
+pub use record::{AttentionSnapshot, Event, GammaPoint, LossPoint, RunRecord, Timing};
+
+use crate::data::entity::entity_scenario;
+use crate::data::folder::{Import, folder_scenario};
+use crate::data::pack::bundled;
+use crate::data::relation::relation_scenario;
+use crate::data::scenario::rng_for;
+use crate::data::tokenizer::words;
+use crate::data::{Modality, Sample, Scenario};
+use crate::metrics::{GAMMA_EPSILON, accuracy, gem_metrics, macro_f1};
+use crate::model::Model;
+use crate::strategy::losses::{cross_entropy, true_class_score};
+use crate::strategy::{self, Env, Scales, StepInput, Strategy};
+
+/// Errors that stop a run before it starts.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("scenario: {0}")]
+    Scenario(String),
+    #[error("device: {0}")]
+    Device(String),
+}
+
+/// The task stream a config names. An imagefolder scenario needs its files
+/// already imported (the CLI reads a directory, the browser takes uploads).
+pub fn build_scenario(config: &RunConfig, import: Option<&Import>) -> Result<Scenario, RunError> {
+    let s = match (config.scenario.as_str(), import) {
+        ("entity", _) => entity_scenario(bundled(), config.seed, &config.entity),
+        ("relation", _) => relation_scenario(bundled(), config.seed, &config.relation),
+        (name, Some(imp)) => {
+            folder_scenario(imp, name, config.seed, config.classes_per_task).map_err(RunError::Scenario)?
+        }
+        (name, None) => {
+            return Err(RunError::Scenario(format!(
+                "'{name}' is neither a bundled scenario (entity, relation) nor an imported folder"
+            )));
+        }
+    };
+    s.validate().map_err(RunError::Scenario)?;
+    Ok(s)
+}
+
+/// The device for a backend; the GPU one only where the build has it.
+pub fn device_for(backend: Backend) -> Result<Device, RunError> {
+    match backend {
+        Backend::Cpu => Ok(Device::flex()),
+        Backend::Wgpu => Err(RunError::Device(
+            "this build has no GPU backend; use --backend cpu (the GPU path is built for the browser's WebGPU)".into(),
+        )),
+    }
+}
+
+/// Reads a float tensor back from the device.
+pub async fn read_floats(t: Tensor<1>) -> Vec<f64> {
+    let data = t.into_data_async().await.expect("reading a tensor back from the device failed");
+    data.iter::<f64>().collect()
+}
+
+async fn read_ints(t: Tensor<1, Int>) -> Vec<usize> {
+    let data = t.into_data_async().await.expect("reading a tensor back from the device failed");
+    data.iter::<i64>().map(|v| v.max(0) as usize).collect()
+}
+
+/// Predicted class of every sample, in batches.
+pub async fn predict(model: &Model, samples: &[Sample], env: &Env) -> Vec<usize> {
+    let mut out = Vec::with_capacity(samples.len());
+    for chunk in samples.chunks(128) {
+        let refs: Vec<&Sample> = chunk.iter().collect();
+        let logits = model.forward(&env.plain_batch(&refs)).logits.fused;
+        let n = refs.len();
+        out.extend(read_ints(logits.argmax(1).reshape([n])).await);
+    }
+    out
+}
+
+/// Where `model` looks for `sample` (see [`AttentionSnapshot`]).
+pub async fn attention(model: &Model, sample: &Sample, env: &Env, task: usize, index: usize) -> AttentionSnapshot {
+    let out = model.forward(&env.plain_batch(&[sample]));
+    let s = env.model.seq_len();
+    let cls_row = |maps: &Vec<Tensor<4>>| {
+        let top = maps.last().expect("the model has layers").clone();
+        let [_, h, _, _] = top.dims();
+        top.narrow(2, 0, 1).narrow(3, 1, s - 1).sum_dim(1).reshape([s - 1]) / h as f64
+    };
+    let image = read_floats(cls_row(&out.image_maps)).await;
+    let text = read_floats(cls_row(&out.text_maps)).await;
+    let ws: Vec<String> = sample.text.as_deref().map(words).unwrap_or_default().into_iter().take(s - 1).collect();
+    AttentionSnapshot {
+        task,
+        sample: index,
+        image: image.into_iter().map(|v| v as f32).collect(),
+        side: crate::data::IMAGE_SIZE / env.model.patch,
+        text: text.into_iter().take(ws.len()).map(|v| v as f32).collect(),
+        words: ws,
+    }
+}
+
+enum Phase {
+    Start,
+    BeginTask(usize),
+    Train,
+    Evaluate(usize),
+    Finish,
+    Done,
+}
+
+pub struct Runner {
+    config: RunConfig,
+    scenario: Scenario,
+    env: Env,
+    strategy: Box<dyn Strategy>,
+    model: Option<Model>,
+    optim: ModuleOptimizer,
+    rng: ChaCha8Rng,
+    phase: Phase,
+    task: usize,
+    train_set: Vec<Sample>,
+    epoch: usize,
+    pos: usize,
+    step: usize,
+    steps: usize,
+    acc: Vec<Vec<f64>>,
+    f1: Vec<Vec<f64>>,
+    random_init: Vec<f64>,
+    a: Vec<f64>,
+    u: Vec<f64>,
+    gamma: Vec<GammaPoint>,
+    loss: Vec<LossPoint>,
+    started: Instant,
+    train_seconds: f64,
+    train_samples: usize,
+    device_name: String,
+}
+
+impl Runner {
+    pub fn new(config: RunConfig, scenario: Scenario, device: Device, device_name: &str) -> Result<Runner, RunError> {
+        config.validate().map_err(RunError::Config)?;
+        scenario.validate().map_err(RunError::Scenario)?;
+        let strategy = strategy::build(&config.strategy);
+        let autodiff = device.clone().autodiff();
+        let model = Model::new(&config.model, strategy.shared_keys(), &mut rng_for(config.seed, "model"), &autodiff);
+        let env = Env { device, autodiff, model: config.model.clone(), batch_size: config.batch_size };
+        Ok(Runner {
+            rng: rng_for(config.seed, "run"),
+            config,
+            scenario,
+            env,
+            strategy,
+            model: Some(model),
+            optim: AdamConfig::new().init(),
+            phase: Phase::Start,
+            task: 0,
+            train_set: Vec::new(),
+            epoch: 0,
+            pos: 0,
+            step: 0,
+            steps: 0,
+            acc: Vec::new(),
+            f1: Vec::new(),
+            random_init: Vec::new(),
+            a: Vec::new(),
+            u: Vec::new(),
+            gamma: Vec::new(),
+            loss: Vec::new(),
+            started: Instant::now(),
+            train_seconds: 0.0,
+            train_samples: 0,
+            device_name: device_name.to_string(),
+        })
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// The model as it is now, without autodiff (for inference).
+    pub fn model(&self) -> Model {
+        self.model.as_ref().expect("model present between steps").valid()
+    }
+
+    /// The task being trained or evaluated (1-based; 0 before the first).
+    pub fn task(&self) -> usize {
+        self.task
+    }
+
+    /// Does the next unit of work; `None` once the run is finished.
+    pub async fn next(&mut self) -> Option<Vec<Event>> {
+        match self.phase {
+            Phase::Start => {
+                self.random_init = self.evaluate_random_init().await;
+                self.phase = Phase::BeginTask(1);
+                Some(Vec::new())
+            }
+            Phase::BeginTask(k) => Some(vec![self.begin_task(k)]),
+            Phase::Train => Some(vec![self.train_step().await]),
+            Phase::Evaluate(k) => Some(self.evaluate(k).await),
+            Phase::Finish => {
+                self.phase = Phase::Done;
+                Some(vec![Event::Finished(Box::new(self.record()))])
+            }
+            Phase::Done => None,
+        }
+    }
+
+    /// b[j]: the untrained model (its classifier grown to every class) on
+    /// each task's test set.
+    async fn evaluate_random_init(&mut self) -> Vec<f64> {
+        let total = self.scenario.classes_after(self.scenario.tasks.len());
+        let probe = self.model().expand_to(total, &mut rng_for(self.config.seed, "probe"), &self.env.device);
+        let mut out = Vec::new();
+        for t in &self.scenario.tasks {
+            let pred = predict(&probe, &t.test, &self.env).await;
+            out.push(accuracy(&pred, &labels(&t.test)));
+        }
+        out
+    }
+
+    fn begin_task(&mut self, k: usize) -> Event {
+        self.task = k;
+        let model = self.model.take().expect("model present");
+        self.strategy.before_task(k, &model, &self.env);
+        let total = self.scenario.classes_after(k);
+        let mut cls_rng = rng_for(self.config.seed, &format!("classifier/{k}"));
+        self.model = Some(model.expand_to(total, &mut cls_rng, &self.env.autodiff));
+        self.train_set = self.strategy.training_set(k, &self.scenario.tasks);
+        self.train_set.shuffle(&mut self.rng);
+        self.optim = AdamConfig::new().init();
+        self.epoch = 0;
+        self.pos = 0;
+        self.step = 0;
+        let per_epoch = self.train_set.len().div_ceil(self.config.batch_size);
+        self.steps = per_epoch * self.config.epochs;
+        self.phase = if self.steps == 0 { Phase::Evaluate(k) } else { Phase::Train };
+        let task = &self.scenario.tasks[k - 1];
+        Event::TaskStarted {
+            task: k,
+            tasks: self.scenario.tasks.len(),
+            classes: task.classes.iter().map(|&c| self.scenario.class_names[c].clone()).collect(),
+            train_size: self.train_set.len(),
+            steps: self.steps,
+        }
+    }
+
+    async fn train_step(&mut self) -> Event {
+        let t0 = Instant::now();
+        let k = self.task;
+        let end = (self.pos + self.config.batch_size).min(self.train_set.len());
+        let refs: Vec<&Sample> = self.train_set[self.pos..end].iter().collect();
+        let model = self.model.take().expect("model present");
+        let batch = self.env.train_batch(&refs);
+        let out = model.forward(&batch);
+        let ce = cross_entropy(out.logits.fused.clone(), batch.labels.clone());
+        let s_text = true_class_score(out.logits.text.clone(), batch.labels.clone()).sum().detach();
+        let s_image = true_class_score(out.logits.image.clone(), batch.labels.clone()).sum().detach();
+        let extra = self.strategy.extra_loss(&StepInput {
+            task: k,
+            model: &model,
+            samples: &refs,
+            batch: &batch,
+            out: &out,
+            env: &self.env,
+        });
+        let loss = match extra {
+            Some(e) => ce + e,
+            None => ce,
+        };
+        let stats = read_floats(Tensor::cat(vec![loss.clone().detach(), s_text, s_image], 0)).await;
+        let gamma = stats[1] / stats[2].max(GAMMA_EPSILON);
+        let scales = self.strategy.update_scales(k, gamma);
+        let grads = loss.backward();
+        let model = apply(&mut self.optim, self.config.lr, model, grads, scales);
+        self.model = Some(model);
+
+        let n = refs.len();
+        self.train_samples += n;
+        self.train_seconds += t0.elapsed().as_secs_f64();
+        let g = scales.image.min(scales.text);
+        self.gamma.push(GammaPoint { task: k, step: self.step, gamma, g });
+        self.loss.push(LossPoint { task: k, step: self.step, loss: stats[0] });
+        let event = Event::Step {
+            task: k,
+            step: self.step + 1,
+            steps: self.steps,
+            loss: stats[0],
+            gamma,
+            g,
+            samples_per_s: self.train_samples as f64 / self.train_seconds.max(1e-9),
+        };
+        self.step += 1;
+        self.pos = end;
+        if self.pos >= self.train_set.len() {
+            self.pos = 0;
+            self.epoch += 1;
+            self.train_set.shuffle(&mut self.rng);
+            if self.epoch >= self.config.epochs {
+                self.phase = Phase::Evaluate(k);
+            }
+        }
+        event
+    }
+
+
+    async fn evaluate(&mut self, k: usize) -> Vec<Event> {
+        let model = self.model.take().expect("model present");
+        let mut train = std::mem::take(&mut self.train_set);
+        // the strategy sees the task's own training data, not the replayed mix
+        train.clear();
+        train.extend(self.scenario.tasks[k - 1].train.iter().cloned());
+        self.strategy.after_task(k, &model, &train, &self.env, &mut self.rng);
+        self.model = Some(model);
+        let valid = self.model();
+        let mut acc_row = Vec::new();
+        let mut f1_row = Vec::new();
+        let (mut seen_pred, mut seen_truth) = (Vec::new(), Vec::new());
+        for (j, t) in self.scenario.tasks.iter().enumerate() {
+            let pred = predict(&valid, &t.test, &self.env).await;
+            let truth = labels(&t.test);
+            acc_row.push(accuracy(&pred, &truth));
+            f1_row.push(macro_f1(&pred, &truth, &t.classes));
+            if j < k {
+                seen_pred.extend_from_slice(&pred);
+                seen_truth.extend_from_slice(&truth);
+            }
+        }
+        let a = accuracy(&seen_pred, &seen_truth);
+        let u = acc_row[k - 1];
+        self.acc.push(acc_row.clone());
+        self.f1.push(f1_row.clone());
+        self.a.push(a);
+        self.u.push(u);
+        let probe = &self.scenario.tasks[0].test[0];
+        let snapshot = attention(&valid, probe, &self.env, k, 0).await;
+        self.phase = if k < self.scenario.tasks.len() { Phase::BeginTask(k + 1) } else { Phase::Finish };
+        vec![Event::TaskEvaluated { task: k, acc_row, f1_row, a, u }, Event::Attention(snapshot)]
+    }
+
+    fn record(&self) -> RunRecord {
+        let metrics = gem_metrics(&self.acc, Some(&self.random_init)).expect("accuracies are fractions");
+        RunRecord {
+            version: record::RECORD_VERSION,
+            config: self.config.clone(),
+            tasks: self.scenario.task_infos(),
+            class_names: self.scenario.class_names.clone(),
+            acc_matrix: self.acc.clone(),
+            f1_matrix: self.f1.clone(),
+            random_init: self.random_init.clone(),
+            a: self.a.clone(),
+            u: self.u.clone(),
+            metrics,
+            modality_gains: None,
+            gamma: self.gamma.clone(),
+            loss: self.loss.clone(),
+            timing: Timing {
+                total_s: self.started.elapsed().as_secs_f64(),
+                train_samples_per_s: self.train_samples as f64 / self.train_seconds.max(1e-9),
+                device: self.device_name.clone(),
+            },
+        }
+    }
+}
+
+/// One optimiser step; under gradient modulation each stream's update is
+/// scaled by its coefficient (MSPT Eq. 9 scales the update, not the
+/// gradient, which Adam would normalise away).
+fn apply(optim: &mut ModuleOptimizer, lr: f64, model: Model, mut grads: burn::tensor::Gradients, scales: Scales) -> Model {
+    if scales == Scales::default() {
+        let all = GradientsParams::from_grads(grads, &model);
+        return optim.step(lr, model, all);
+    }
+    let text = GradientsParams::from_module(&mut grads, &model.stream(Modality::Text));
+    let image = GradientsParams::from_module(&mut grads, &model.stream(Modality::Image));
+    let rest = GradientsParams::from_grads(grads, &model);
+    let model = optim.step(lr, model, rest);
+    let model = optim.step(lr * scales.image, model, image);
+    optim.step(lr * scales.text, model, text)
+}
+
+fn labels(samples: &[Sample]) -> Vec<usize> {
+    samples.iter().map(|s| s.label).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+//! Serialisable strategy configurations with the defaults of the papers (or
+//! of our small scale, where the papers' do not fit).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReplayConfig {
+    /// Samples kept per task (MSPT keeps six).
+    pub memory_per_task: usize,
+    /// Share of each task's training set that the (repeated) memory makes up.
+    pub memory_share: f64,
+}
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        ReplayConfig { memory_per_task: 6, memory_share: 0.2 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EwcConfig {
+    /// Weight of the quadratic penalty.
+    pub lambda: f64,
+    /// Online EWC's decay of the previous Fisher (Schwarz et al. 2018).
+    pub decay: f64,
+    /// Training samples used to estimate the Fisher after each task.
+    pub fisher_samples: usize,
+}
+
+impl Default for EwcConfig {
+    fn default() -> Self {
+        EwcConfig { lambda: 5000.0, decay: 0.9, fisher_samples: 256 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LwfConfig {
+    pub lambda: f64,
+    pub temperature: f64,
+}
+
+impl Default for LwfConfig {
+    fn default() -> Self {
+        LwfConfig { lambda: 1.0, temperature: 2.0 }
+    }
+}
+
+/// MSPT (Chen et al., IJCAI 2024) with each component switchable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MsptConfig {
+    /// Gradient modulation (§4.2, Eq. 5–9).
+    pub gm: bool,
+    /// Hand-in-hand interaction through shared keys (Eq. 10–11).
+    pub mi: bool,
+    /// Asymmetric attention distillation (Eq. 12–14).
+    pub ad: bool,
+    /// The tiny rehearsal memory.
+    pub mm: bool,
+    /// α of Eq. 7.
+    pub alpha: f64,
+    /// λ of Eq. 15.
+    pub lambda_ad: f64,
+    pub memory_per_task: usize,
+    pub memory_share: f64,
+}
+
+impl Default for MsptConfig {
+    fn default() -> Self {
+        MsptConfig {
+            gm: true,
+            mi: true,
+            ad: true,
+            mm: true,
+            alpha: 0.3,
+            lambda_ad: 1.0,
+            memory_per_task: 6,
+            memory_share: 0.2,
+        }
+    }
+}
+
+impl MsptConfig {
+    /// Switches off the named components ("gm", "mi", "ad", "mm").
+    pub fn ablate(mut self, parts: &[&str]) -> Result<Self, String> {
+        for p in parts {
+            match p.trim() {
+                "gm" => self.gm = false,
+                "mi" => self.mi = false,
+                "ad" => self.ad = false,
+                "mm" => self.mm = false,
+                "" => {}
+                other => return Err(format!("unknown MSPT component '{other}' (expected gm, mi, ad or mm)")),
+            }
+        }
+        Ok(self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "lowercase")]
+pub enum StrategyConfig {
+    /// Vanilla fine-tuning: the lower bound.
+    Finetune,
+    /// Training on all data seen so far: the upper bound.
+    Joint,
+    Replay(ReplayConfig),
+    Ewc(EwcConfig),
+    Lwf(LwfConfig),
+    Mspt(MsptConfig),
+}
+
+impl StrategyConfig {
+    pub const NAMES: [&'static str; 6] = ["finetune", "joint", "replay", "ewc", "lwf", "mspt"];
+
+    /// The strategy of that name with its defaults.
+    pub fn by_name(name: &str) -> Result<Self, String> {
+        Ok(match name.to_ascii_lowercase().as_str() {
+            "finetune" | "vanilla" => StrategyConfig::Finetune,
+            "joint" => StrategyConfig::Joint,
+            "replay" => StrategyConfig::Replay(Default::default()),
+            "ewc" => StrategyConfig::Ewc(Default::default()),
+            "lwf" => StrategyConfig::Lwf(Default::default()),
+            "mspt" => StrategyConfig::Mspt(Default::default()),
+            other => {
+                return Err(format!(
+                    "unknown strategy '{other}' (expected one of {})",
+                    Self::NAMES.join(", ")
+                ));
+            }
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            StrategyConfig::Finetune => "finetune",
+            StrategyConfig::Joint => "joint",
+            StrategyConfig::Replay(_) => "replay",
+            StrategyConfig::Ewc(_) => "ewc",
+            StrategyConfig::Lwf(_) => "lwf",
+            StrategyConfig::Mspt(_) => "mspt",
+        }
+    }
+
+    /// A short label naming ablated components, e.g. "mspt −ad".
+    pub fn label(&self) -> String {
+        match self {
+            StrategyConfig::Mspt(c) => {
+                let off: Vec<&str> = [("gm", c.gm), ("mi", c.mi), ("ad", c.ad), ("mm", c.mm)]
+                    .iter()
+                    .filter(|(_, on)| !on)
+                    .map(|(n, _)| *n)
+                    .collect();
+                if off.is_empty() { "mspt".into() } else { format!("mspt -{}", off.join(" -")) }
+            }
+            other => other.name().into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_round_trip_through_json_with_defaults() {
+        let c: StrategyConfig = serde_json::from_str(r#"{"name":"mspt","ad":false}"#).unwrap();
+        match &c {
+            StrategyConfig::Mspt(m) => {
+                assert!(!m.ad && m.gm && m.mi && m.mm);
+                assert_eq!(m.memory_per_task, 6);
+            }
+            _ => panic!("{c:?}"),
+        }
+        let back: StrategyConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(c.label(), "mspt -ad");
+    }
+
+    #[test]
+    fn ablation_names_are_checked() {
+        assert!(MsptConfig::default().ablate(&["gm", "mm"]).is_ok());
+        assert!(MsptConfig::default().ablate(&["xx"]).unwrap_err().contains("xx"));
+        assert!(StrategyConfig::by_name("nope").is_err());
+    }
+}

@@ -1,0 +1,97 @@
+//! Loss terms shared by the strategies.
+
+use burn::tensor::activation::{log_softmax, relu, softmax};
+use burn::tensor::{Int, Tensor};
+
+/// Mean cross-entropy of `logits` `[batch, classes]` against `labels`.
+pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
+    let [b, _] = logits.dims();
+    let picked = log_softmax(logits, 1).gather(1, labels.reshape([b, 1]));
+    picked.mean().neg()
+}
+
+/// Softmax score of the true class, `[batch]` (MSPT Eq. 5).
+pub fn true_class_score(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
+    let [b, _] = logits.dims();
+    softmax(logits, 1).gather(1, labels.reshape([b, 1])).reshape([b])
+}
+
+/// Knowledge distillation (LwF, Li & Hoiem 2017): KL between the
+/// temperature-softened old and new predictions over the old classes,
+/// scaled by T² so its gradient does not shrink with T.
+pub fn distillation(new_logits: Tensor<2>, old_logits: Tensor<2>, temperature: f64) -> Tensor<1> {
+    let [b, _] = new_logits.dims();
+    let p_old = softmax(old_logits / temperature, 1);
+    let log_p_new = log_softmax(new_logits / temperature, 1);
+    let log_p_old = p_old.clone().clamp_min(1e-8).log();
+    (p_old * (log_p_old - log_p_new)).sum() / (b as f64) * (temperature * temperature)
+}
+
+/// MSPT's asymmetric attention distillation for one stream and one layer
+/// (Eq. 12–13): sum each map over the query (height) axis, keep only the
+/// attention the new map *lost* — ReLU(old − new) — and take its L2 norm,
+/// averaged over the batch. Maps are `[batch, heads, queries, keys]`.
+pub fn attention_distillation(old: Tensor<4>, new: Tensor<4>) -> Tensor<1> {
+    let [b, h, _, k] = new.dims();
+    let old_w = old.sum_dim(2).reshape([b, h * k]);
+    let new_w = new.sum_dim(2).reshape([b, h * k]);
+    let lost = relu(old_w - new_w);
+    // ε keeps the gradient of the norm finite where nothing was lost.
+    (lost.powi_scalar(2).sum_dim(1) + 1e-12).sqrt().mean()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, TensorData};
+
+    fn maps(values: Vec<f32>) -> Tensor<4> {
+        // batch 1, 1 head, 2 queries, 2 keys
+        Tensor::from_data(TensorData::new(values, [1, 1, 2, 2]), &Device::flex())
+    }
+
+    fn scalar(t: Tensor<1>) -> f32 {
+        t.into_scalar()
+    }
+
+    #[test]
+    fn ad_is_zero_for_identical_maps() {
+        let m = maps(vec![0.7, 0.3, 0.4, 0.6]);
+        assert!(scalar(attention_distillation(m.clone(), m)) < 1e-5);
+    }
+
+    #[test]
+    fn ad_is_zero_when_the_new_map_only_adds_mass() {
+        let old = maps(vec![0.5, 0.0, 0.5, 0.0]);
+        let new = maps(vec![0.6, 0.2, 0.5, 0.1]);
+        assert!(scalar(attention_distillation(old, new)) < 1e-5);
+    }
+
+    #[test]
+    fn ad_penalises_lost_mass_exactly() {
+        // column sums: old [1.1, 0.9], new [0.5, 1.5]; lost = [0.6, 0] → norm 0.6
+        let old = maps(vec![0.7, 0.3, 0.4, 0.6]);
+        let new = maps(vec![0.2, 0.8, 0.3, 0.7]);
+        let v = scalar(attention_distillation(old, new));
+        assert!((v - 0.6).abs() < 1e-4, "{v}");
+    }
+
+    #[test]
+    fn cross_entropy_matches_hand_value() {
+        let d = Device::flex();
+        let logits = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 0.0, 2.0, 0.0], [2, 2]), &d);
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![1i64, 0], [2]), &d);
+        // −(ln ½ + ln(e²/(e²+1))) / 2
+        let expected = (2f32.ln() + (1.0 + (-2f32).exp()).ln()) / 2.0;
+        assert!((scalar(cross_entropy(logits, labels)) - expected).abs() < 1e-5);
+    }
+
+    #[test]
+    fn distillation_is_zero_for_equal_logits_and_positive_otherwise() {
+        let d = Device::flex();
+        let a = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 2.0, 0.5], [1, 3]), &d);
+        let b = Tensor::<2>::from_data(TensorData::new(vec![2.0f32, 0.0, 0.5], [1, 3]), &d);
+        assert!(scalar(distillation(a.clone(), a.clone(), 2.0)).abs() < 1e-5);
+        assert!(scalar(distillation(a, b, 2.0)) > 0.01);
+    }
+}

@@ -1,0 +1,112 @@
+//! Continual-learning strategies behind one trait, one file each. The hooks
+//! come in the order training meets them: which samples to train a task on,
+//! before the task, extra loss per batch, the per-stream update scale per
+//! step, after the task. Shared pieces — the rehearsal memory, the loss
+//! terms, flattened parameters — live once here.
+
+pub mod config;
+pub mod ewc;
+pub mod finetune;
+pub mod joint;
+pub mod losses;
+pub mod lwf;
+pub mod memory;
+pub mod mspt;
+pub mod params;
+pub mod replay;
+
+use burn::tensor::{Device, Tensor};
+use rand_chacha::ChaCha8Rng;
+
+pub use config::StrategyConfig;
+
+use crate::data::{Sample, Task};
+use crate::model::{Batch, ForwardOutput, Model, ModelConfig};
+
+/// What every hook may need to know about where training runs.
+pub struct Env {
+    /// The device without autodiff (evaluation, frozen old models).
+    pub device: Device,
+    /// The same device with autodiff (training).
+    pub autodiff: Device,
+    pub model: ModelConfig,
+    pub batch_size: usize,
+}
+
+impl Env {
+    /// A batch of `samples` on the plain device (for frozen models).
+    pub fn plain_batch(&self, samples: &[&Sample]) -> Batch {
+        Batch::new(samples, self.model.patch, &self.model.tokenizer, &self.device)
+    }
+    pub fn train_batch(&self, samples: &[&Sample]) -> Batch {
+        Batch::new(samples, self.model.patch, &self.model.tokenizer, &self.autodiff)
+    }
+}
+
+/// One training step as a strategy sees it.
+pub struct StepInput<'a> {
+    pub task: usize,
+    pub model: &'a Model,
+    pub samples: &'a [&'a Sample],
+    pub batch: &'a Batch,
+    pub out: &'a ForwardOutput,
+    pub env: &'a Env,
+}
+
+/// Multipliers of the image and text streams' learning rate for one step
+/// (gradient modulation); 1 leaves the update as it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scales {
+    pub image: f64,
+    pub text: f64,
+}
+
+impl Default for Scales {
+    fn default() -> Self {
+        Scales { image: 1.0, text: 1.0 }
+    }
+}
+
+pub trait Strategy {
+    fn config(&self) -> StrategyConfig;
+
+    /// Whether the model's interaction layers attend through shared keys (MI).
+    fn shared_keys(&self) -> bool {
+        false
+    }
+
+    /// The samples task `task` (1-based) trains on; `tasks` is the whole stream.
+    fn training_set(&mut self, task: usize, tasks: &[Task]) -> Vec<Sample> {
+        tasks[task - 1].train.clone()
+    }
+
+    /// Before the first step of `task`, with the model as the last task left it.
+    fn before_task(&mut self, _task: usize, _model: &Model, _env: &Env) {}
+
+    /// Loss terms added to the cross-entropy of this step.
+    fn extra_loss(&mut self, _step: &StepInput) -> Option<Tensor<1>> {
+        None
+    }
+
+    /// Learning-rate scales of the two streams, given this step's contribution
+    /// ratio γ = Σ s_text / Σ s_image (MSPT Eq. 6).
+    fn update_scales(&mut self, _task: usize, _gamma: f64) -> Scales {
+        Scales::default()
+    }
+
+    /// After the last step of `task`, with the trained model and the task's
+    /// training samples.
+    fn after_task(&mut self, _task: usize, _model: &Model, _train: &[Sample], _env: &Env, _rng: &mut ChaCha8Rng) {}
+}
+
+/// The strategy a configuration describes.
+pub fn build(config: &StrategyConfig) -> Box<dyn Strategy> {
+    match config {
+        StrategyConfig::Finetune => Box::new(finetune::Finetune),
+        StrategyConfig::Joint => Box::new(joint::Joint),
+        StrategyConfig::Replay(c) => Box::new(replay::Replay::new(c.clone())),
+        StrategyConfig::Ewc(c) => Box::new(ewc::Ewc::new(c.clone())),
+        StrategyConfig::Lwf(c) => Box::new(lwf::Lwf::new(c.clone())),
+        StrategyConfig::Mspt(c) => Box::new(mspt::Mspt::new(c.clone())),
+    }
+}

@@ -1,0 +1,150 @@
+//! MSPT (Chen et al., "Continual Multimodal Knowledge Graph Construction",
+//! IJCAI 2024): gradient modulation (GM), hand-in-hand interaction through
+//! shared keys (MI), asymmetric attention distillation (AD) and a tiny
+//! rehearsal memory (MM), each switchable for ablation.
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+use rand_chacha::ChaCha8Rng;
+
+use super::config::MsptConfig;
+use super::losses::attention_distillation;
+use super::memory::Memory;
+use super::{Env, Scales, StepInput, Strategy, StrategyConfig};
+use crate::data::{Sample, Task};
+use crate::metrics::{averaged_coefficient, gm_coefficient};
+use crate::model::Model;
+
+pub struct Mspt {
+    config: MsptConfig,
+    memory: Memory,
+    /// The model after the previous task (for AD).
+    old: Option<Model>,
+    /// Per-step coefficients of the current task, per stream.
+    g_image: Vec<f64>,
+    g_text: Vec<f64>,
+    /// G(k−1) of Eq. 8, per stream: used for every step of tasks k > 1.
+    previous: Option<Scales>,
+}
+
+impl Mspt {
+    pub fn new(config: MsptConfig) -> Self {
+        let memory = Memory::new(config.memory_per_task);
+        Mspt { config, memory, old: None, g_image: Vec::new(), g_text: Vec::new(), previous: None }
+    }
+}
+
+/// Eq. 7 applied to whichever stream dominates: γ > 1 means the text stream
+/// contributes more and its update is damped; 1/γ > 1 likewise for the image.
+pub fn modulation(gamma: f64, alpha: f64) -> Scales {
+    Scales {
+        text: gm_coefficient(gamma, alpha),
+        image: gm_coefficient(1.0 / gamma.max(f64::MIN_POSITIVE), alpha),
+    }
+}
+
+impl Strategy for Mspt {
+    fn config(&self) -> StrategyConfig {
+        StrategyConfig::Mspt(self.config.clone())
+    }
+
+    fn shared_keys(&self) -> bool {
+        self.config.mi
+    }
+
+    fn training_set(&mut self, task: usize, tasks: &[Task]) -> Vec<Sample> {
+        if self.config.mm {
+            self.memory.mix(&tasks[task - 1].train, self.config.memory_share)
+        } else {
+            tasks[task - 1].train.clone()
+        }
+    }
+
+    fn before_task(&mut self, task: usize, model: &Model, _env: &Env) {
+        self.old = (self.config.ad && task > 1).then(|| model.valid());
+        self.g_image.clear();
+        self.g_text.clear();
+    }
+
+    fn extra_loss(&mut self, step: &StepInput) -> Option<Tensor<1>> {
+        let old = self.old.as_ref()?;
+        let old_out = old.forward(&step.env.plain_batch(step.samples));
+        let top = step.env.model.interaction_layers;
+        let mut loss: Option<Tensor<1>> = None;
+        for (old_maps, new_maps) in [(&old_out.image_maps, &step.out.image_maps), (&old_out.text_maps, &step.out.text_maps)] {
+            let first = new_maps.len() - top;
+            for l in first..new_maps.len() {
+                let term = attention_distillation(old_maps[l].clone().autodiff(), new_maps[l].clone());
+                loss = Some(match loss {
+                    Some(x) => x + term,
+                    None => term,
+                });
+            }
+        }
+        loss.map(|l| l * self.config.lambda_ad)
+    }
+
+    fn update_scales(&mut self, _task: usize, gamma: f64) -> Scales {
+        if !self.config.gm {
+            return Scales::default();
+        }
+        let now = modulation(gamma, self.config.alpha);
+        self.g_image.push(now.image);
+        self.g_text.push(now.text);
+        // Eq. 9: the per-step coefficient on the first task, the previous
+        // task's average afterwards.
+        self.previous.unwrap_or(now)
+    }
+
+    fn after_task(&mut self, _task: usize, _model: &Model, train: &[Sample], _env: &Env, rng: &mut ChaCha8Rng) {
+        if self.config.gm && !self.g_text.is_empty() {
+            self.previous = Some(Scales {
+                image: averaged_coefficient(&self.g_image),
+                text: averaged_coefficient(&self.g_text),
+            });
+        }
+        if self.config.mm {
+            self.memory.add_task(train, rng);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modulation_damps_only_the_dominant_stream() {
+        let s = modulation(2.0, 0.3);
+        assert_eq!(s.image, 1.0);
+        assert!((s.text - (1.0 - (0.6f64).tanh())).abs() < 1e-12);
+        let s = modulation(0.5, 0.3);
+        assert_eq!(s.text, 1.0);
+        assert!((s.image - (1.0 - (0.6f64).tanh())).abs() < 1e-12);
+        assert_eq!(modulation(1.0, 0.3), Scales { image: 1.0, text: 1.0 });
+    }
+
+    #[test]
+    fn later_tasks_use_the_previous_tasks_average() {
+        let mut m = Mspt::new(MsptConfig::default());
+        let first = m.update_scales(1, 2.0);
+        assert!(first.text < 1.0);
+        m.update_scales(1, 1.0);
+        let device = burn::tensor::Device::flex();
+        let env = Env {
+            device: device.clone(),
+            autodiff: device.clone().autodiff(),
+            model: Default::default(),
+            batch_size: 8,
+        };
+        let model = Model::new(&env.model, true, &mut crate::data::scenario::rng_for(0, "m"), &device);
+        m.after_task(1, &model, &[], &env, &mut crate::data::scenario::rng_for(0, "r"));
+        let expected_text = (first.text + 1.0) / 2.0;
+        // whatever γ is now, task 2 uses G(1)
+        for gamma in [0.1, 1.0, 5.0] {
+            let s = m.update_scales(2, gamma);
+            assert!((s.text - expected_text).abs() < 1e-12);
+            assert_eq!(s.image, 1.0);
+        }
+    }
+}
