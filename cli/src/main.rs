@@ -1,1 +1,50 @@
-fn main() {}
+//! `palimpsest`: headless runs, comparisons and metrics over the same core
+//! the browser app runs.
+
+mod compare;
+mod folder;
+mod list;
+mod metrics_cmd;
+mod run_cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "palimpsest", version, about = "Continual multimodal learning you can watch")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a strategy over a task stream and write the run record.
+    Run(run_cmd::RunArgs),
+    /// Show the scenarios, strategies and their hyper-parameters with defaults.
+    List,
+    /// Print a markdown table comparing run records (mean ± std over seeds).
+    Compare {
+        /// Run records written by `palimpsest run --out`.
+        #[arg(required = true)]
+        runs: Vec<String>,
+    },
+    /// Compute ACC, BWT, FWT and forgetting from an accuracy matrix (FILE or - for stdin).
+    Metrics { file: String },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run_cmd::run(args),
+        Command::List => {
+            print!("{}", list::render());
+            Ok(())
+        }
+        Command::Compare { runs } => compare::run(&runs).map(|table| print!("{table}")),
+        Command::Metrics { file } => metrics_cmd::run(&file, &mut std::io::stdout()),
+    };
+    if let Err(message) = result {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
+}

@@ -1,0 +1,81 @@
+//! `palimpsest compare`: a markdown table of run records, grouped by
+//! scenario and strategy, mean ± std over the runs (seeds) of each group.
+
+use palimpsest_core::run::RunRecord;
+
+fn load(path: &str) -> Result<RunRecord, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let r: RunRecord = serde_json::from_str(&text).map_err(|e| format!("{path}: not a run record ({e})"))?;
+    if r.version != 1 {
+        return Err(format!("{path}: run record version {} (this build reads version 1)", r.version));
+    }
+    if r.a.is_empty() || r.metrics.acc.is_empty() {
+        return Err(format!("{path}: the run record holds no evaluated task"));
+    }
+    Ok(r)
+}
+
+fn mean_std(v: &[f64]) -> String {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    if v.len() < 2 {
+        return format!("{:.1}", 100.0 * mean);
+    }
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    format!("{:.1} ± {:.1}", 100.0 * mean, 100.0 * var.sqrt())
+}
+
+/// One row's values: final A_T, mean U_k, ACC_T, BWT, forgetting.
+fn values(r: &RunRecord) -> [f64; 5] {
+    let mean_u = r.u.iter().sum::<f64>() / r.u.len() as f64;
+    [
+        *r.a.last().expect("checked on load"),
+        mean_u,
+        *r.metrics.acc.last().expect("checked on load"),
+        r.metrics.bwt.unwrap_or(0.0),
+        r.metrics.forgetting.unwrap_or(0.0),
+    ]
+}
+
+pub fn run(paths: &[String]) -> Result<String, String> {
+    let records: Vec<RunRecord> = paths.iter().map(|p| load(p)).collect::<Result<_, _>>()?;
+    Ok(table(&records))
+}
+
+pub fn table(records: &[RunRecord]) -> String {
+    let mut groups: Vec<((String, String), Vec<&RunRecord>)> = Vec::new();
+    for r in records {
+        let key = (r.config.scenario.clone(), r.config.strategy.label());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    let mut s = String::from(
+        "| scenario | strategy | runs | A_T (%) | mean U_k (%) | ACC (%) | BWT (pp) | forgetting (pp) |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for ((scenario, label), runs) in groups {
+        let vals: Vec<[f64; 5]> = runs.iter().map(|r| values(r)).collect();
+        let col = |i: usize| mean_std(&vals.iter().map(|v| v[i]).collect::<Vec<_>>());
+        s.push_str(&format!(
+            "| {scenario} | {label} | {} | {} | {} | {} | {} | {} |\n",
+            runs.len(),
+            col(0),
+            col(1),
+            col(2),
+            col(3),
+            col(4)
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mean_std_of_percentages() {
+        assert_eq!(super::mean_std(&[0.5]), "50.0");
+        // mean 0.5, sample std 0.1
+        assert_eq!(super::mean_std(&[0.4, 0.5, 0.6]), "50.0 ± 10.0");
+    }
+}
