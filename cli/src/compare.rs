@@ -5,9 +5,13 @@ use palimpsest_core::run::RunRecord;
 
 fn load(path: &str) -> Result<RunRecord, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let r: RunRecord = serde_json::from_str(&text).map_err(|e| format!("{path}: not a run record ({e})"))?;
+    let r: RunRecord =
+        serde_json::from_str(&text).map_err(|e| format!("{path}: not a run record ({e})"))?;
     if r.version != 1 {
-        return Err(format!("{path}: run record version {} (this build reads version 1)", r.version));
+        return Err(format!(
+            "{path}: run record version {} (this build reads version 1)",
+            r.version
+        ));
     }
     if r.a.is_empty() || r.metrics.acc.is_empty() {
         return Err(format!("{path}: the run record holds no evaluated task"));

@@ -8,7 +8,10 @@ use palimpsest_core::data::folder::{Import, ImportFile, MAX_FILE_BYTES, import_f
 /// imports them; a file that cannot be read becomes an issue, not an abort.
 pub fn import_dir(root: &Path) -> Result<Import, String> {
     if !root.is_dir() {
-        return Err(format!("{}: not a directory (and not a bundled scenario: entity, relation)", root.display()));
+        return Err(format!(
+            "{}: not a directory (and not a bundled scenario: entity, relation)",
+            root.display()
+        ));
     }
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
@@ -26,11 +29,19 @@ pub fn import_dir(root: &Path) -> Result<Import, String> {
                 stack.push(path);
                 continue;
             }
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             match std::fs::metadata(&path) {
-                Ok(m) if m.len() as usize > MAX_FILE_BYTES => {
-                    unreadable.push((rel, format!("file is {} bytes, larger than the {MAX_FILE_BYTES} byte limit", m.len())))
-                }
+                Ok(m) if m.len() as usize > MAX_FILE_BYTES => unreadable.push((
+                    rel,
+                    format!(
+                        "file is {} bytes, larger than the {MAX_FILE_BYTES} byte limit",
+                        m.len()
+                    ),
+                )),
                 _ => match std::fs::read(&path) {
                     Ok(bytes) => files.push(ImportFile { path: rel, bytes }),
                     Err(e) => unreadable.push((rel, format!("cannot read: {e}"))),
@@ -40,7 +51,8 @@ pub fn import_dir(root: &Path) -> Result<Import, String> {
     }
     let mut imp = import_files(&files);
     for (file, problem) in unreadable {
-        imp.issues.push(palimpsest_core::data::folder::ImportIssue { file, problem });
+        imp.issues
+            .push(palimpsest_core::data::folder::ImportIssue { file, problem });
     }
     Ok(imp)
 }

@@ -17,9 +17,15 @@ fn params(value: &serde_json::Value) -> String {
 
 pub fn render() -> String {
     let mut out = String::from("Scenarios:\n");
-    out.push_str("  entity     5 tasks x 4 entity classes (OpenMoji subgroups), image + noisy caption\n");
-    out.push_str("  relation   5 tasks x 2 spatial relations + \"none\", composed scenes + sentence\n");
-    out.push_str("  PATH       an imagefolder (one folder per class, optional metadata.jsonl/.csv)\n");
+    out.push_str(
+        "  entity     5 tasks x 4 entity classes (OpenMoji subgroups), image + noisy caption\n",
+    );
+    out.push_str(
+        "  relation   5 tasks x 2 spatial relations + \"none\", composed scenes + sentence\n",
+    );
+    out.push_str(
+        "  PATH       an imagefolder (one folder per class, optional metadata.jsonl/.csv)\n",
+    );
     out.push_str("\nStrategies (hyper-parameters with defaults):\n");
     for name in StrategyConfig::NAMES {
         let c = StrategyConfig::by_name(name).expect("listed names parse");

@@ -10,7 +10,11 @@ mod run_cmd;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "palimpsest", version, about = "Continual multimodal learning you can watch")]
+#[command(
+    name = "palimpsest",
+    version,
+    about = "Continual multimodal learning you can watch"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use palimpsest_core::run::{Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for};
+use palimpsest_core::run::{
+    Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
+};
 use palimpsest_core::strategy::StrategyConfig;
 
 use crate::folder::import_dir;
@@ -79,7 +81,8 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let scenario = build_scenario(&config, import.as_ref()).map_err(|e| e.to_string())?;
     let device = device_for(config.backend).map_err(|e| e.to_string())?;
     let label = config.strategy.label();
-    let mut runner = Runner::new(config, scenario, device, "cpu (flex)").map_err(|e| e.to_string())?;
+    let mut runner =
+        Runner::new(config, scenario, device, "cpu (flex)").map_err(|e| e.to_string())?;
     let style = ProgressStyle::with_template("task {prefix} [{bar:30}] {pos}/{len} {msg}")
         .expect("valid template")
         .progress_chars("=> ");
@@ -88,16 +91,29 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     while let Some(events) = pollster::block_on(runner.next()) {
         for event in events {
             match event {
-                Event::TaskStarted { task, tasks, steps, classes, .. } => {
+                Event::TaskStarted {
+                    task,
+                    tasks,
+                    steps,
+                    classes,
+                    ..
+                } => {
                     let b = ProgressBar::new(steps as u64).with_style(style.clone());
                     b.set_prefix(format!("{task}/{tasks}"));
                     b.set_message(classes.join(", "));
                     bar = Some(b);
                 }
-                Event::Step { loss, gamma, samples_per_s, .. } => {
+                Event::Step {
+                    loss,
+                    gamma,
+                    samples_per_s,
+                    ..
+                } => {
                     if let Some(b) = &bar {
                         b.inc(1);
-                        b.set_message(format!("loss {loss:.3}  γ {gamma:.2}  {samples_per_s:.0} samples/s"));
+                        b.set_message(format!(
+                            "loss {loss:.3}  γ {gamma:.2}  {samples_per_s:.0} samples/s"
+                        ));
                     }
                 }
                 Event::TaskEvaluated { task, a, u, .. } => {
@@ -122,13 +138,17 @@ pub fn run(args: RunArgs) -> Result<(), String> {
 }
 
 fn fmt_opt(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:+.3}")).unwrap_or_else(|| "n/a".into())
+    v.map(|x| format!("{x:+.3}"))
+        .unwrap_or_else(|| "n/a".into())
 }
 
 /// The accuracy matrix and the headline metrics as a plain-text table.
 pub fn summary(r: &RunRecord, label: &str) -> String {
     let t = r.acc_matrix.len();
-    let mut s = format!("\n{label} on {} (seed {})\n\naccuracy R[i][j] (after task i, on task j)\n", r.config.scenario, r.config.seed);
+    let mut s = format!(
+        "\n{label} on {} (seed {})\n\naccuracy R[i][j] (after task i, on task j)\n",
+        r.config.scenario, r.config.seed
+    );
     s.push_str("       ");
     for j in 1..=t {
         s.push_str(&format!("  T{j:<4}"));

@@ -19,7 +19,7 @@ impl Default for CaptionNoise {
             drop: 0.3,
             mask: 0.1,
             swap: 0.2,
-            replace_all: 0.2,
+            replace_all: 0.3,
         }
     }
 }
@@ -103,7 +103,10 @@ mod tests {
         let intact = caps.iter().filter(|c| **c == words.join(" ")).count();
         let with_apple = caps.iter().filter(|c| c.contains("apple")).count();
         assert!(intact < 50, "{intact} captions survived intact");
-        // each word survives with p = 0.8 × 0.4: about 64 of 200 keep "apple"
-        assert!(with_apple > 40, "only {with_apple} captions kept the key word");
+        // a word survives with p = 0.7 × 0.4: about 56 of 200 keep "apple"
+        assert!(
+            with_apple > 40,
+            "only {with_apple} captions kept the key word"
+        );
     }
 }

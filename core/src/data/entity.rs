@@ -23,8 +23,8 @@ pub struct EntityOptions {
 impl Default for EntityOptions {
     fn default() -> Self {
         EntityOptions {
-            train_copies: 3,
-            test_copies: 2,
+            train_copies: 8,
+            test_copies: 4,
             test_fraction: 0.3,
             noise: CaptionNoise::default(),
         }
@@ -49,8 +49,34 @@ pub fn item_words(item: &PackItem) -> Vec<String> {
 
 /// Builds the entity scenario from `pack`, fixed by `seed`.
 pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario {
+    // The seeded split of every class first: the words swapped into noisy
+    // captions come from training items only, so a test item's own words
+    // are never taught as evidence for another class.
+    let splits: Vec<Vec<(Vec<usize>, Vec<usize>)>> = pack
+        .tasks
+        .iter()
+        .map(|subgroups| {
+            subgroups
+                .iter()
+                .map(|sub| {
+                    let members: Vec<usize> = (0..pack.items.len())
+                        .filter(|&i| &pack.items[i].subgroup == sub)
+                        .collect();
+                    split(
+                        &members,
+                        opts.test_fraction,
+                        &mut rng_for(seed, &format!("entity/split/{sub}")),
+                    )
+                })
+                .collect()
+        })
+        .collect();
     let pool: Vec<String> = {
-        let mut p: Vec<String> = pack.items.iter().flat_map(item_words).collect();
+        let mut p: Vec<String> = splits
+            .iter()
+            .flatten()
+            .flat_map(|(train, _)| train.iter().flat_map(|&i| item_words(&pack.items[i])))
+            .collect();
         p.sort();
         p.dedup();
         p
@@ -65,28 +91,30 @@ pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario
             train: Vec::new(),
             test: Vec::new(),
         };
-        for sub in subgroups {
+        for (c, sub) in subgroups.iter().enumerate() {
             let label = class_names.len();
             class_names.push(sub.clone());
             task.classes.push(label);
-            let members: Vec<usize> = (0..pack.items.len())
-                .filter(|&i| &pack.items[i].subgroup == sub)
-                .collect();
+            let (train, test) = &splits[t][c];
             let mut rng = rng_for(seed, &format!("entity/{sub}"));
-            let (train, test) = split(&members, opts.test_fraction, &mut rng);
             let make = |i: usize, rng: &mut _| Sample {
                 image: Some(augment(pack.image(i), rng, 2, 0.1)),
-                text: Some(noisy_caption(&item_words(&pack.items[i]), &pool, &opts.noise, rng)),
+                text: Some(noisy_caption(
+                    &item_words(&pack.items[i]),
+                    &pool,
+                    &opts.noise,
+                    rng,
+                )),
                 label,
                 entities: None,
             };
             for _ in 0..opts.train_copies {
-                for &i in &train {
+                for &i in train {
                     task.train.push(make(i, &mut rng));
                 }
             }
             for _ in 0..opts.test_copies {
-                for &i in &test {
+                for &i in test {
                     task.test.push(make(i, &mut rng));
                 }
             }
@@ -114,7 +142,10 @@ mod tests {
         for t in &s.tasks {
             assert!(t.classes.len() >= 4);
             for &c in &t.classes {
-                assert!(t.test.iter().any(|x| x.label == c), "class {c} has no test sample");
+                assert!(
+                    t.test.iter().any(|x| x.label == c),
+                    "class {c} has no test sample"
+                );
             }
         }
     }

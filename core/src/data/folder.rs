@@ -119,7 +119,13 @@ fn parse_jsonl(text: &str, issues: &mut Vec<ImportIssue>, file: &str) -> BTreeMa
                 let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
                 match get("file_name") {
                     Some(name) => {
-                        out.insert(norm(&name), Meta { text: get("text"), label: get("label") });
+                        out.insert(
+                            norm(&name),
+                            Meta {
+                                text: get("text"),
+                                label: get("label"),
+                            },
+                        );
                     }
                     None => issues.push(ImportIssue {
                         file: format!("{file}:{}", i + 1),
@@ -177,8 +183,15 @@ fn parse_csv(text: &str, issues: &mut Vec<ImportIssue>, file: &str) -> BTreeMap<
         let f = csv_fields(line);
         match f.get(fc) {
             Some(name) if !name.is_empty() => {
-                let at = |c: Option<usize>| c.and_then(|c| f.get(c)).filter(|s| !s.is_empty()).cloned();
-                out.insert(norm(name), Meta { text: at(tc), label: at(lc) });
+                let at =
+                    |c: Option<usize>| c.and_then(|c| f.get(c)).filter(|s| !s.is_empty()).cloned();
+                out.insert(
+                    norm(name),
+                    Meta {
+                        text: at(tc),
+                        label: at(lc),
+                    },
+                );
             }
             _ => issues.push(ImportIssue {
                 file: format!("{file}:{}", i + 2),
@@ -205,7 +218,9 @@ pub fn import_files(files: &[ImportFile]) -> Import {
         let base = name.rsplit('/').next().unwrap_or(&name);
         if base == "metadata.jsonl" || base == "metadata.csv" {
             match std::str::from_utf8(&f.bytes) {
-                Ok(text) if base.ends_with("jsonl") => meta.extend(parse_jsonl(text, &mut imp.issues, &name)),
+                Ok(text) if base.ends_with("jsonl") => {
+                    meta.extend(parse_jsonl(text, &mut imp.issues, &name))
+                }
                 Ok(text) => meta.extend(parse_csv(text, &mut imp.issues, &name)),
                 Err(_) => imp.issues.push(ImportIssue {
                     file: name.clone(),
@@ -218,7 +233,10 @@ pub fn import_files(files: &[ImportFile]) -> Import {
         .iter()
         .map(|f| norm(&f.path))
         .filter(|p| is_image_name(p))
-        .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string()))
+        .filter_map(|p| {
+            p.rsplit_once('/')
+                .map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string())
+        })
         .collect();
     for f in files {
         let name = norm(&f.path);
@@ -229,12 +247,19 @@ pub fn import_files(files: &[ImportFile]) -> Import {
         if !is_image_name(&name) {
             imp.issues.push(ImportIssue {
                 file: name,
-                problem: "not an image file (expected .png, .jpg, .jpeg, .gif, .bmp or .webp)".into(),
+                problem: "not an image file (expected .png, .jpg, .jpeg, .gif, .bmp or .webp)"
+                    .into(),
             });
             continue;
         }
-        let m = meta.get(&name).or_else(|| meta.get(&base)).cloned().unwrap_or_default();
-        let folder = name.rsplit_once('/').map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string());
+        let m = meta
+            .get(&name)
+            .or_else(|| meta.get(&base))
+            .cloned()
+            .unwrap_or_default();
+        let folder = name
+            .rsplit_once('/')
+            .map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string());
         let label = match (&m.label, &folder) {
             (Some(l), _) if folders.is_empty() || folders.contains(l) => l.clone(),
             (Some(l), _) => {
@@ -248,7 +273,8 @@ pub fn import_files(files: &[ImportFile]) -> Import {
             (None, None) => {
                 imp.issues.push(ImportIssue {
                     file: name,
-                    problem: "no label: put it in a class folder or give it a label in metadata".into(),
+                    problem: "no label: put it in a class folder or give it a label in metadata"
+                        .into(),
                 });
                 continue;
             }
@@ -256,7 +282,10 @@ pub fn import_files(files: &[ImportFile]) -> Import {
         let image = match decode_image(&f.bytes) {
             Ok(px) => px,
             Err(problem) => {
-                imp.issues.push(ImportIssue { file: name, problem });
+                imp.issues.push(ImportIssue {
+                    file: name,
+                    problem,
+                });
                 continue;
             }
         };
@@ -288,7 +317,8 @@ pub fn folder_scenario(
 ) -> Result<super::Scenario, String> {
     use super::prep::augment;
     use super::scenario::{Task, rng_for, split};
-    let usable: Vec<(&String, &Vec<Sample>)> = imp.classes.iter().filter(|(_, v)| v.len() >= 2).collect();
+    let usable: Vec<(&String, &Vec<Sample>)> =
+        imp.classes.iter().filter(|(_, v)| v.len() >= 2).collect();
     if usable.is_empty() {
         return Err(format!(
             "{name}: no class has the two or more readable images a train/test split needs"
@@ -319,11 +349,17 @@ pub fn folder_scenario(
                     });
                 }
             }
-            task.test.extend(test.into_iter().map(|s| Sample { label, ..s }));
+            task.test
+                .extend(test.into_iter().map(|s| Sample { label, ..s }));
         }
         tasks.push(task);
     }
-    Ok(super::Scenario { name: name.to_string(), class_names, tasks, none_class: None })
+    Ok(super::Scenario {
+        name: name.to_string(),
+        class_names,
+        tasks,
+        none_class: None,
+    })
 }
 
 #[cfg(test)]
@@ -338,7 +374,10 @@ mod tests {
     }
 
     fn file(path: &str, bytes: Vec<u8>) -> ImportFile {
-        ImportFile { path: path.into(), bytes }
+        ImportFile {
+            path: path.into(),
+            bytes,
+        }
     }
 
     #[test]
@@ -368,7 +407,10 @@ not json
         let problems: Vec<String> = imp.issues.iter().map(|i| i.to_string()).collect();
         let has = |s: &str| problems.iter().any(|p| p.contains(s));
         assert!(has("dog/broken.png: not a readable image"), "{problems:?}");
-        assert!(has("dog/c.png: label \"wolf\" names no class folder"), "{problems:?}");
+        assert!(
+            has("dog/c.png: label \"wolf\" names no class folder"),
+            "{problems:?}"
+        );
         assert!(has("cat/nocaption.png: no caption"), "{problems:?}");
         assert!(has("cat/notes.txt: not an image file"), "{problems:?}");
         assert!(has("metadata.jsonl:4: not valid JSON"), "{problems:?}");

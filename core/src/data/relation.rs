@@ -130,7 +130,7 @@ fn compose(
         }
         Some(7) => {
             let dy = j(6);
-            put(o, 10, 0 + j(1), 11 + dy, &mut c);
+            put(o, 10, j(1), 11 + dy, &mut c);
             put(s, 10, 11 + j(1), 11 + dy, &mut c);
             put(o, 10, 22 + j(1), 11 + dy, &mut c);
         }
@@ -156,7 +156,11 @@ pub fn relation_scenario(pack: &Pack, seed: u64, opts: &RelationOptions) -> Scen
     let items: Vec<usize> = (0..pack.items.len()).collect();
     let (train_items, test_items) = split(&items, 0.3, &mut rng_for(seed, "relation/items"));
     let pool: Vec<String> = {
-        let mut p: Vec<String> = pack.items.iter().flat_map(|i| words(&i.annotation)).collect();
+        let mut p: Vec<String> = pack
+            .items
+            .iter()
+            .flat_map(|i| words(&i.annotation))
+            .collect();
         p.sort();
         p.dedup();
         p
@@ -276,6 +280,9 @@ mod tests {
         let (nl, nr) = mean_dark(0);
         let (l, r) = mean_dark(1);
         assert!(l > 0 && r > 0, "left-of scenes draw both entities");
-        assert!(nl + nr < l + r, "none scenes hold one entity, fewer drawn pixels");
+        assert!(
+            nl + nr < l + r,
+            "none scenes hold one entity, fewer drawn pixels"
+        );
     }
 }

@@ -61,7 +61,10 @@ impl Scenario {
             }
             for s in t.train.iter().chain(&t.test) {
                 if s.label >= known {
-                    return Err(format!("task {} holds a sample of class {}", t.index, s.label));
+                    return Err(format!(
+                        "task {} holds a sample of class {}",
+                        t.index, s.label
+                    ));
                 }
             }
         }
@@ -74,7 +77,11 @@ impl Scenario {
             .iter()
             .map(|t| TaskInfo {
                 index: t.index,
-                classes: t.classes.iter().map(|&c| self.class_names[c].clone()).collect(),
+                classes: t
+                    .classes
+                    .iter()
+                    .map(|&c| self.class_names[c].clone())
+                    .collect(),
                 modalities: t.modalities.iter().map(|m| m.name().to_string()).collect(),
                 train_size: t.train.len(),
                 test_size: t.test.len(),

@@ -28,7 +28,13 @@ pub struct AttentionOutput {
 }
 
 impl Attention {
-    pub fn new(rng: &mut ChaCha8Rng, d: usize, heads: usize, slots: usize, device: &Device) -> Self {
+    pub fn new(
+        rng: &mut ChaCha8Rng,
+        d: usize,
+        heads: usize,
+        slots: usize,
+        device: &Device,
+    ) -> Self {
         Attention {
             query: init::linear(rng, d, d, device),
             key: init::linear(rng, d, d, device),

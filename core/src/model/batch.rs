@@ -42,7 +42,8 @@ impl Batch {
                         for x in 0..patch {
                             let src = ((py * patch + y) * IMAGE_SIZE + px * patch + x) * 3;
                             for c in 0..3 {
-                                chunk[(y * patch + x) * 3 + c] = f32::from(img[src + c]) / 127.5 - 1.0;
+                                chunk[(y * patch + x) * 3 + c] =
+                                    f32::from(img[src + c]) / 127.5 - 1.0;
                             }
                         }
                     }

@@ -69,7 +69,9 @@ impl Classifier {
             let b = c.bias.val().unsqueeze_dim::<2>(0);
             let li = h_image.clone().matmul(c.image.val());
             let lt = h_text.clone().matmul(c.text.val());
-            fused.push(li.clone() * present_image.clone() + lt.clone() * present_text.clone() + b.clone());
+            fused.push(
+                li.clone() * present_image.clone() + lt.clone() * present_text.clone() + b.clone(),
+            );
             image.push(li + b.clone() / 2.0);
             text.push(lt + b / 2.0);
         }

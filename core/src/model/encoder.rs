@@ -19,7 +19,14 @@ pub struct EncoderLayer {
 }
 
 impl EncoderLayer {
-    pub fn new(rng: &mut ChaCha8Rng, d: usize, heads: usize, d_ff: usize, slots: usize, device: &Device) -> Self {
+    pub fn new(
+        rng: &mut ChaCha8Rng,
+        d: usize,
+        heads: usize,
+        d_ff: usize,
+        slots: usize,
+        device: &Device,
+    ) -> Self {
         EncoderLayer {
             norm1: init::layer_norm(d, device),
             attention: Attention::new(rng, d, heads, slots, device),
@@ -36,9 +43,13 @@ impl EncoderLayer {
         shared_keys: Option<Tensor<2>>,
         pad: Option<Tensor<2, Bool>>,
     ) -> (Tensor<3>, Tensor<4>) {
-        let a = self.attention.forward(self.norm1.forward(x.clone()), shared_keys, pad);
+        let a = self
+            .attention
+            .forward(self.norm1.forward(x.clone()), shared_keys, pad);
         let x = x + a.context;
-        let y = self.ff2.forward(gelu(self.ff1.forward(self.norm2.forward(x.clone()))));
+        let y = self
+            .ff2
+            .forward(gelu(self.ff1.forward(self.norm2.forward(x.clone()))));
         (x + y, a.weights)
     }
 }
@@ -52,9 +63,19 @@ pub struct Stream {
 }
 
 impl Stream {
-    pub fn new(rng: &mut ChaCha8Rng, layers: usize, d: usize, heads: usize, d_ff: usize, slots: usize, device: &Device) -> Self {
+    pub fn new(
+        rng: &mut ChaCha8Rng,
+        layers: usize,
+        d: usize,
+        heads: usize,
+        d_ff: usize,
+        slots: usize,
+        device: &Device,
+    ) -> Self {
         Stream {
-            layers: (0..layers).map(|_| EncoderLayer::new(rng, d, heads, d_ff, slots, device)).collect(),
+            layers: (0..layers)
+                .map(|_| EncoderLayer::new(rng, d, heads, d_ff, slots, device))
+                .collect(),
             norm: init::layer_norm(d, device),
         }
     }
@@ -70,7 +91,11 @@ impl Stream {
         let first_top = self.layers.len() - shared_keys.len();
         let mut maps = Vec::with_capacity(self.layers.len());
         for (i, layer) in self.layers.iter().enumerate() {
-            let keys = if i >= first_top { shared_keys[i - first_top].clone() } else { None };
+            let keys = if i >= first_top {
+                shared_keys[i - first_top].clone()
+            } else {
+                None
+            };
             let (y, w) = layer.forward(x, keys, pad.clone());
             x = y;
             maps.push(w);

@@ -60,11 +60,17 @@ impl ModelConfig {
         self.patches() + 1
     }
     pub fn validate(&self) -> Result<(), String> {
-        if self.patch == 0 || IMAGE_SIZE % self.patch != 0 {
-            return Err(format!("patch {} does not divide the image size {IMAGE_SIZE}", self.patch));
+        if self.patch == 0 || !IMAGE_SIZE.is_multiple_of(self.patch) {
+            return Err(format!(
+                "patch {} does not divide the image size {IMAGE_SIZE}",
+                self.patch
+            ));
         }
-        if self.heads == 0 || self.d_model % self.heads != 0 {
-            return Err(format!("d_model {} is not a multiple of heads {}", self.d_model, self.heads));
+        if self.heads == 0 || !self.d_model.is_multiple_of(self.heads) {
+            return Err(format!(
+                "d_model {} is not a multiple of heads {}",
+                self.d_model, self.heads
+            ));
         }
         if self.interaction_layers > self.layers || self.layers == 0 {
             return Err("interaction_layers must be ≤ layers, and layers ≥ 1".into());
@@ -103,7 +109,12 @@ pub struct ForwardOutput {
 }
 
 impl Model {
-    pub fn new(config: &ModelConfig, interaction: bool, rng: &mut ChaCha8Rng, device: &Device) -> Self {
+    pub fn new(
+        config: &ModelConfig,
+        interaction: bool,
+        rng: &mut ChaCha8Rng,
+        device: &Device,
+    ) -> Self {
         let d = config.d_model;
         let s = config.seq_len();
         let patch_dim = config.patch * config.patch * 3;
@@ -143,7 +154,10 @@ impl Model {
         let d = self.image_pos.dims()[2];
         // [CLS] of the image stream is the (learnt) position 0 on a zero patch.
         let patches = Tensor::cat(
-            vec![Tensor::zeros([b, 1, d], &batch.patches.device()), self.patch_embed.forward(batch.patches.clone())],
+            vec![
+                Tensor::zeros([b, 1, d], &batch.patches.device()),
+                self.patch_embed.forward(batch.patches.clone()),
+            ],
             1,
         );
         let x_image = patches + self.image_pos.val().narrow(1, 0, p + 1);
@@ -154,7 +168,9 @@ impl Model {
             .map(|k| self.interaction.then(|| k.val()))
             .collect();
         let (h_image, image_maps) = self.image_stream.forward(x_image, &keys, None);
-        let (h_text, text_maps) = self.text_stream.forward(x_text, &keys, Some(batch.pad.clone()));
+        let (h_text, text_maps) = self
+            .text_stream
+            .forward(x_text, &keys, Some(batch.pad.clone()));
         let logits = self.classifier.forward(
             h_image,
             h_text,

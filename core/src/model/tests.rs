@@ -10,16 +10,35 @@ fn device() -> Device {
 
 fn samples() -> Vec<Sample> {
     vec![
-        Sample { image: Some(vec![10; IMAGE_BYTES]), text: Some("a red fox".into()), label: 0, entities: None },
-        Sample { image: Some(vec![200; IMAGE_BYTES]), text: None, label: 1, entities: None },
-        Sample { image: None, text: Some("apple".into()), label: 1, entities: None },
+        Sample {
+            image: Some(vec![10; IMAGE_BYTES]),
+            text: Some("a red fox".into()),
+            label: 0,
+            entities: None,
+        },
+        Sample {
+            image: Some(vec![200; IMAGE_BYTES]),
+            text: None,
+            label: 1,
+            entities: None,
+        },
+        Sample {
+            image: None,
+            text: Some("apple".into()),
+            label: 1,
+            entities: None,
+        },
     ]
 }
 
 fn model(mi: bool) -> (Model, ModelConfig) {
     let cfg = ModelConfig::default();
     cfg.validate().unwrap();
-    let m = Model::new(&cfg, mi, &mut rng_for(1, "model"), &device()).expand_to(2, &mut rng_for(1, "cls"), &device());
+    let m = Model::new(&cfg, mi, &mut rng_for(1, "model"), &device()).expand_to(
+        2,
+        &mut rng_for(1, "cls"),
+        &device(),
+    );
     (m, cfg)
 }
 
@@ -62,10 +81,19 @@ fn attention_maps_from_every_layer_are_distributions() {
         assert_eq!(out.text_maps.len(), cfg.layers);
         let w = out.text_maps[cfg.layers - 1].clone();
         assert_eq!(w.dims(), [3, cfg.heads, cfg.seq_len(), cfg.seq_len()]);
-        let sums = w.clone().sum_dim(3).into_data().try_to_vec::<f32>().unwrap();
+        let sums = w
+            .clone()
+            .sum_dim(3)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-4));
         // padding gets no attention: sample 2's text "apple" has 2 real positions
-        let pad_mass: f32 = w.narrow(0, 2, 1).narrow(3, 2, cfg.seq_len() - 2).sum().into_scalar();
+        let pad_mass: f32 = w
+            .narrow(0, 2, 1)
+            .narrow(3, 2, cfg.seq_len() - 2)
+            .sum()
+            .into_scalar();
         assert!(pad_mass < 1e-3, "pad mass {pad_mass}");
     }
 }
@@ -75,11 +103,19 @@ fn a_missing_modality_does_not_reach_the_fused_logits() {
     let (m, cfg) = model(true);
     let mut s = samples();
     let refs: Vec<&Sample> = s.iter().collect();
-    let a = values(m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device())).logits.fused);
+    let a = values(
+        m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device()))
+            .logits
+            .fused,
+    );
     // sample 1 has no text; changing what would be its text changes nothing
     s[1].text = None;
     s[2].image = None;
     let refs: Vec<&Sample> = s.iter().collect();
-    let b = values(m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device())).logits.fused);
+    let b = values(
+        m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device()))
+            .logits
+            .fused,
+    );
     assert_eq!(a, b);
 }

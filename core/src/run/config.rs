@@ -74,7 +74,10 @@ impl RunConfig {
             return Err("batch size must be at least 1".into());
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
-            return Err(format!("learning rate {} must be a positive number", self.lr));
+            return Err(format!(
+                "learning rate {} must be a positive number",
+                self.lr
+            ));
         }
         if self.classes_per_task == 0 {
             return Err("classes per task must be at least 1".into());

@@ -47,9 +47,8 @@ pub fn build_scenario(config: &RunConfig, import: Option<&Import>) -> Result<Sce
     let s = match (config.scenario.as_str(), import) {
         ("entity", _) => entity_scenario(bundled(), config.seed, &config.entity),
         ("relation", _) => relation_scenario(bundled(), config.seed, &config.relation),
-        (name, Some(imp)) => {
-            folder_scenario(imp, name, config.seed, config.classes_per_task).map_err(RunError::Scenario)?
-        }
+        (name, Some(imp)) => folder_scenario(imp, name, config.seed, config.classes_per_task)
+            .map_err(RunError::Scenario)?,
         (name, None) => {
             return Err(RunError::Scenario(format!(
                 "'{name}' is neither a bundled scenario (entity, relation) nor an imported folder"
@@ -72,12 +71,18 @@ pub fn device_for(backend: Backend) -> Result<Device, RunError> {
 
 /// Reads a float tensor back from the device.
 pub async fn read_floats(t: Tensor<1>) -> Vec<f64> {
-    let data = t.into_data_async().await.expect("reading a tensor back from the device failed");
+    let data = t
+        .into_data_async()
+        .await
+        .expect("reading a tensor back from the device failed");
     data.iter::<f64>().collect()
 }
 
 async fn read_ints(t: Tensor<1, Int>) -> Vec<usize> {
-    let data = t.into_data_async().await.expect("reading a tensor back from the device failed");
+    let data = t
+        .into_data_async()
+        .await
+        .expect("reading a tensor back from the device failed");
     data.iter::<i64>().map(|v| v.max(0) as usize).collect()
 }
 
@@ -94,17 +99,34 @@ pub async fn predict(model: &Model, samples: &[Sample], env: &Env) -> Vec<usize>
 }
 
 /// Where `model` looks for `sample` (see [`AttentionSnapshot`]).
-pub async fn attention(model: &Model, sample: &Sample, env: &Env, task: usize, index: usize) -> AttentionSnapshot {
+pub async fn attention(
+    model: &Model,
+    sample: &Sample,
+    env: &Env,
+    task: usize,
+    index: usize,
+) -> AttentionSnapshot {
     let out = model.forward(&env.plain_batch(&[sample]));
     let s = env.model.seq_len();
     let cls_row = |maps: &Vec<Tensor<4>>| {
         let top = maps.last().expect("the model has layers").clone();
         let [_, h, _, _] = top.dims();
-        top.narrow(2, 0, 1).narrow(3, 1, s - 1).sum_dim(1).reshape([s - 1]) / h as f64
+        top.narrow(2, 0, 1)
+            .narrow(3, 1, s - 1)
+            .sum_dim(1)
+            .reshape([s - 1])
+            / h as f64
     };
     let image = read_floats(cls_row(&out.image_maps)).await;
     let text = read_floats(cls_row(&out.text_maps)).await;
-    let ws: Vec<String> = sample.text.as_deref().map(words).unwrap_or_default().into_iter().take(s - 1).collect();
+    let ws: Vec<String> = sample
+        .text
+        .as_deref()
+        .map(words)
+        .unwrap_or_default()
+        .into_iter()
+        .take(s - 1)
+        .collect();
     AttentionSnapshot {
         task,
         sample: index,
@@ -114,6 +136,9 @@ pub async fn attention(model: &Model, sample: &Sample, env: &Env, task: usize, i
         words: ws,
     }
 }
+
+/// Weight of the unimodal heads' cross-entropy in every strategy's loss.
+pub const UNIMODAL_WEIGHT: f64 = 0.5;
 
 enum Phase {
     Start,
@@ -153,13 +178,28 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(config: RunConfig, scenario: Scenario, device: Device, device_name: &str) -> Result<Runner, RunError> {
+    pub fn new(
+        config: RunConfig,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+    ) -> Result<Runner, RunError> {
         config.validate().map_err(RunError::Config)?;
         scenario.validate().map_err(RunError::Scenario)?;
         let strategy = strategy::build(&config.strategy);
         let autodiff = device.clone().autodiff();
-        let model = Model::new(&config.model, strategy.shared_keys(), &mut rng_for(config.seed, "model"), &autodiff);
-        let env = Env { device, autodiff, model: config.model.clone(), batch_size: config.batch_size };
+        let model = Model::new(
+            &config.model,
+            strategy.shared_keys(),
+            &mut rng_for(config.seed, "model"),
+            &autodiff,
+        );
+        let env = Env {
+            device,
+            autodiff,
+            model: config.model.clone(),
+            batch_size: config.batch_size,
+        };
         Ok(Runner {
             rng: rng_for(config.seed, "run"),
             config,
@@ -199,7 +239,10 @@ impl Runner {
 
     /// The model as it is now, without autodiff (for inference).
     pub fn model(&self) -> Model {
-        self.model.as_ref().expect("model present between steps").valid()
+        self.model
+            .as_ref()
+            .expect("model present between steps")
+            .valid()
     }
 
     /// The task being trained or evaluated (1-based; 0 before the first).
@@ -230,7 +273,11 @@ impl Runner {
     /// each task's test set.
     async fn evaluate_random_init(&mut self) -> Vec<f64> {
         let total = self.scenario.classes_after(self.scenario.tasks.len());
-        let probe = self.model().expand_to(total, &mut rng_for(self.config.seed, "probe"), &self.env.device);
+        let probe = self.model().expand_to(
+            total,
+            &mut rng_for(self.config.seed, "probe"),
+            &self.env.device,
+        );
         let mut out = Vec::new();
         for t in &self.scenario.tasks {
             let pred = predict(&probe, &t.test, &self.env).await;
@@ -254,12 +301,20 @@ impl Runner {
         self.step = 0;
         let per_epoch = self.train_set.len().div_ceil(self.config.batch_size);
         self.steps = per_epoch * self.config.epochs;
-        self.phase = if self.steps == 0 { Phase::Evaluate(k) } else { Phase::Train };
+        self.phase = if self.steps == 0 {
+            Phase::Evaluate(k)
+        } else {
+            Phase::Train
+        };
         let task = &self.scenario.tasks[k - 1];
         Event::TaskStarted {
             task: k,
             tasks: self.scenario.tasks.len(),
-            classes: task.classes.iter().map(|&c| self.scenario.class_names[c].clone()).collect(),
+            classes: task
+                .classes
+                .iter()
+                .map(|&c| self.scenario.class_names[c].clone())
+                .collect(),
             train_size: self.train_set.len(),
             steps: self.steps,
         }
@@ -273,9 +328,18 @@ impl Runner {
         let model = self.model.take().expect("model present");
         let batch = self.env.train_batch(&refs);
         let out = model.forward(&batch);
-        let ce = cross_entropy(out.logits.fused.clone(), batch.labels.clone());
-        let s_text = true_class_score(out.logits.text.clone(), batch.labels.clone()).sum().detach();
-        let s_image = true_class_score(out.logits.image.clone(), batch.labels.clone()).sum().detach();
+        // The unimodal heads learn alongside the fused one, so that each stream
+        // learns to predict on its own and their scores (GM's s^v, s^t) mean something.
+        let ce = cross_entropy(out.logits.fused.clone(), batch.labels.clone())
+            + (cross_entropy(out.logits.image.clone(), batch.labels.clone())
+                + cross_entropy(out.logits.text.clone(), batch.labels.clone()))
+                * UNIMODAL_WEIGHT;
+        let s_text = true_class_score(out.logits.text.clone(), batch.labels.clone())
+            .sum()
+            .detach();
+        let s_image = true_class_score(out.logits.image.clone(), batch.labels.clone())
+            .sum()
+            .detach();
         let extra = self.strategy.extra_loss(&StepInput {
             task: k,
             model: &model,
@@ -299,8 +363,17 @@ impl Runner {
         self.train_samples += n;
         self.train_seconds += t0.elapsed().as_secs_f64();
         let g = scales.image.min(scales.text);
-        self.gamma.push(GammaPoint { task: k, step: self.step, gamma, g });
-        self.loss.push(LossPoint { task: k, step: self.step, loss: stats[0] });
+        self.gamma.push(GammaPoint {
+            task: k,
+            step: self.step,
+            gamma,
+            g,
+        });
+        self.loss.push(LossPoint {
+            task: k,
+            step: self.step,
+            loss: stats[0],
+        });
         let event = Event::Step {
             task: k,
             step: self.step + 1,
@@ -323,14 +396,14 @@ impl Runner {
         event
     }
 
-
     async fn evaluate(&mut self, k: usize) -> Vec<Event> {
         let model = self.model.take().expect("model present");
         let mut train = std::mem::take(&mut self.train_set);
         // the strategy sees the task's own training data, not the replayed mix
         train.clear();
         train.extend(self.scenario.tasks[k - 1].train.iter().cloned());
-        self.strategy.after_task(k, &model, &train, &self.env, &mut self.rng);
+        self.strategy
+            .after_task(k, &model, &train, &self.env, &mut self.rng);
         self.model = Some(model);
         let valid = self.model();
         let mut acc_row = Vec::new();
@@ -354,12 +427,26 @@ impl Runner {
         self.u.push(u);
         let probe = &self.scenario.tasks[0].test[0];
         let snapshot = attention(&valid, probe, &self.env, k, 0).await;
-        self.phase = if k < self.scenario.tasks.len() { Phase::BeginTask(k + 1) } else { Phase::Finish };
-        vec![Event::TaskEvaluated { task: k, acc_row, f1_row, a, u }, Event::Attention(snapshot)]
+        self.phase = if k < self.scenario.tasks.len() {
+            Phase::BeginTask(k + 1)
+        } else {
+            Phase::Finish
+        };
+        vec![
+            Event::TaskEvaluated {
+                task: k,
+                acc_row,
+                f1_row,
+                a,
+                u,
+            },
+            Event::Attention(snapshot),
+        ]
     }
 
     fn record(&self) -> RunRecord {
-        let metrics = gem_metrics(&self.acc, Some(&self.random_init)).expect("accuracies are fractions");
+        let metrics =
+            gem_metrics(&self.acc, Some(&self.random_init)).expect("accuracies are fractions");
         RunRecord {
             version: record::RECORD_VERSION,
             config: self.config.clone(),
@@ -386,7 +473,13 @@ impl Runner {
 /// One optimiser step; under gradient modulation each stream's update is
 /// scaled by its coefficient (MSPT Eq. 9 scales the update, not the
 /// gradient, which Adam would normalise away).
-fn apply(optim: &mut ModuleOptimizer, lr: f64, model: Model, mut grads: burn::tensor::Gradients, scales: Scales) -> Model {
+fn apply(
+    optim: &mut ModuleOptimizer,
+    lr: f64,
+    model: Model,
+    mut grads: burn::tensor::Gradients,
+    scales: Scales,
+) -> Model {
     if scales == Scales::default() {
         let all = GradientsParams::from_grads(grads, &model);
         return optim.step(lr, model, all);

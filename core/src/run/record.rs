@@ -55,7 +55,10 @@ impl RunRecord {
     /// The record without its timings: what must be identical between two
     /// runs of the same config and seed on the CPU.
     pub fn without_timing(&self) -> RunRecord {
-        RunRecord { timing: Timing::default(), ..self.clone() }
+        RunRecord {
+            timing: Timing::default(),
+            ..self.clone()
+        }
     }
 }
 

@@ -1,9 +1,15 @@
 use super::*;
+use crate::data::Modality;
 use crate::strategy::StrategyConfig;
 
 /// A small, fast config: the bundled entity scenario with fewer copies.
 fn small(strategy: StrategyConfig) -> RunConfig {
-    let mut c = RunConfig { strategy, epochs: 1, seed: 11, ..RunConfig::default() };
+    let mut c = RunConfig {
+        strategy,
+        epochs: 1,
+        seed: 11,
+        ..RunConfig::default()
+    };
     c.entity.train_copies = 1;
     c.entity.test_copies = 1;
     c
@@ -44,12 +50,30 @@ fn every_strategy_runs_to_a_full_record() {
         assert_eq!(rec.metrics.acc.len(), t);
         assert!(rec.metrics.bwt.is_some());
         assert!(!rec.gamma.is_empty());
-        assert!(rec.loss.iter().all(|l| l.loss.is_finite()), "{name}: non-finite loss");
-        let evaluated = events.iter().filter(|e| matches!(e, Event::TaskEvaluated { .. })).count();
+        assert!(
+            rec.loss.iter().all(|l| l.loss.is_finite()),
+            "{name}: non-finite loss"
+        );
+        let evaluated = events
+            .iter()
+            .filter(|e| matches!(e, Event::TaskEvaluated { .. }))
+            .count();
         assert_eq!(evaluated, t);
         // JSON round trip of the record, with the names METRICS.md fixes
         let json = serde_json::to_value(&rec).unwrap();
-        for key in ["version", "config", "tasks", "acc_matrix", "f1_matrix", "random_init", "A", "U", "metrics", "gamma", "timing"] {
+        for key in [
+            "version",
+            "config",
+            "tasks",
+            "acc_matrix",
+            "f1_matrix",
+            "random_init",
+            "A",
+            "U",
+            "metrics",
+            "gamma",
+            "timing",
+        ] {
             assert!(json.get(key).is_some(), "{key} missing");
         }
         let back: RunRecord = serde_json::from_value(json).unwrap();
@@ -61,5 +85,53 @@ fn every_strategy_runs_to_a_full_record() {
 fn training_learns_the_first_task() {
     let (rec, _) = run(small(StrategyConfig::Finetune));
     let chance = 1.0 / rec.tasks[0].classes.len() as f64;
-    assert!(rec.acc_matrix[0][0] > chance + 0.2, "R[1][1] = {}", rec.acc_matrix[0][0]);
+    assert!(
+        rec.acc_matrix[0][0] > chance + 0.2,
+        "R[1][1] = {}",
+        rec.acc_matrix[0][0]
+    );
+}
+
+/// Task 1 of the entity scenario trained three ways: both modalities, image
+/// only, text only. Neither modality alone may solve it (DESIGN.md "Data").
+#[test]
+fn fused_beats_image_only_and_text_only() {
+    let config = RunConfig {
+        strategy: StrategyConfig::Finetune,
+        epochs: 3,
+        seed: 5,
+        ..RunConfig::default()
+    };
+    let full = build_scenario(&config, None).unwrap();
+    let score = |drop: Option<Modality>| {
+        let mut s = full.clone();
+        s.tasks.truncate(1);
+        if let Some(m) = drop {
+            let t = &mut s.tasks[0];
+            for x in t.train.iter_mut().chain(t.test.iter_mut()) {
+                *x = x.without(m);
+            }
+        }
+        let mut r = Runner::new(config.clone(), s, Device::flex(), "cpu").unwrap();
+        let mut last = None;
+        while let Some(ev) = pollster::block_on(r.next()) {
+            last = ev.into_iter().last().or(last);
+        }
+        match last {
+            Some(Event::Finished(rec)) => rec.acc_matrix[0][0],
+            other => panic!("{other:?}"),
+        }
+    };
+    let fused = score(None);
+    let image_only = score(Some(Modality::Text));
+    let text_only = score(Some(Modality::Image));
+    eprintln!("fused {fused:.3}  image-only {image_only:.3}  text-only {text_only:.3}");
+    assert!(
+        fused > image_only + 0.03,
+        "fused {fused} vs image-only {image_only}"
+    );
+    assert!(
+        fused > text_only + 0.03,
+        "fused {fused} vs text-only {text_only}"
+    );
 }

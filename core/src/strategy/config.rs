@@ -14,7 +14,10 @@ pub struct ReplayConfig {
 
 impl Default for ReplayConfig {
     fn default() -> Self {
-        ReplayConfig { memory_per_task: 6, memory_share: 0.2 }
+        ReplayConfig {
+            memory_per_task: 6,
+            memory_share: 0.2,
+        }
     }
 }
 
@@ -31,7 +34,11 @@ pub struct EwcConfig {
 
 impl Default for EwcConfig {
     fn default() -> Self {
-        EwcConfig { lambda: 5000.0, decay: 0.9, fisher_samples: 256 }
+        EwcConfig {
+            lambda: 5000.0,
+            decay: 0.9,
+            fisher_samples: 256,
+        }
     }
 }
 
@@ -44,7 +51,10 @@ pub struct LwfConfig {
 
 impl Default for LwfConfig {
     fn default() -> Self {
-        LwfConfig { lambda: 1.0, temperature: 2.0 }
+        LwfConfig {
+            lambda: 1.0,
+            temperature: 2.0,
+        }
     }
 }
 
@@ -93,7 +103,11 @@ impl MsptConfig {
                 "ad" => self.ad = false,
                 "mm" => self.mm = false,
                 "" => {}
-                other => return Err(format!("unknown MSPT component '{other}' (expected gm, mi, ad or mm)")),
+                other => {
+                    return Err(format!(
+                        "unknown MSPT component '{other}' (expected gm, mi, ad or mm)"
+                    ));
+                }
             }
         }
         Ok(self)
@@ -154,7 +168,11 @@ impl StrategyConfig {
                     .filter(|(_, on)| !on)
                     .map(|(n, _)| *n)
                     .collect();
-                if off.is_empty() { "mspt".into() } else { format!("mspt -{}", off.join(" -")) }
+                if off.is_empty() {
+                    "mspt".into()
+                } else {
+                    format!("mspt -{}", off.join(" -"))
+                }
             }
             other => other.name().into(),
         }
@@ -175,7 +193,8 @@ mod tests {
             }
             _ => panic!("{c:?}"),
         }
-        let back: StrategyConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        let back: StrategyConfig =
+            serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
         assert_eq!(back, c);
         assert_eq!(c.label(), "mspt -ad");
     }
@@ -183,7 +202,12 @@ mod tests {
     #[test]
     fn ablation_names_are_checked() {
         assert!(MsptConfig::default().ablate(&["gm", "mm"]).is_ok());
-        assert!(MsptConfig::default().ablate(&["xx"]).unwrap_err().contains("xx"));
+        assert!(
+            MsptConfig::default()
+                .ablate(&["xx"])
+                .unwrap_err()
+                .contains("xx")
+        );
         assert!(StrategyConfig::by_name("nope").is_err());
     }
 }

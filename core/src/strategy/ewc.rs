@@ -23,7 +23,10 @@ pub struct Ewc {
 
 impl Ewc {
     pub fn new(config: EwcConfig) -> Self {
-        Ewc { config, anchors: HashMap::new() }
+        Ewc {
+            config,
+            anchors: HashMap::new(),
+        }
     }
 
     /// Mean squared mini-batch gradient of the cross-entropy over up to
@@ -47,7 +50,9 @@ impl Ewc {
             }
             batches += 1;
         }
-        sum.into_iter().map(|(id, f)| (id, f / batches.max(1) as f64)).collect()
+        sum.into_iter()
+            .map(|(id, f)| (id, f / batches.max(1) as f64))
+            .collect()
     }
 }
 
@@ -73,7 +78,14 @@ impl Strategy for Ewc {
         penalty.map(|p| p * (self.config.lambda / 2.0))
     }
 
-    fn after_task(&mut self, _task: usize, model: &Model, train: &[Sample], env: &Env, _rng: &mut ChaCha8Rng) {
+    fn after_task(
+        &mut self,
+        _task: usize,
+        model: &Model,
+        train: &[Sample],
+        env: &Env,
+        _rng: &mut ChaCha8Rng,
+    ) {
         let fisher = self.fisher(model, train, env);
         let params = flat_params(model);
         let mut next = HashMap::new();

@@ -11,6 +11,9 @@ impl Strategy for Joint {
     }
 
     fn training_set(&mut self, task: usize, tasks: &[Task]) -> Vec<Sample> {
-        tasks[..task].iter().flat_map(|t| t.train.iter().cloned()).collect()
+        tasks[..task]
+            .iter()
+            .flat_map(|t| t.train.iter().cloned())
+            .collect()
     }
 }

@@ -13,7 +13,9 @@ pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
 /// Softmax score of the true class, `[batch]` (MSPT Eq. 5).
 pub fn true_class_score(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
     let [b, _] = logits.dims();
-    softmax(logits, 1).gather(1, labels.reshape([b, 1])).reshape([b])
+    softmax(logits, 1)
+        .gather(1, labels.reshape([b, 1]))
+        .reshape([b])
 }
 
 /// Knowledge distillation (LwF, Li & Hoiem 2017): KL between the
@@ -79,7 +81,8 @@ mod tests {
     #[test]
     fn cross_entropy_matches_hand_value() {
         let d = Device::flex();
-        let logits = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 0.0, 2.0, 0.0], [2, 2]), &d);
+        let logits =
+            Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 0.0, 2.0, 0.0], [2, 2]), &d);
         let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![1i64, 0], [2]), &d);
         // −(ln ½ + ln(e²/(e²+1))) / 2
         let expected = (2f32.ln() + (1.0 + (-2f32).exp()).ln()) / 2.0;

@@ -32,8 +32,14 @@ impl Strategy for Lwf {
     fn extra_loss(&mut self, step: &StepInput) -> Option<Tensor<1>> {
         let old = self.old.as_ref()?;
         let old_classes = old.classes();
-        let old_logits = old.forward(&step.env.plain_batch(step.samples)).logits.fused;
+        let old_logits = old
+            .forward(&step.env.plain_batch(step.samples))
+            .logits
+            .fused;
         let new_logits = step.out.logits.fused.clone().narrow(1, 0, old_classes);
-        Some(distillation(new_logits, old_logits.autodiff(), self.config.temperature) * self.config.lambda)
+        Some(
+            distillation(new_logits, old_logits.autodiff(), self.config.temperature)
+                * self.config.lambda,
+        )
     }
 }

@@ -70,7 +70,12 @@ mod tests {
 
     fn samples(n: usize, label: usize) -> Vec<Sample> {
         (0..n)
-            .map(|i| Sample { image: None, text: Some(format!("s{i}")), label, entities: None })
+            .map(|i| Sample {
+                image: None,
+                text: Some(format!("s{i}")),
+                label,
+                entities: None,
+            })
             .collect()
     }
 

@@ -36,10 +36,20 @@ pub struct Env {
 impl Env {
     /// A batch of `samples` on the plain device (for frozen models).
     pub fn plain_batch(&self, samples: &[&Sample]) -> Batch {
-        Batch::new(samples, self.model.patch, &self.model.tokenizer, &self.device)
+        Batch::new(
+            samples,
+            self.model.patch,
+            &self.model.tokenizer,
+            &self.device,
+        )
     }
     pub fn train_batch(&self, samples: &[&Sample]) -> Batch {
-        Batch::new(samples, self.model.patch, &self.model.tokenizer, &self.autodiff)
+        Batch::new(
+            samples,
+            self.model.patch,
+            &self.model.tokenizer,
+            &self.autodiff,
+        )
     }
 }
 
@@ -63,7 +73,10 @@ pub struct Scales {
 
 impl Default for Scales {
     fn default() -> Self {
-        Scales { image: 1.0, text: 1.0 }
+        Scales {
+            image: 1.0,
+            text: 1.0,
+        }
     }
 }
 
@@ -96,7 +109,15 @@ pub trait Strategy {
 
     /// After the last step of `task`, with the trained model and the task's
     /// training samples.
-    fn after_task(&mut self, _task: usize, _model: &Model, _train: &[Sample], _env: &Env, _rng: &mut ChaCha8Rng) {}
+    fn after_task(
+        &mut self,
+        _task: usize,
+        _model: &Model,
+        _train: &[Sample],
+        _env: &Env,
+        _rng: &mut ChaCha8Rng,
+    ) {
+    }
 }
 
 /// The strategy a configuration describes.

@@ -30,7 +30,14 @@ pub struct Mspt {
 impl Mspt {
     pub fn new(config: MsptConfig) -> Self {
         let memory = Memory::new(config.memory_per_task);
-        Mspt { config, memory, old: None, g_image: Vec::new(), g_text: Vec::new(), previous: None }
+        Mspt {
+            config,
+            memory,
+            old: None,
+            g_image: Vec::new(),
+            g_text: Vec::new(),
+            previous: None,
+        }
     }
 }
 
@@ -54,7 +61,8 @@ impl Strategy for Mspt {
 
     fn training_set(&mut self, task: usize, tasks: &[Task]) -> Vec<Sample> {
         if self.config.mm {
-            self.memory.mix(&tasks[task - 1].train, self.config.memory_share)
+            self.memory
+                .mix(&tasks[task - 1].train, self.config.memory_share)
         } else {
             tasks[task - 1].train.clone()
         }
@@ -71,10 +79,14 @@ impl Strategy for Mspt {
         let old_out = old.forward(&step.env.plain_batch(step.samples));
         let top = step.env.model.interaction_layers;
         let mut loss: Option<Tensor<1>> = None;
-        for (old_maps, new_maps) in [(&old_out.image_maps, &step.out.image_maps), (&old_out.text_maps, &step.out.text_maps)] {
+        for (old_maps, new_maps) in [
+            (&old_out.image_maps, &step.out.image_maps),
+            (&old_out.text_maps, &step.out.text_maps),
+        ] {
             let first = new_maps.len() - top;
             for l in first..new_maps.len() {
-                let term = attention_distillation(old_maps[l].clone().autodiff(), new_maps[l].clone());
+                let term =
+                    attention_distillation(old_maps[l].clone().autodiff(), new_maps[l].clone());
                 loss = Some(match loss {
                     Some(x) => x + term,
                     None => term,
@@ -96,7 +108,14 @@ impl Strategy for Mspt {
         self.previous.unwrap_or(now)
     }
 
-    fn after_task(&mut self, _task: usize, _model: &Model, train: &[Sample], _env: &Env, rng: &mut ChaCha8Rng) {
+    fn after_task(
+        &mut self,
+        _task: usize,
+        _model: &Model,
+        train: &[Sample],
+        _env: &Env,
+        rng: &mut ChaCha8Rng,
+    ) {
         if self.config.gm && !self.g_text.is_empty() {
             self.previous = Some(Scales {
                 image: averaged_coefficient(&self.g_image),
@@ -121,7 +140,13 @@ mod tests {
         let s = modulation(0.5, 0.3);
         assert_eq!(s.text, 1.0);
         assert!((s.image - (1.0 - (0.6f64).tanh())).abs() < 1e-12);
-        assert_eq!(modulation(1.0, 0.3), Scales { image: 1.0, text: 1.0 });
+        assert_eq!(
+            modulation(1.0, 0.3),
+            Scales {
+                image: 1.0,
+                text: 1.0
+            }
+        );
     }
 
     #[test]
@@ -137,8 +162,19 @@ mod tests {
             model: Default::default(),
             batch_size: 8,
         };
-        let model = Model::new(&env.model, true, &mut crate::data::scenario::rng_for(0, "m"), &device);
-        m.after_task(1, &model, &[], &env, &mut crate::data::scenario::rng_for(0, "r"));
+        let model = Model::new(
+            &env.model,
+            true,
+            &mut crate::data::scenario::rng_for(0, "m"),
+            &device,
+        );
+        m.after_task(
+            1,
+            &model,
+            &[],
+            &env,
+            &mut crate::data::scenario::rng_for(0, "r"),
+        );
         let expected_text = (first.text + 1.0) / 2.0;
         // whatever γ is now, task 2 uses G(1)
         for gamma in [0.1, 1.0, 5.0] {

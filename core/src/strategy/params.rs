@@ -28,14 +28,20 @@ impl ModuleVisitor for Flatten<'_> {
 
 /// Every float parameter, flattened (still in the autodiff graph).
 pub fn flat_params<M: Module>(module: &M) -> HashMap<ParamId, Tensor<1>> {
-    let mut v = Flatten { grads: None, out: HashMap::new() };
+    let mut v = Flatten {
+        grads: None,
+        out: HashMap::new(),
+    };
     module.visit(&mut v);
     v.out
 }
 
 /// The gradient of every parameter that has one, flattened.
 pub fn flat_grads<M: Module>(module: &M, grads: &Gradients) -> HashMap<ParamId, Tensor<1>> {
-    let mut v = Flatten { grads: Some(grads), out: HashMap::new() };
+    let mut v = Flatten {
+        grads: Some(grads),
+        out: HashMap::new(),
+    };
     module.visit(&mut v);
     v.out
 }

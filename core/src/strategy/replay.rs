@@ -26,10 +26,18 @@ impl Strategy for Replay {
     }
 
     fn training_set(&mut self, task: usize, tasks: &[Task]) -> Vec<Sample> {
-        self.memory.mix(&tasks[task - 1].train, self.config.memory_share)
+        self.memory
+            .mix(&tasks[task - 1].train, self.config.memory_share)
     }
 
-    fn after_task(&mut self, _task: usize, _model: &Model, train: &[Sample], _env: &Env, rng: &mut ChaCha8Rng) {
+    fn after_task(
+        &mut self,
+        _task: usize,
+        _model: &Model,
+        train: &[Sample],
+        _env: &Env,
+        rng: &mut ChaCha8Rng,
+    ) {
         self.memory.add_task(train, rng);
     }
 }

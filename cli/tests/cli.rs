@@ -1,0 +1,199 @@
+//! Headless runs of the real binary.
+
+use assert_cmd::Command;
+
+fn palimpsest() -> Command {
+    Command::cargo_bin("palimpsest").unwrap()
+}
+
+fn record(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn run_writes_a_record_and_prints_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    for scenario in ["entity", "relation"] {
+        let out = dir.path().join(format!("{scenario}.json"));
+        let assert = palimpsest()
+            .args([
+                "run",
+                "--scenario",
+                scenario,
+                "--strategy",
+                "mspt",
+                "--epochs",
+                "1",
+                "--seed",
+                "3",
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        assert!(stdout.contains("A_T"), "{stdout}");
+        assert!(stdout.contains("after 5"), "{stdout}");
+        let r = record(&out);
+        assert_eq!(r["version"], 1);
+        assert_eq!(r["acc_matrix"].as_array().unwrap().len(), 5);
+        assert_eq!(r["config"]["strategy"]["name"], "mspt");
+        assert!(r["metrics"]["bwt"].is_number());
+    }
+    // compare the two records
+    let assert = palimpsest()
+        .arg("compare")
+        .arg(dir.path().join("entity.json"))
+        .arg(dir.path().join("relation.json"))
+        .assert()
+        .success();
+    let table = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(table.contains("| entity | mspt | 1 |"), "{table}");
+    assert!(table.contains("| relation | mspt | 1 |"), "{table}");
+}
+
+#[test]
+fn ablation_is_recorded_and_bad_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a.json");
+    palimpsest()
+        .args([
+            "run",
+            "--strategy",
+            "mspt",
+            "--ablate",
+            "gm,ad",
+            "--epochs",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let r = record(&out);
+    assert_eq!(r["config"]["strategy"]["gm"], false);
+    assert_eq!(r["config"]["strategy"]["ad"], false);
+    assert_eq!(r["config"]["strategy"]["mi"], true);
+    let a = palimpsest()
+        .args(["run", "--strategy", "mspt", "--ablate", "xyz"])
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("xyz"));
+    palimpsest()
+        .args(["run", "--strategy", "nope"])
+        .assert()
+        .code(2);
+    palimpsest()
+        .args(["run", "--strategy", "replay", "--ablate", "gm"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn gpu_backend_without_a_gpu_build_is_a_clear_error() {
+    let a = palimpsest()
+        .args(["run", "--backend", "wgpu", "--epochs", "1"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("GPU") && err.lines().count() == 1, "{err}");
+}
+
+#[test]
+fn metrics_command_reads_files_and_stdin() {
+    let a = palimpsest()
+        .args(["metrics", "-"])
+        .write_stdin(r#"{"matrix": [[0.9, 0.1], [0.5, 0.8]], "random_init": [0.1, 0.2]}"#)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    // ACC = [0.9, 0.65], BWT = 0.5 − 0.9, FWT = 0.1 − 0.2, F = 0.9 − 0.5
+    assert!((v["acc"][1].as_f64().unwrap() - 0.65).abs() < 1e-12);
+    assert!((v["bwt"].as_f64().unwrap() + 0.4).abs() < 1e-12);
+    assert!((v["fwt"].as_f64().unwrap() + 0.1).abs() < 1e-12);
+    assert!((v["forgetting"].as_f64().unwrap() - 0.4).abs() < 1e-12);
+    for bad in [
+        r#"{"matrix": [[0.9, 0.1]]}"#,
+        r#"{"matrix": [[1.5]]}"#,
+        "not json",
+        "",
+    ] {
+        let a = palimpsest()
+            .args(["metrics", "-"])
+            .write_stdin(bad)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert_eq!(err.trim_end().lines().count(), 1, "{bad}: {err}");
+        assert!(!err.contains("panicked"));
+    }
+    palimpsest()
+        .args(["metrics", "/nonexistent/run.json"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn list_shows_strategies_and_defaults() {
+    let a = palimpsest().arg("list").assert().success();
+    let s = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    for name in [
+        "finetune", "joint", "replay", "ewc", "lwf", "mspt", "entity", "relation",
+    ] {
+        assert!(s.contains(name), "{name}");
+    }
+}
+
+fn png(v: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(16, 16, image::Rgb([v, 255 - v, v / 2]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn imagefolder_runs_and_names_the_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut meta = String::new();
+    for (c, base) in [("cats", 20u8), ("dogs", 200)] {
+        std::fs::create_dir(dir.path().join(c)).unwrap();
+        for i in 0..5u8 {
+            std::fs::write(
+                dir.path().join(c).join(format!("{i}.png")),
+                png(base + i * 5),
+            )
+            .unwrap();
+            meta.push_str(&format!(
+                "{{\"file_name\": \"{c}/{i}.png\", \"text\": \"a {c} number {i}\"}}\n"
+            ));
+        }
+    }
+    std::fs::write(dir.path().join("cats/broken.png"), b"not a png").unwrap();
+    std::fs::write(dir.path().join("metadata.jsonl"), meta).unwrap();
+    let out = dir.path().join("run.json");
+    let a = palimpsest()
+        .args([
+            "run",
+            "--strategy",
+            "finetune",
+            "--epochs",
+            "2",
+            "--classes-per-task",
+            "1",
+            "--scenario",
+        ])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("cats/broken.png"), "{err}");
+    let r = record(&out);
+    assert_eq!(r["tasks"].as_array().unwrap().len(), 2);
+    assert_eq!(r["tasks"][0]["classes"][0], "cats");
+    palimpsest()
+        .args(["run", "--scenario", "/nonexistent/folder"])
+        .assert()
+        .code(2);
+}
