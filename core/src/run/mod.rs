@@ -398,12 +398,11 @@ impl Runner {
 
     async fn evaluate(&mut self, k: usize) -> Vec<Event> {
         let model = self.model.take().expect("model present");
-        let mut train = std::mem::take(&mut self.train_set);
         // the strategy sees the task's own training data, not the replayed mix
-        train.clear();
-        train.extend(self.scenario.tasks[k - 1].train.iter().cloned());
+        self.train_set.clear();
+        let train = &self.scenario.tasks[k - 1].train;
         self.strategy
-            .after_task(k, &model, &train, &self.env, &mut self.rng);
+            .after_task(k, &model, train, &self.env, &mut self.rng);
         self.model = Some(model);
         let valid = self.model();
         let mut acc_row = Vec::new();
