@@ -48,11 +48,8 @@ fn fnv1a(bytes: &[u8]) -> u32 {
 }
 
 impl Tokenizer {
-    /// Id of one (already normalised) word. The literal word `[mask]` maps to [`MASK`].
+    /// Id of one (already normalised) word.
     pub fn word_id(&self, word: &str) -> u32 {
-        if word == "[mask]" {
-            return MASK;
-        }
         RESERVED + fnv1a(word.as_bytes()) % (self.vocab - RESERVED)
     }
 
@@ -61,23 +58,14 @@ impl Tokenizer {
     pub fn encode(&self, text: &str) -> (Vec<u32>, usize) {
         let mut ids = Vec::with_capacity(self.max_len);
         ids.push(CLS);
-        let mut normalised = text.replace("[mask]", " \u{1}mask\u{1} ");
-        normalised = normalised.to_lowercase();
-        for w in normalised.split(|c: char| !(c.is_alphanumeric() || c == '\u{1}')) {
-            if ids.len() == self.max_len {
-                break;
+        let tokens = text.split_whitespace().flat_map(|chunk| {
+            if chunk.eq_ignore_ascii_case("[mask]") {
+                vec![MASK]
+            } else {
+                words(chunk).iter().map(|w| self.word_id(w)).collect()
             }
-            match w {
-                "" => {}
-                "\u{1}mask\u{1}" => ids.push(MASK),
-                w => {
-                    let w: String = w.chars().filter(|c| *c != '\u{1}').collect();
-                    if !w.is_empty() {
-                        ids.push(self.word_id(&w));
-                    }
-                }
-            }
-        }
+        });
+        ids.extend(tokens.take(self.max_len.saturating_sub(1)));
         let len = ids.len();
         ids.resize(self.max_len, PAD);
         (ids, len)
