@@ -34,6 +34,9 @@ pub struct RunArgs {
     /// MSPT components to switch off, e.g. gm,ad.
     #[arg(long, value_delimiter = ',')]
     ablate: Vec<String>,
+    /// Strategy hyper-parameters, e.g. --param memory_share=0.5 (see `palimpsest list`).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
     /// Classes per task for an imagefolder scenario.
     #[arg(long)]
     classes_per_task: Option<usize>,
@@ -51,6 +54,9 @@ fn config(args: &RunArgs) -> Result<RunConfig, String> {
             other => return Err(format!("--ablate applies to mspt, not {}", other.name())),
         };
     }
+    if !args.params.is_empty() {
+        strategy = with_params(strategy, &args.params)?;
+    }
     let d = RunConfig::default();
     Ok(RunConfig {
         scenario: args.scenario.clone(),
@@ -63,6 +69,35 @@ fn config(args: &RunArgs) -> Result<RunConfig, String> {
         classes_per_task: args.classes_per_task.unwrap_or(d.classes_per_task),
         ..d
     })
+}
+
+/// Overrides hyper-parameters of `strategy`; unknown keys and values of the
+/// wrong type are errors naming the key.
+fn with_params(strategy: StrategyConfig, params: &[String]) -> Result<StrategyConfig, String> {
+    let mut json = serde_json::to_value(&strategy).map_err(|e| e.to_string())?;
+    let name = strategy.name();
+    for p in params {
+        let (key, value) = p
+            .split_once('=')
+            .ok_or_else(|| format!("--param {p}: expected KEY=VALUE"))?;
+        let map = json.as_object_mut().expect("strategy configs are objects");
+        let Some(old) = map.get(key).filter(|_| key != "name") else {
+            return Err(format!(
+                "--param {key}: {name} has no such hyper-parameter (see `palimpsest list`)"
+            ));
+        };
+        let parsed: serde_json::Value = serde_json::from_str(value)
+            .map_err(|_| format!("--param {key}: '{value}' is not a number or true/false"))?;
+        if std::mem::discriminant(old) != std::mem::discriminant(&parsed)
+            && !(old.is_number() && parsed.is_number())
+        {
+            return Err(format!(
+                "--param {key}: '{value}' has the wrong type (default is {old})"
+            ));
+        }
+        map.insert(key.to_string(), parsed);
+    }
+    serde_json::from_value(json).map_err(|e| format!("--param: {e}"))
 }
 
 pub fn run(args: RunArgs) -> Result<(), String> {

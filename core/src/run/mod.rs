@@ -69,6 +69,25 @@ pub fn device_for(backend: Backend) -> Result<Device, RunError> {
     }
 }
 
+/// The browser's WebGPU device, initialised asynchronously as WebGPU
+/// requires. Returns the device and the adapter's description.
+#[cfg(feature = "webgpu")]
+pub async fn init_webgpu() -> Result<(Device, String), RunError> {
+    use burn::tensor::wgpu::WgpuBackend;
+    let (device, setup) = Device::wgpu_options()
+        .graphics_api(WgpuBackend::WebGpu)
+        .init_with_setup_async()
+        .await
+        .map_err(|e| RunError::Device(format!("WebGPU is not available: {e}")))?;
+    let name = setup.adapter.get_info().name;
+    let label = if name.is_empty() {
+        "WebGPU".to_string()
+    } else {
+        format!("WebGPU ({name})")
+    };
+    Ok((device, label))
+}
+
 /// Reads a float tensor back from the device.
 pub async fn read_floats(t: Tensor<1>) -> Vec<f64> {
     let data = t
@@ -161,6 +180,9 @@ pub struct Runner {
     task: usize,
     train_set: Vec<Sample>,
     epoch: usize,
+    /// Epochs of the current phase (the task's own, or its rehearsal).
+    epochs: usize,
+    rehearsing: bool,
     pos: usize,
     step: usize,
     steps: usize,
@@ -212,6 +234,8 @@ impl Runner {
             task: 0,
             train_set: Vec::new(),
             epoch: 0,
+            epochs: 0,
+            rehearsing: false,
             pos: 0,
             step: 0,
             steps: 0,
@@ -297,6 +321,8 @@ impl Runner {
         self.train_set.shuffle(&mut self.rng);
         self.optim = AdamConfig::new().init();
         self.epoch = 0;
+        self.epochs = self.config.epochs;
+        self.rehearsing = false;
         self.pos = 0;
         self.step = 0;
         let per_epoch = self.train_set.len().div_ceil(self.config.batch_size);
@@ -389,11 +415,33 @@ impl Runner {
             self.pos = 0;
             self.epoch += 1;
             self.train_set.shuffle(&mut self.rng);
-            if self.epoch >= self.config.epochs {
-                self.phase = Phase::Evaluate(k);
+            if self.epoch >= self.epochs {
+                self.end_of_epochs(k);
             }
         }
         event
+    }
+
+    /// After the task's own epochs: a rehearsal phase if the strategy asks
+    /// for one (and it has not run yet), else evaluation.
+    fn end_of_epochs(&mut self, k: usize) {
+        if !self.rehearsing {
+            let train = &self.scenario.tasks[k - 1].train;
+            if let Some((set, epochs)) = self.strategy.rehearsal(k, train, &mut self.rng)
+                && !set.is_empty()
+                && epochs > 0
+            {
+                self.rehearsing = true;
+                self.train_set = set;
+                self.train_set.shuffle(&mut self.rng);
+                self.epoch = 0;
+                self.pos = 0;
+                self.epochs = epochs;
+                self.steps += self.train_set.len().div_ceil(self.config.batch_size) * epochs;
+                return;
+            }
+        }
+        self.phase = Phase::Evaluate(k);
     }
 
     async fn evaluate(&mut self, k: usize) -> Vec<Event> {

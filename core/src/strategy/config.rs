@@ -75,7 +75,12 @@ pub struct MsptConfig {
     /// λ of Eq. 15.
     pub lambda_ad: f64,
     pub memory_per_task: usize,
+    /// Share of each task's training set that replayed memory makes up
+    /// (0: the task trains on its own data, as in RP-CRE, and the memory is
+    /// used in the rehearsal phase only).
     pub memory_share: f64,
+    /// Epochs of the rehearsal on the memory after each task (MM).
+    pub rehearsal_epochs: usize,
 }
 
 impl Default for MsptConfig {
@@ -88,7 +93,8 @@ impl Default for MsptConfig {
             alpha: 0.3,
             lambda_ad: 1.0,
             memory_per_task: 6,
-            memory_share: 0.2,
+            memory_share: 0.0,
+            rehearsal_epochs: 10,
         }
     }
 }

@@ -107,6 +107,18 @@ pub trait Strategy {
         Scales::default()
     }
 
+    /// After the task's own epochs: the samples and epochs of a rehearsal
+    /// phase trained before the task is evaluated (MSPT's memory replay,
+    /// after RP-CRE), or `None`.
+    fn rehearsal(
+        &mut self,
+        _task: usize,
+        _train: &[Sample],
+        _rng: &mut ChaCha8Rng,
+    ) -> Option<(Vec<Sample>, usize)> {
+        None
+    }
+
     /// After the last step of `task`, with the trained model and the task's
     /// training samples.
     fn after_task(

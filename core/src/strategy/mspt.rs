@@ -112,9 +112,9 @@ impl Strategy for Mspt {
         &mut self,
         _task: usize,
         _model: &Model,
-        train: &[Sample],
+        _train: &[Sample],
         _env: &Env,
-        rng: &mut ChaCha8Rng,
+        _rng: &mut ChaCha8Rng,
     ) {
         if self.config.gm && !self.g_text.is_empty() {
             self.previous = Some(Scales {
@@ -122,9 +122,25 @@ impl Strategy for Mspt {
                 text: averaged_coefficient(&self.g_text),
             });
         }
-        if self.config.mm {
-            self.memory.add_task(train, rng);
+    }
+
+    /// MM: the rehearsal protocol of RP-CRE that MSPT adopts: keep
+    /// `memory_per_task` samples of the task just learnt, then train on the
+    /// memory of every task so far, where old and new classes are equally few.
+    fn rehearsal(
+        &mut self,
+        _task: usize,
+        train: &[Sample],
+        rng: &mut ChaCha8Rng,
+    ) -> Option<(Vec<Sample>, usize)> {
+        if !self.config.mm {
+            return None;
         }
+        self.memory.add_task(train, rng);
+        Some((
+            self.memory.samples().cloned().collect(),
+            self.config.rehearsal_epochs,
+        ))
     }
 }
 
@@ -147,6 +163,30 @@ mod tests {
                 text: 1.0
             }
         );
+    }
+
+    fn samples(n: usize, label: usize) -> Vec<Sample> {
+        (0..n)
+            .map(|i| Sample {
+                image: None,
+                text: Some(format!("s{i}")),
+                label,
+                entities: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn mm_rehearses_on_the_memory_of_every_task_within_budget() {
+        let mut m = Mspt::new(MsptConfig::default());
+        let mut rng = crate::data::scenario::rng_for(0, "r");
+        let (set, epochs) = m.rehearsal(1, &samples(100, 0), &mut rng).unwrap();
+        assert_eq!((set.len(), epochs), (6, 10));
+        let (set, _) = m.rehearsal(2, &samples(3, 1), &mut rng).unwrap();
+        assert_eq!(set.len(), 9);
+        assert_eq!(set.iter().filter(|s| s.label == 0).count(), 6);
+        let mut off = Mspt::new(MsptConfig::default().ablate(&["mm"]).unwrap());
+        assert!(off.rehearsal(1, &samples(100, 0), &mut rng).is_none());
     }
 
     #[test]
