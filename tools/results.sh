@@ -37,5 +37,6 @@ done
     "$bin" compare "$out"/"$scenario"-*.json
     echo
   done
+  python3 tools/ordering.py "$out"
 } > RESULTS.md
 echo "RESULTS.md written" >&2
