@@ -64,11 +64,12 @@ impl Memory {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::data::scenario::rng_for;
 
-    fn samples(n: usize, label: usize) -> Vec<Sample> {
+    /// `n` text-only samples of one label, for the strategies' tests.
+    pub(crate) fn samples(n: usize, label: usize) -> Vec<Sample> {
         (0..n)
             .map(|i| Sample {
                 image: None,

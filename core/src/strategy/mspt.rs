@@ -165,19 +165,9 @@ mod tests {
         );
     }
 
-    fn samples(n: usize, label: usize) -> Vec<Sample> {
-        (0..n)
-            .map(|i| Sample {
-                image: None,
-                text: Some(format!("s{i}")),
-                label,
-                entities: None,
-            })
-            .collect()
-    }
-
     #[test]
     fn mm_rehearses_on_the_memory_of_every_task_within_budget() {
+        use crate::strategy::memory::tests::samples;
         let mut m = Mspt::new(MsptConfig::default());
         let mut rng = crate::data::scenario::rng_for(0, "r");
         let (set, epochs) = m.rehearsal(1, &samples(100, 0), &mut rng).unwrap();
