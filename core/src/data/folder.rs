@@ -59,13 +59,6 @@ struct Meta {
     label: Option<String>,
 }
 
-fn is_image_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"]
-        .iter()
-        .any(|e| n.ends_with(e))
-}
-
 /// Decodes any supported image to `IMAGE_SIZE`² RGB, compositing transparency
 /// on the white background.
 pub fn decode_image(bytes: &[u8]) -> Result<Vec<u8>, String> {
@@ -206,52 +199,135 @@ fn norm(path: &str) -> String {
     path.trim().trim_start_matches("./").replace('\\', "/")
 }
 
-/// Imports an imagefolder. Images directly under the root need a `label` in
-/// the metadata; images in `class/` folders take the folder name unless the
-/// metadata says otherwise. A metadata label that names no class folder (when
-/// there are class folders) is reported and the image skipped.
-pub fn import_files(files: &[ImportFile]) -> Import {
-    let mut imp = Import::default();
+/// A file of an import once read. The CLI decodes images with the `image`
+/// crate ([`read_file`]); the browser decodes them itself and hands over the
+/// pixels, or the reason it could not.
+#[derive(Debug, Clone)]
+pub struct ReadFile {
+    pub path: String,
+    pub content: FileContent,
+}
+
+#[derive(Debug, Clone)]
+pub enum FileContent {
+    /// `IMAGE_BYTES` of RGB, or why the file is not a usable image.
+    Image(Result<Vec<u8>, String>),
+    /// Anything else, raw (metadata, caption `.txt` files, stray files).
+    Bytes(Vec<u8>),
+}
+
+/// An image with its caption and, when the layout gives one, its class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pair {
+    pub file: String,
+    pub image: Vec<u8>,
+    pub text: Option<String>,
+    pub label: Option<String>,
+}
+
+/// Whether a file name looks like an image the importer reads.
+pub fn is_image_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"]
+        .iter()
+        .any(|e| n.ends_with(e))
+}
+
+/// Reads one file natively: images are decoded, the rest kept as bytes.
+pub fn read_file(f: &ImportFile) -> ReadFile {
+    let content = if is_image_name(&f.path) {
+        FileContent::Image(decode_image(&f.bytes))
+    } else {
+        FileContent::Bytes(f.bytes.clone())
+    };
+    ReadFile {
+        path: f.path.clone(),
+        content,
+    }
+}
+
+fn stem(path: &str) -> &str {
+    match path.rsplit_once('.') {
+        Some((s, ext)) if !ext.contains('/') => s,
+        _ => path,
+    }
+}
+
+/// Pairs images with their captions — from `metadata.jsonl`/`.csv`, or from
+/// a `.txt` file of the same name — and with a class: the metadata's label,
+/// else the image's folder. A metadata label that names no class folder
+/// (when there are class folders) is reported and the image skipped; an
+/// image without a caption is kept without text and reported.
+pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
+    let mut issues = Vec::new();
     let mut meta = BTreeMap::new();
+    let mut captions = BTreeMap::new();
     for f in files {
         let name = norm(&f.path);
         let base = name.rsplit('/').next().unwrap_or(&name);
-        if base == "metadata.jsonl" || base == "metadata.csv" {
-            match std::str::from_utf8(&f.bytes) {
-                Ok(text) if base.ends_with("jsonl") => {
-                    meta.extend(parse_jsonl(text, &mut imp.issues, &name))
-                }
-                Ok(text) => meta.extend(parse_csv(text, &mut imp.issues, &name)),
-                Err(_) => imp.issues.push(ImportIssue {
-                    file: name.clone(),
-                    problem: "is not UTF-8 text".into(),
-                }),
+        let FileContent::Bytes(bytes) = &f.content else {
+            continue;
+        };
+        let is_meta = base == "metadata.jsonl" || base == "metadata.csv";
+        let is_caption = base.to_ascii_lowercase().ends_with(".txt");
+        if !is_meta && !is_caption {
+            continue;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) if base.ends_with("jsonl") => {
+                meta.extend(parse_jsonl(text, &mut issues, &name))
             }
+            Ok(text) if is_meta => meta.extend(parse_csv(text, &mut issues, &name)),
+            Ok(text) => {
+                captions.insert(stem(&name).to_string(), text.trim().to_string());
+            }
+            Err(_) => issues.push(ImportIssue {
+                file: name.clone(),
+                problem: "is not UTF-8 text".into(),
+            }),
         }
     }
-    let folders: std::collections::BTreeSet<String> = files
+    let image_paths: Vec<String> = files
         .iter()
+        .filter(|f| matches!(f.content, FileContent::Image(_)))
         .map(|f| norm(&f.path))
-        .filter(|p| is_image_name(p))
+        .collect();
+    let folders: std::collections::BTreeSet<String> = image_paths
+        .iter()
         .filter_map(|p| {
             p.rsplit_once('/')
                 .map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string())
         })
         .collect();
+    let image_stems: std::collections::BTreeSet<&str> =
+        image_paths.iter().map(|p| stem(p)).collect();
+    let mut pairs = Vec::new();
     for f in files {
         let name = norm(&f.path);
         let base = name.rsplit('/').next().unwrap_or(&name).to_string();
         if base.starts_with('.') || base == "metadata.jsonl" || base == "metadata.csv" {
             continue;
         }
-        if !is_image_name(&name) {
-            imp.issues.push(ImportIssue {
-                file: name,
-                problem: "not an image file (expected .png, .jpg, .jpeg, .gif, .bmp or .webp)"
-                    .into(),
-            });
-            continue;
-        }
+        let pixels = match &f.content {
+            FileContent::Image(px) => px,
+            FileContent::Bytes(_) if base.to_ascii_lowercase().ends_with(".txt") => {
+                if !image_stems.contains(stem(&name)) {
+                    issues.push(ImportIssue {
+                        file: name.clone(),
+                        problem: "caption file without an image of the same name".into(),
+                    });
+                }
+                continue;
+            }
+            FileContent::Bytes(_) => {
+                issues.push(ImportIssue {
+                    file: name,
+                    problem: "not an image file (expected .png, .jpg, .jpeg, .gif, .bmp or .webp)"
+                        .into(),
+                });
+                continue;
+            }
+        };
         let m = meta
             .get(&name)
             .or_else(|| meta.get(&base))
@@ -260,45 +336,78 @@ pub fn import_files(files: &[ImportFile]) -> Import {
         let folder = name
             .rsplit_once('/')
             .map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string());
-        let label = match (&m.label, &folder) {
-            (Some(l), _) if folders.is_empty() || folders.contains(l) => l.clone(),
+        let label = match (&m.label, folder) {
+            (Some(l), _) if folders.is_empty() || folders.contains(l) => Some(l.clone()),
             (Some(l), _) => {
-                imp.issues.push(ImportIssue {
+                issues.push(ImportIssue {
                     file: name,
                     problem: format!("label \"{l}\" names no class folder"),
                 });
                 continue;
             }
-            (None, Some(d)) => d.clone(),
-            (None, None) => {
-                imp.issues.push(ImportIssue {
+            (None, folder) => folder,
+        };
+        let image = match pixels {
+            Ok(px) if px.len() == super::IMAGE_BYTES => px.clone(),
+            Ok(px) => {
+                issues.push(ImportIssue {
                     file: name,
-                    problem: "no label: put it in a class folder or give it a label in metadata"
-                        .into(),
+                    problem: format!(
+                        "decoded to {} bytes instead of {}",
+                        px.len(),
+                        super::IMAGE_BYTES
+                    ),
                 });
                 continue;
             }
-        };
-        let image = match decode_image(&f.bytes) {
-            Ok(px) => px,
             Err(problem) => {
-                imp.issues.push(ImportIssue {
+                issues.push(ImportIssue {
                     file: name,
-                    problem,
+                    problem: problem.clone(),
                 });
                 continue;
             }
         };
-        let text = m.text.filter(|t| !t.trim().is_empty());
+        let text = m
+            .text
+            .or_else(|| captions.get(stem(&name)).cloned())
+            .filter(|t| !t.trim().is_empty());
         if text.is_none() {
-            imp.issues.push(ImportIssue {
+            issues.push(ImportIssue {
                 file: name.clone(),
                 problem: "no caption: the image is used without text".into(),
             });
         }
-        imp.classes.entry(label).or_default().push(Sample {
-            image: Some(image),
+        pairs.push(Pair {
+            file: name,
+            image,
             text,
+            label,
+        });
+    }
+    (pairs, issues)
+}
+
+/// Imports an imagefolder (see [`pair_files`]). Images directly under the
+/// root need a `label` in the metadata.
+pub fn import_files(files: &[ImportFile]) -> Import {
+    let read: Vec<ReadFile> = files.iter().map(read_file).collect();
+    let (pairs, issues) = pair_files(&read);
+    let mut imp = Import {
+        issues,
+        ..Import::default()
+    };
+    for p in pairs {
+        let Some(label) = p.label else {
+            imp.issues.push(ImportIssue {
+                file: p.file,
+                problem: "no label: put it in a class folder or give it a label in metadata".into(),
+            });
+            continue;
+        };
+        imp.classes.entry(label).or_default().push(Sample {
+            image: Some(p.image),
+            text: p.text,
             label: 0,
             entities: None,
         });
@@ -315,8 +424,7 @@ pub fn folder_scenario(
     seed: u64,
     classes_per_task: usize,
 ) -> Result<super::Scenario, String> {
-    use super::prep::augment;
-    use super::scenario::{Task, rng_for, split};
+    use super::scenario::Task;
     let usable: Vec<(&String, &Vec<Sample>)> =
         imp.classes.iter().filter(|(_, v)| v.len() >= 2).collect();
     if usable.is_empty() {
@@ -337,20 +445,7 @@ pub fn folder_scenario(
         for (class, samples) in chunk {
             let label = class_names.len();
             class_names.push((*class).clone());
-            task.classes.push(label);
-            let mut rng = rng_for(seed, &format!("folder/{class}"));
-            let (train, test) = split(samples, 0.3, &mut rng);
-            for _ in 0..3 {
-                for s in &train {
-                    task.train.push(Sample {
-                        image: s.image.as_ref().map(|i| augment(i, &mut rng, 2, 0.1)),
-                        label,
-                        ..s.clone()
-                    });
-                }
-            }
-            task.test
-                .extend(test.into_iter().map(|s| Sample { label, ..s }));
+            add_class(&mut task, class, samples, label, seed);
         }
         tasks.push(task);
     }
@@ -360,6 +455,78 @@ pub fn folder_scenario(
         tasks,
         none_class: None,
     })
+}
+
+/// Puts one class into a task: a seeded 70/30 split, and three augmented
+/// copies of each training image.
+fn add_class(task: &mut super::Task, class: &str, samples: &[Sample], label: usize, seed: u64) {
+    use super::prep::augment;
+    use super::scenario::{rng_for, split};
+    task.classes.push(label);
+    let mut rng = rng_for(seed, &format!("folder/{class}"));
+    let (train, test) = split(samples, 0.3, &mut rng);
+    for _ in 0..3 {
+        for s in &train {
+            task.train.push(Sample {
+                image: s.image.as_ref().map(|i| augment(i, &mut rng, 2, 0.1)),
+                label,
+                ..s.clone()
+            });
+        }
+    }
+    task.test
+        .extend(test.into_iter().map(|s| Sample { label, ..s }));
+}
+
+/// Appends the user's new classes to a stream as one new task (the browser's
+/// "add class"). Each class needs two or more samples (one to test on) and a
+/// name the stream does not use yet. Returns the new task's index.
+pub fn append_task(
+    scenario: &mut super::Scenario,
+    classes: &[(String, Vec<Sample>)],
+    seed: u64,
+) -> Result<usize, String> {
+    if classes.is_empty() {
+        return Err("no class to add".into());
+    }
+    for (i, (name, samples)) in classes.iter().enumerate() {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("a new class needs a name".into());
+        }
+        if scenario
+            .class_names
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(name))
+            || classes[..i]
+                .iter()
+                .any(|(c, _)| c.trim().eq_ignore_ascii_case(name))
+        {
+            return Err(format!("a class named \"{name}\" already exists"));
+        }
+        if samples.len() < 2 {
+            return Err(format!(
+                "class \"{name}\" has {} sample(s); it needs at least 2 (one is kept for testing)",
+                samples.len()
+            ));
+        }
+    }
+    let index = scenario.tasks.len() + 1;
+    let mut task = super::Task {
+        index,
+        classes: Vec::new(),
+        modalities: vec![super::Modality::Image, super::Modality::Text],
+        train: Vec::new(),
+        test: Vec::new(),
+    };
+    for (name, samples) in classes {
+        let label = scenario.class_names.len();
+        scenario.class_names.push(name.trim().to_string());
+        add_class(&mut task, name.trim(), samples, label, seed);
+    }
+    scenario.tasks.push(task);
+    scenario.validate()?;
+    Ok(index)
 }
 
 #[cfg(test)]
@@ -412,9 +579,53 @@ not json
             "{problems:?}"
         );
         assert!(has("cat/nocaption.png: no caption"), "{problems:?}");
-        assert!(has("cat/notes.txt: not an image file"), "{problems:?}");
+        assert!(
+            has("cat/notes.txt: caption file without an image"),
+            "{problems:?}"
+        );
         assert!(has("metadata.jsonl:4: not valid JSON"), "{problems:?}");
         assert_eq!(problems.len(), 5, "{problems:?}");
+    }
+
+    #[test]
+    fn txt_captions_pair_by_name_and_pixels_from_the_browser_are_taken_as_is() {
+        let px = vec![7u8; crate::data::IMAGE_BYTES];
+        let files = vec![
+            ReadFile {
+                path: "up/fox.png".into(),
+                content: FileContent::Image(Ok(px.clone())),
+            },
+            ReadFile {
+                path: "up/fox.txt".into(),
+                content: FileContent::Bytes(b" a red fox \n".to_vec()),
+            },
+            ReadFile {
+                path: "bad.jpg".into(),
+                content: FileContent::Image(Err("not a readable image".into())),
+            },
+            ReadFile {
+                path: "odd.png".into(),
+                content: FileContent::Image(Ok(vec![1, 2, 3])),
+            },
+            ReadFile {
+                path: "notes.md".into(),
+                content: FileContent::Bytes(b"# hi".to_vec()),
+            },
+        ];
+        let (pairs, issues) = pair_files(&files);
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs[0].text.as_deref(), Some("a red fox"));
+        assert_eq!(pairs[0].label.as_deref(), Some("up"));
+        assert_eq!(pairs[0].image, px);
+        let problems: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+        assert_eq!(
+            problems,
+            [
+                "bad.jpg: not a readable image",
+                "odd.png: decoded to 3 bytes instead of 3072",
+                "notes.md: not an image file (expected .png, .jpg, .jpeg, .gif, .bmp or .webp)"
+            ]
+        );
     }
 
     #[test]
@@ -460,6 +671,46 @@ not json
         assert_eq!(s.tasks[1].classes, [2]);
         assert_eq!(s.tasks[0].test.len(), 2);
         assert!(folder_scenario(&Import::default(), "none", 1, 2).is_err());
+    }
+
+    #[test]
+    fn append_task_adds_named_classes_after_the_stream() {
+        let sample = |v: u8| Sample {
+            image: Some(vec![v; IMAGE_SIZE * IMAGE_SIZE * 3]),
+            text: Some(format!("thing {v}")),
+            label: 0,
+            entities: None,
+        };
+        let mut files = Vec::new();
+        for i in 0..3 {
+            files.push(file(&format!("a/{i}.png"), png(10, 10, i)));
+        }
+        let mut s = folder_scenario(&import_files(&files), "mine", 1, 2).unwrap();
+        let new = vec![("kiwi".to_string(), vec![sample(1), sample(2), sample(3)])];
+        assert_eq!(append_task(&mut s, &new, 1), Ok(2));
+        assert_eq!(s.class_names, ["a", "kiwi"]);
+        assert_eq!(s.tasks[1].classes, [1]);
+        assert!(s.tasks[1].test.iter().all(|x| x.label == 1));
+        assert_eq!(s.tasks[1].train.len(), 6);
+        let dup = vec![("KIWI".to_string(), vec![sample(1), sample(2)])];
+        assert!(
+            append_task(&mut s, &dup, 1)
+                .unwrap_err()
+                .contains("already exists")
+        );
+        let few = vec![("lime".to_string(), vec![sample(1)])];
+        assert!(
+            append_task(&mut s, &few, 1)
+                .unwrap_err()
+                .contains("at least 2")
+        );
+        let unnamed = vec![(" ".to_string(), vec![sample(1), sample(2)])];
+        assert!(append_task(&mut s, &unnamed, 1).is_err());
+        assert_eq!(
+            s.tasks.len(),
+            2,
+            "failed additions leave the stream as it was"
+        );
     }
 
     #[test]

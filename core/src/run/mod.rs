@@ -117,6 +117,18 @@ pub async fn predict(model: &Model, samples: &[Sample], env: &Env) -> Vec<usize>
     out
 }
 
+/// The `k` most probable classes for one sample, with their softmax
+/// probabilities, most probable first.
+pub async fn top_k(model: &Model, sample: &Sample, env: &Env, k: usize) -> Vec<(usize, f64)> {
+    let logits = model.forward(&env.plain_batch(&[sample])).logits.fused;
+    let n = model.classes();
+    let probs = read_floats(burn::tensor::activation::softmax(logits, 1).reshape([n])).await;
+    let mut ranked: Vec<(usize, f64)> = probs.into_iter().enumerate().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(k);
+    ranked
+}
+
 /// Where `model` looks for `sample` (see [`AttentionSnapshot`]).
 pub async fn attention(
     model: &Model,

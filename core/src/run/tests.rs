@@ -135,3 +135,24 @@ fn fused_beats_image_only_and_text_only() {
         "fused {fused} vs text-only {text_only}"
     );
 }
+
+#[test]
+fn top_k_ranks_probabilities_that_sum_to_one_over_known_classes() {
+    let config = small(StrategyConfig::Finetune);
+    let scenario = build_scenario(&config, None).unwrap();
+    let sample = scenario.tasks[0].test[0].clone();
+    let mut r = Runner::new(config, scenario, Device::flex(), "cpu").unwrap();
+    // through the first task's first step, so the classifier has its classes
+    while r.task() == 0 {
+        pollster::block_on(r.next());
+    }
+    pollster::block_on(r.next());
+    let model = r.model();
+    let all = pollster::block_on(top_k(&model, &sample, r.env(), 100));
+    assert_eq!(all.len(), model.classes());
+    let total: f64 = all.iter().map(|p| p.1).sum();
+    assert!((total - 1.0).abs() < 1e-4, "{total}");
+    assert!(all.windows(2).all(|w| w[0].1 >= w[1].1));
+    let top = pollster::block_on(top_k(&model, &sample, r.env(), 3));
+    assert_eq!(top, all[..3]);
+}
