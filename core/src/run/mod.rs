@@ -24,7 +24,7 @@ use crate::data::pack::bundled;
 use crate::data::relation::relation_scenario;
 use crate::data::scenario::rng_for;
 use crate::data::tokenizer::words;
-use crate::data::{Modality, Sample, Scenario};
+use crate::data::{Modality, Sample, Scenario, Task};
 use crate::metrics::{GAMMA_EPSILON, accuracy, gem_metrics, macro_f1};
 use crate::model::Model;
 use crate::strategy::losses::{cross_entropy, true_class_score};
@@ -201,6 +201,8 @@ pub struct Runner {
     acc: Vec<Vec<f64>>,
     f1: Vec<Vec<f64>>,
     random_init: Vec<f64>,
+    /// The untrained model, for b[j] of tasks appended later.
+    init_model: Option<Model>,
     a: Vec<f64>,
     u: Vec<f64>,
     gamma: Vec<GammaPoint>,
@@ -254,6 +256,7 @@ impl Runner {
             acc: Vec::new(),
             f1: Vec::new(),
             random_init: Vec::new(),
+            init_model: None,
             a: Vec::new(),
             u: Vec::new(),
             gamma: Vec::new(),
@@ -308,8 +311,10 @@ impl Runner {
     /// b[j]: the untrained model (its classifier grown to every class) on
     /// each task's test set.
     async fn evaluate_random_init(&mut self) -> Vec<f64> {
+        let init = self.model();
+        self.init_model = Some(init.clone());
         let total = self.scenario.classes_after(self.scenario.tasks.len());
-        let probe = self.model().expand_to(
+        let probe = init.expand_to(
             total,
             &mut rng_for(self.config.seed, "probe"),
             &self.env.device,
@@ -320,6 +325,44 @@ impl Runner {
             out.push(accuracy(&pred, &labels(&t.test)));
         }
         out
+    }
+
+    /// Appends a task to the stream of a running, paused or finished run (the
+    /// browser's "add class"); a finished run goes on to train it. The task
+    /// must bring only new classes: models trained before it cannot output
+    /// them, so their scores on it are exactly 0, which fills the new column
+    /// of the rows already measured.
+    pub async fn extend(&mut self, task: Task, class_names: Vec<String>) -> Result<(), RunError> {
+        let known = self.scenario.classes_after(self.scenario.tasks.len());
+        if task.test.iter().chain(&task.train).any(|s| s.label < known) {
+            return Err(RunError::Scenario(
+                "an appended task may only hold new classes".into(),
+            ));
+        }
+        let mut grown = self.scenario.clone();
+        grown.tasks.push(task);
+        grown.class_names = class_names;
+        grown.validate().map_err(RunError::Scenario)?;
+        let new = grown.tasks.last().expect("just pushed");
+        if let Some(init) = &self.init_model {
+            let total = grown.classes_after(grown.tasks.len());
+            let probe = init.clone().expand_to(
+                total,
+                &mut rng_for(self.config.seed, "probe"),
+                &self.env.device,
+            );
+            let pred = predict(&probe, &new.test, &self.env).await;
+            self.random_init.push(accuracy(&pred, &labels(&new.test)));
+        }
+        for row in self.acc.iter_mut().chain(self.f1.iter_mut()) {
+            row.push(0.0);
+        }
+        let k = grown.tasks.len();
+        self.scenario = grown;
+        if matches!(self.phase, Phase::Finish | Phase::Done) {
+            self.phase = Phase::BeginTask(k);
+        }
+        Ok(())
     }
 
     fn begin_task(&mut self, k: usize) -> Event {

@@ -156,3 +156,51 @@ fn top_k_ranks_probabilities_that_sum_to_one_over_known_classes() {
     let top = pollster::block_on(top_k(&model, &sample, r.env(), 3));
     assert_eq!(top, all[..3]);
 }
+
+#[test]
+fn a_finished_run_trains_an_appended_task_and_keeps_its_rows() {
+    let config = small(StrategyConfig::by_name("replay").unwrap());
+    let scenario = build_scenario(&config, None).unwrap();
+    let mut grown = scenario.clone();
+    let pick = |t: usize| {
+        let s = &scenario.tasks[t].test[0];
+        Sample {
+            label: 0,
+            ..s.clone()
+        }
+    };
+    let new = vec![("mine".to_string(), vec![pick(0), pick(1), pick(0)])];
+    crate::data::folder::append_task(&mut grown, &new, 1).unwrap();
+    let mut r = Runner::new(config, scenario, Device::flex(), "cpu").unwrap();
+    let mut finished = 0;
+    while let Some(ev) = pollster::block_on(r.next()) {
+        finished += ev
+            .iter()
+            .filter(|e| matches!(e, Event::Finished(_)))
+            .count();
+    }
+    assert_eq!(finished, 1);
+    let t = grown.tasks.len() - 1;
+    let task = grown.tasks[t].clone();
+    pollster::block_on(r.extend(task.clone(), grown.class_names.clone())).unwrap();
+    let mut last = None;
+    while let Some(ev) = pollster::block_on(r.next()) {
+        for e in ev {
+            if let Event::Finished(rec) = e {
+                last = Some(rec);
+            }
+        }
+    }
+    let rec = last.expect("a second Finished");
+    let n = t + 1;
+    assert_eq!(rec.acc_matrix.len(), n);
+    assert!(rec.acc_matrix.iter().all(|row| row.len() == n));
+    assert!(rec.acc_matrix[..t].iter().all(|row| row[t] == 0.0));
+    assert_eq!(rec.random_init.len(), n);
+    assert_eq!(rec.tasks.len(), n);
+    assert_eq!(rec.class_names.last().map(String::as_str), Some("mine"));
+    // a task holding old classes is refused
+    let mut stale = task;
+    stale.test[0].label = 0;
+    assert!(pollster::block_on(r.extend(stale, grown.class_names)).is_err());
+}
