@@ -18,25 +18,31 @@ cargo clippy --release --workspace --all-targets --locked -- -D warnings
 step "unit tests (core) and headless CLI runs"
 cargo test --release --workspace --locked
 
-step "browser test tools: Chromium, chromedriver, wasm-bindgen-test-runner"
+step "browser test tools: Chromium, chromedriver, wasm-bindgen, trunk, playwright-core"
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 fi
-# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock. Its own lockfile
-# wants a crate release the registry does not serve, so no --locked here.
-wb=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
-if ! wasm-bindgen-test-runner --version 2>/dev/null | grep -qF "$wb"; then
-  cargo install wasm-bindgen-cli --version "$wb"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 fi
+source scripts/web-tools.sh
+ensure_web_tools
+(cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
 step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree"
 # core/webdriver.json passes the Chromium flags, --enable-unsafe-webgpu among them.
+# Same features as the app's build (app/Cargo.toml), so nothing is built twice.
 CHROMEDRIVER=$(command -v chromedriver) \
 WASM_BINDGEN_TEST_TIMEOUT=900 \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --release --locked -p palimpsest-core --features webgpu \
+  cargo test --release --locked -p palimpsest-core --features webgpu,simd \
   --target wasm32-unknown-unknown --test browser
+
+step "build the app (trunk) and test it end to end in headless Chromium (playwright-core)"
+trunk build
+(cd tests && npm test)
 
 echo
 echo "all tests passed"

@@ -1,0 +1,218 @@
+//! Messages between the page and the training worker, as JSON strings.
+//! The page never touches a tensor; the worker never touches the DOM.
+
+use palimpsest_core::run::{Event, RunConfig};
+use serde::{Deserialize, Serialize};
+
+/// Which device the worker should train on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    /// WebGPU when the browser offers a hardware adapter, else the CPU.
+    Auto,
+    Webgpu,
+    Cpu,
+}
+
+impl DeviceChoice {
+    /// From the page's `?device=` parameter.
+    pub fn parse(s: Option<&str>) -> DeviceChoice {
+        match s.map(str::to_ascii_lowercase).as_deref() {
+            Some("webgpu") | Some("gpu") => DeviceChoice::Webgpu,
+            Some("cpu") => DeviceChoice::Cpu,
+            _ => DeviceChoice::Auto,
+        }
+    }
+}
+
+/// One image–caption pair the user uploaded, already decoded by the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSample {
+    /// `IMAGE_BYTES` of RGB.
+    pub image: Vec<u8>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewClass {
+    pub name: String,
+    pub samples: Vec<UserSample>,
+}
+
+/// A test sample, named by its task (1-based) and its index in that task's test set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SampleRef {
+    pub task: usize,
+    pub index: usize,
+}
+
+/// Page → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    Init {
+        device: DeviceChoice,
+    },
+    /// Builds a bundled scenario's stream (replaces any added classes).
+    Load {
+        scenario: String,
+        seed: u64,
+    },
+    /// Appends the classes as one new task of the stream.
+    AddClasses {
+        classes: Vec<NewClass>,
+    },
+    Start {
+        run: usize,
+        config: Box<RunConfig>,
+    },
+    Pause,
+    Resume,
+    /// Trains until the current task is evaluated, then pauses.
+    StepTask,
+    Stop,
+    /// The sample whose attention maps the page shows.
+    Select {
+        sample: SampleRef,
+    },
+    /// Top-5 classes on the current model for a test sample or an uploaded pair.
+    Predict {
+        sample: Option<SampleRef>,
+        image: Option<Vec<u8>>,
+        text: Option<String>,
+    },
+}
+
+/// A sample as the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleView {
+    pub at: SampleRef,
+    /// `data:image/png;base64,…`
+    pub png: String,
+    pub caption: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassView {
+    pub name: String,
+    pub train: usize,
+    pub test: usize,
+    pub samples: Vec<SampleView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub index: usize,
+    pub classes: Vec<ClassView>,
+    /// Added by the user (not part of the bundled stream).
+    pub custom: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetView {
+    pub scenario: String,
+    pub tasks: Vec<TaskView>,
+}
+
+/// Where one model looks for one sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapView {
+    /// The model after this task.
+    pub after_task: usize,
+    /// One weight per image patch, row-major, `side × side`.
+    pub image: Vec<f32>,
+    pub side: usize,
+    pub words: Vec<String>,
+    pub text: Vec<f32>,
+    pub predicted: String,
+    pub probability: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttentionView {
+    pub sample: SampleView,
+    pub truth: String,
+    /// The model before the latest task (absent until two tasks are done).
+    pub before: Option<MapView>,
+    pub after: MapView,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    Running,
+    Paused,
+    Stopped,
+    Finished,
+}
+
+/// Worker → page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    /// The worker's wasm is loaded and listening.
+    Alive,
+    /// The device is chosen; `notice` says why it is not the one asked for.
+    Ready {
+        backend: String,
+        gpu: bool,
+        notice: Option<String>,
+    },
+    Dataset(DatasetView),
+    Events {
+        run: usize,
+        events: Vec<Event>,
+    },
+    State {
+        run: usize,
+        state: RunState,
+    },
+    Attention(AttentionView),
+    Prediction {
+        top: Vec<(String, f64)>,
+    },
+    /// The worker switched device (e.g. WebGPU failed) and says so.
+    Notice {
+        message: String,
+    },
+    Error {
+        message: String,
+    },
+    /// The worker hit a fault it cannot go on from (e.g. the GPU device was lost).
+    Crashed {
+        message: String,
+    },
+}
+
+impl Reply {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("replies serialise")
+    }
+}
+
+impl Command {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("commands serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_and_replies_round_trip() {
+        let c = Command::Start {
+            run: 2,
+            config: Box::new(RunConfig::default()),
+        };
+        assert_eq!(serde_json::from_str::<Command>(&c.to_json()).unwrap(), c);
+        let r = Reply::State {
+            run: 1,
+            state: RunState::Paused,
+        };
+        assert_eq!(serde_json::from_str::<Reply>(&r.to_json()).unwrap(), r);
+        assert_eq!(DeviceChoice::parse(Some("WebGPU")), DeviceChoice::Webgpu);
+        assert_eq!(DeviceChoice::parse(None), DeviceChoice::Auto);
+    }
+}

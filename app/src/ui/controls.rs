@@ -1,0 +1,341 @@
+//! Scenario, strategy and its hyper-parameters, and the training buttons.
+
+use leptos::prelude::*;
+use palimpsest_core::run::RunConfig;
+use palimpsest_core::strategy::StrategyConfig;
+use serde_json::Value;
+
+use super::link::{new_run, send};
+use super::state::AppState;
+use crate::protocol::{Command, RunState};
+
+/// The run the page would start now.
+pub fn configured(st: AppState) -> RunConfig {
+    let mut c = RunConfig {
+        scenario: st.scenario.get_untracked(),
+        strategy: st.strategy.get_untracked(),
+        seed: st.seed.get_untracked(),
+        epochs: st.epochs.get_untracked(),
+        ..RunConfig::default()
+    };
+    super::demo_sizes(&mut c);
+    c
+}
+
+pub fn start_run(st: AppState, config: RunConfig) {
+    let run = new_run(st, &config);
+    send(&Command::Start {
+        run,
+        config: Box::new(config),
+    });
+}
+
+/// Starts the next strategy of a comparison, if any is queued.
+pub fn next_in_queue(st: AppState) {
+    let mut queue = st.queue.get_untracked();
+    if queue.is_empty() {
+        return;
+    }
+    let strategy = queue.remove(0);
+    st.queue.set(queue);
+    let config = RunConfig {
+        strategy,
+        ..configured(st)
+    };
+    start_run(st, config);
+}
+
+fn busy(st: AppState) -> bool {
+    matches!(
+        st.run_state.get(),
+        Some(RunState::Running) | Some(RunState::Paused)
+    )
+}
+
+#[component]
+pub fn Controls() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let on_scenario = move |ev| {
+        let v = event_target_value(&ev);
+        st.scenario.set(v.clone());
+        st.dataset.set(None);
+        st.pending.set(Vec::new());
+        send(&Command::Load {
+            scenario: v,
+            seed: st.seed.get_untracked(),
+        });
+    };
+    let on_strategy = move |ev| {
+        if let Ok(s) = StrategyConfig::by_name(&event_target_value(&ev)) {
+            st.strategy.set(s);
+        }
+    };
+    let on_epochs = move |ev| match event_target_value(&ev).parse::<usize>() {
+        Ok(n) if (1..=50).contains(&n) => st.epochs.set(n),
+        _ => st.error("epochs must be a whole number from 1 to 50"),
+    };
+    let on_seed = move |ev| match event_target_value(&ev).parse::<u64>() {
+        Ok(n) => {
+            st.seed.set(n);
+            st.pending.set(Vec::new());
+            send(&Command::Load {
+                scenario: st.scenario.get_untracked(),
+                seed: n,
+            });
+        }
+        Err(_) => st.error("the seed must be a whole number"),
+    };
+    let start = move |_| start_run(st, configured(st));
+    let pause = move |_| send(&Command::Pause);
+    let resume = move |_| send(&Command::Resume);
+    let step = move |_| send(&Command::StepTask);
+    let stop = move |_| {
+        st.queue.set(Vec::new());
+        send(&Command::Stop);
+    };
+    let state = move || st.run_state.get();
+    view! {
+        <section class="panel controls">
+            <h2>"Run"</h2>
+            <div class="row">
+                <label>
+                    "Scenario "
+                    <select on:change=on_scenario prop:disabled=move || busy(st)>
+                        <option value="entity" selected=move || st.scenario.get() == "entity">
+                            "Entities (OpenMoji, 5 tasks)"
+                        </option>
+                        <option value="relation" selected=move || st.scenario.get() == "relation">
+                            "Relations (scenes, 5 tasks)"
+                        </option>
+                    </select>
+                </label>
+                <label>
+                    "Strategy "
+                    <select data-testid="strategy" on:change=on_strategy prop:disabled=move || busy(st)>
+                        {StrategyConfig::NAMES
+                            .iter()
+                            .map(|n| {
+                                let n = *n;
+                                view! {
+                                    <option value=n selected=move || st.strategy.get().name() == n>
+                                        {n}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Epochs per task "
+                    <input type="number" min="1" max="50" class="num"
+                        prop:value=move || st.epochs.get().to_string()
+                        on:change=on_epochs prop:disabled=move || busy(st) />
+                </label>
+                <label>
+                    "Seed "
+                    <input type="number" min="0" class="num"
+                        prop:value=move || st.seed.get().to_string()
+                        on:change=on_seed prop:disabled=move || busy(st) />
+                </label>
+            </div>
+            <HyperParams />
+            <div class="row buttons">
+                <button data-testid="start" class="primary" on:click=start
+                    prop:disabled=move || !st.ready.get() || st.dataset.get().is_none() || busy(st)>
+                    "Start"
+                </button>
+                <Show when=move || state() == Some(RunState::Running)>
+                    <button data-testid="pause" on:click=pause>"Pause"</button>
+                </Show>
+                <Show when=move || state() == Some(RunState::Paused)>
+                    <button data-testid="resume" on:click=resume>"Resume"</button>
+                </Show>
+                <button data-testid="step-task" on:click=step prop:disabled=move || !busy(st)
+                    title="train until the current task is evaluated, then pause">
+                    "Step one task"
+                </button>
+                <button data-testid="stop" on:click=stop prop:disabled=move || !busy(st)>"Stop"</button>
+            </div>
+            <Progress />
+        </section>
+    }
+}
+
+#[component]
+fn Progress() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let text = move || {
+        let Some(v) = st.shown_run() else {
+            return if st.ready.get() {
+                "Ready: press Start to train the stream.".to_string()
+            } else {
+                "Starting the training worker…".to_string()
+            };
+        };
+        let state = match v.state {
+            Some(RunState::Finished) => "finished",
+            Some(RunState::Paused) => "paused",
+            Some(RunState::Stopped) => "stopped",
+            _ => "training",
+        };
+        if v.tasks == 0 {
+            return format!("{}: preparing…", v.label);
+        }
+        format!(
+            "{} {state} · task {}/{} · step {}/{} · {:.0} samples/s",
+            v.label, v.task, v.tasks, v.step, v.steps, v.samples_per_s
+        )
+    };
+    let fraction = move || {
+        st.shown_run()
+            .filter(|v| v.tasks > 0)
+            .map(|v| {
+                let done = v.acc.len() as f64;
+                let within = if v.steps > 0 && v.acc.len() < v.task {
+                    v.step as f64 / v.steps as f64
+                } else {
+                    0.0
+                };
+                ((done + within) / v.tasks as f64).min(1.0)
+            })
+            .unwrap_or(0.0)
+    };
+    view! {
+        <div data-testid="progress" class="progress">
+            <progress max="1" prop:value=fraction></progress>
+            <span>{text}</span>
+        </div>
+    }
+}
+
+/// The chosen strategy's hyper-parameters, edited through its JSON form:
+/// numbers as number inputs, switches (MSPT's GM/MI/AD/MM) as checkboxes.
+#[component]
+fn HyperParams() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let fields = move || match serde_json::to_value(st.strategy.get()) {
+        Ok(Value::Object(m)) => {
+            // switches (MSPT's GM/MI/AD/MM) first, then the numbers
+            let mut v: Vec<(String, Value)> = m.into_iter().filter(|(k, _)| k != "name").collect();
+            v.sort_by_key(|(_, x)| !x.is_boolean());
+            v
+        }
+        _ => Vec::new(),
+    };
+    let set = move |key: String, value: Value| {
+        let mut json = serde_json::to_value(st.strategy.get_untracked()).unwrap_or(Value::Null);
+        json[key.as_str()] = value;
+        match serde_json::from_value::<StrategyConfig>(json) {
+            Ok(s) => st.strategy.set(s),
+            Err(e) => st.error(format!("{key}: {e}")),
+        }
+    };
+    view! {
+        <div class="row params">
+            {move || {
+                let list: Vec<(String, Value)> = fields();
+                if list.is_empty() {
+                    return view! { <span class="muted">"No hyper-parameters."</span> }.into_any();
+                }
+                list.into_iter()
+                    .map(|(key, value)| {
+                        let k = key.clone();
+                        match value {
+                            Value::Bool(on) => view! {
+                                <label class="toggle">
+                                    <input type="checkbox" data-param=key.clone() prop:checked=on
+                                        on:change=move |ev| set(k.clone(), Value::Bool(event_target_checked(&ev))) />
+                                    {key.to_uppercase()}
+                                </label>
+                            }.into_any(),
+                            other => {
+                                let int = other.is_u64();
+                                view! {
+                                    <label>
+                                        {key.clone()} " "
+                                        <input type="number" class="num" data-param=key.clone()
+                                            step=if int { "1" } else { "any" }
+                                            prop:value=other.to_string()
+                                            on:change=move |ev| {
+                                                let text = event_target_value(&ev);
+                                                let parsed = if int {
+                                                    text.parse::<u64>().ok().map(Value::from)
+                                                } else {
+                                                    text.parse::<f64>().ok().filter(|v| v.is_finite()).map(Value::from)
+                                                };
+                                                match parsed {
+                                                    Some(v) => set(k.clone(), v),
+                                                    None => st.error(format!("{k}: '{text}' is not a valid number")),
+                                                }
+                                            } />
+                                    </label>
+                                }.into_any()
+                            }
+                        }
+                    })
+                    .collect_view()
+                    .into_any()
+            }}
+        </div>
+    }
+}
+
+/// Queues several strategies on the same stream and seed.
+#[component]
+pub fn CompareControls() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let chosen = RwSignal::new(vec![
+        "finetune".to_string(),
+        "replay".to_string(),
+        "mspt".to_string(),
+    ]);
+    let run = move |_| {
+        let mut queue: Vec<StrategyConfig> = chosen
+            .get_untracked()
+            .iter()
+            .filter_map(|n| StrategyConfig::by_name(n).ok())
+            .collect();
+        // the strategy as configured above replaces its defaults
+        let mine = st.strategy.get_untracked();
+        for q in &mut queue {
+            if q.name() == mine.name() {
+                *q = mine.clone();
+            }
+        }
+        st.queue.set(queue);
+        next_in_queue(st);
+    };
+    view! {
+        <div class="row compare-controls">
+            <span>"Compare on the same stream and seed: "</span>
+            {StrategyConfig::NAMES
+                .iter()
+                .map(|n| {
+                    let n = n.to_string();
+                    let n2 = n.clone();
+                    let n3 = n.clone();
+                    view! {
+                        <label class="toggle">
+                            <input type="checkbox" data-compare=n.clone()
+                                prop:checked=move || chosen.get().contains(&n2)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    chosen.update(|c| {
+                                        c.retain(|x| x != &n3);
+                                        if on {
+                                            c.push(n3.clone());
+                                        }
+                                    });
+                                } />
+                            {n}
+                        </label>
+                    }
+                })
+                .collect_view()}
+            <button data-testid="compare" on:click=run
+                prop:disabled=move || !st.ready.get() || busy(st) || chosen.get().len() < 2>
+                "Run comparison"
+            </button>
+        </div>
+    }
+}

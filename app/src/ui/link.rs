@@ -1,0 +1,200 @@
+//! The page's end of the worker: starts it, sends commands, folds replies
+//! into the state. If the worker crashes on WebGPU, a new one takes over on
+//! the CPU.
+
+use std::cell::RefCell;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker};
+
+use super::state::{AppState, RunView};
+use crate::protocol::{Command, DeviceChoice, Reply, RunState};
+
+/// The loader Trunk writes for the worker binary (relative: any static host).
+const WORKER_URL: &str = "./palimpsest-worker_loader.js";
+
+thread_local! {
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    /// Commands sent before the worker said it is alive.
+    static QUEUE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static ALIVE: RefCell<bool> = const { RefCell::new(false) };
+    /// Commands that rebuild the worker's stream after a restart.
+    static HISTORY: RefCell<Vec<Command>> = const { RefCell::new(Vec::new()) };
+    /// Which worker is current; replies of replaced workers are ignored.
+    static GENERATION: RefCell<usize> = const { RefCell::new(0) };
+}
+
+fn generation() -> usize {
+    GENERATION.with(|g| *g.borrow())
+}
+
+pub fn send(cmd: &Command) {
+    let text = cmd.to_json();
+    match cmd {
+        Command::Load { .. } => HISTORY.with(|h| {
+            let mut h = h.borrow_mut();
+            h.clear();
+            h.push(cmd.clone());
+        }),
+        Command::AddClasses { .. } => HISTORY.with(|h| h.borrow_mut().push(cmd.clone())),
+        _ => {}
+    }
+    if ALIVE.with(|a| *a.borrow()) {
+        WORKER.with(|w| {
+            if let Some(w) = w.borrow().as_ref() {
+                let _ = w.post_message(&JsValue::from_str(&text));
+            }
+        });
+    } else {
+        QUEUE.with(|q| q.borrow_mut().push(text));
+    }
+}
+
+/// Starts a worker on `device`; its replies update `st`.
+pub fn spawn(st: AppState, device: DeviceChoice) {
+    let opts = web_sys::WorkerOptions::new();
+    let worker = match Worker::new_with_options(WORKER_URL, &opts) {
+        Ok(w) => w,
+        Err(e) => {
+            st.error(format!("the training worker could not start: {e:?}"));
+            return;
+        }
+    };
+    ALIVE.with(|a| *a.borrow_mut() = false);
+    let gen_ = GENERATION.with(|g| {
+        *g.borrow_mut() += 1;
+        *g.borrow()
+    });
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let Some(text) = ev.data().as_string() else {
+            return;
+        };
+        if gen_ != generation() {
+            return;
+        }
+        let t0 = js_sys::Date::now();
+        let kind = text.get(..40).unwrap_or(&text).to_string();
+        match serde_json::from_str::<Reply>(&text) {
+            Ok(reply) => receive(st, reply),
+            Err(e) => st.error(format!("unreadable message from the worker: {e}")),
+        }
+        let ms = js_sys::Date::now() - t0;
+        if ms > 50.0 {
+            web_sys::console::warn_1(
+                &format!("slow reply ({ms:.0} ms, {} bytes): {kind}", text.len()).into(),
+            );
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let on_error =
+        Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+            ev.prevent_default();
+            if gen_ == generation() {
+                crashed(st, ev.message());
+            }
+        });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    WORKER.with(|w| {
+        if let Some(old) = w.borrow_mut().replace(worker) {
+            old.terminate();
+        }
+    });
+    QUEUE.with(|q| q.borrow_mut().insert(0, Command::Init { device }.to_json()));
+}
+
+fn flush_queue() {
+    ALIVE.with(|a| *a.borrow_mut() = true);
+    let queued: Vec<String> = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+    WORKER.with(|w| {
+        if let Some(w) = w.borrow().as_ref() {
+            for text in queued {
+                let _ = w.post_message(&JsValue::from_str(&text));
+            }
+        }
+    });
+}
+
+/// The worker died. On WebGPU the page starts a CPU worker, rebuilds the
+/// stream and trains the run again there; on the CPU it reports the fault.
+fn crashed(st: AppState, message: String) {
+    let was_gpu = st.gpu.get_untracked();
+    let run = st.active.get_untracked();
+    if let Some(id) = run {
+        st.update_run(id, |v| v.state = Some(RunState::Stopped));
+    }
+    st.run_state.set(Some(RunState::Stopped));
+    if !was_gpu {
+        st.error(format!("the training worker failed: {message}"));
+        return;
+    }
+    st.notice(format!(
+        "WebGPU failed ({message}); training goes on on the CPU: the run restarts there."
+    ));
+    st.gpu.set(false);
+    spawn(st, DeviceChoice::Cpu);
+    let history: Vec<Command> = HISTORY.with(|h| h.borrow().clone());
+    for cmd in &history {
+        send(cmd);
+    }
+    let config = run.and_then(|id| {
+        st.runs
+            .with_untracked(|r| r.iter().find(|v| v.id == id).and_then(|v| v.config.clone()))
+    });
+    if let Some(config) = config {
+        super::controls::start_run(st, config);
+    }
+}
+
+fn receive(st: AppState, reply: Reply) {
+    match reply {
+        Reply::Alive => flush_queue(),
+        Reply::Ready {
+            backend,
+            gpu,
+            notice,
+        } => {
+            st.backend.set(backend);
+            st.gpu.set(gpu);
+            st.ready.set(true);
+            if let Some(n) = notice {
+                st.notice(n);
+            }
+        }
+        Reply::Dataset(d) => st.dataset.set(Some(d)),
+        Reply::Events { run, events } => st.update_run(run, |v| {
+            for ev in events {
+                v.apply(ev);
+            }
+        }),
+        Reply::State { run, state } => {
+            st.update_run(run, |v| v.state = Some(state));
+            if st.active.get_untracked() == Some(run) {
+                st.run_state.set(Some(state));
+            }
+            if state == RunState::Finished {
+                super::controls::next_in_queue(st);
+            }
+        }
+        Reply::Attention(a) => st.attention.set(Some(a)),
+        Reply::Prediction { top } => st.prediction.set(Some(top)),
+        Reply::Notice { message } => st.notice(message),
+        Reply::Error { message } => st.error(message),
+        Reply::Crashed { message } => crashed(st, message),
+    }
+}
+
+/// Registers a run the worker is about to train and makes it the shown one.
+pub fn new_run(st: AppState, config: &palimpsest_core::run::RunConfig) -> usize {
+    let id = st.id();
+    st.runs.update(|r| r.push(RunView::new(id, config)));
+    st.shown.set(Some(id));
+    st.active.set(Some(id));
+    st.run_state.set(Some(RunState::Running));
+    st.attention.set(None);
+    st.prediction.set(None);
+    id
+}

@@ -1,0 +1,137 @@
+//! Run records (METRICS.md format): download the shown run, load one back.
+
+use leptos::prelude::*;
+use palimpsest_core::metrics::validate_matrix;
+use palimpsest_core::run::RunRecord;
+use palimpsest_core::run::record::RECORD_VERSION;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::state::{AppState, RunView};
+
+/// Parses and checks a run record; the error names what is wrong.
+pub fn parse_record(text: &str) -> Result<RunRecord, String> {
+    let rec: RunRecord =
+        serde_json::from_str(text).map_err(|e| format!("not a run record ({e})"))?;
+    if rec.version != RECORD_VERSION {
+        return Err(format!(
+            "record version {} is not supported (expected {RECORD_VERSION})",
+            rec.version
+        ));
+    }
+    validate_matrix(&rec.acc_matrix).map_err(|e| format!("acc_matrix: {e}"))?;
+    if rec.tasks.len() != rec.acc_matrix.len() {
+        return Err(format!(
+            "{} tasks but a {}×{} accuracy matrix",
+            rec.tasks.len(),
+            rec.acc_matrix.len(),
+            rec.acc_matrix.len()
+        ));
+    }
+    if rec.a.len() != rec.tasks.len() || rec.u.len() != rec.tasks.len() {
+        return Err("A and U need one value per task".into());
+    }
+    Ok(rec)
+}
+
+fn download(name: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+        .map_err(|_| "could not create the file")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "no object URL")?;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc
+        .create_element("a")
+        .map_err(|_| "no link")?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+#[component]
+pub fn Records() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let record = move || st.shown_run().and_then(|r| r.record);
+    let export = move |_| {
+        let Some(rec) = st.shown_run().and_then(|r| r.record) else {
+            return st.error("no finished run to export yet");
+        };
+        let name = format!(
+            "palimpsest-{}-{}-seed{}.json",
+            rec.config.scenario,
+            rec.config.strategy.name(),
+            rec.config.seed
+        );
+        match serde_json::to_string_pretty(&rec) {
+            Ok(text) => {
+                if let Err(e) = download(&name, &text) {
+                    st.error(format!("export failed: {e}"));
+                }
+            }
+            Err(e) => st.error(format!("export failed: {e}")),
+        }
+    };
+    let import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let files: Vec<web_sys::File> = input
+            .files()
+            .map(|f| (0..f.length()).filter_map(|i| f.get(i)).collect())
+            .unwrap_or_default();
+        input.set_value("");
+        leptos::task::spawn_local(async move {
+            for file in files {
+                let name = file.name();
+                let text = match JsFuture::from(file.text()).await {
+                    Ok(t) => t.as_string().unwrap_or_default(),
+                    Err(_) => {
+                        st.error(format!("{name}: could not be read"));
+                        continue;
+                    }
+                };
+                match parse_record(&text) {
+                    Ok(rec) => {
+                        let id = st.id();
+                        st.runs.update(|r| r.push(RunView::from_record(id, rec)));
+                        st.shown.set(Some(id));
+                    }
+                    Err(e) => st.error(format!("{name}: {e}")),
+                }
+            }
+        });
+    };
+    view! {
+        <div class="row records">
+            <button data-testid="export" on:click=export prop:disabled=move || record().is_none()
+                title="download the shown run's record (JSON, as `palimpsest run --out` writes it)">
+                "Export run"
+            </button>
+            <label class="file">
+                "Import run(s) "
+                <input data-testid="import" type="file" accept=".json,application/json" multiple on:change=import />
+            </label>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_records_are_named_errors() {
+        assert!(
+            parse_record("")
+                .unwrap_err()
+                .starts_with("not a run record")
+        );
+        assert!(parse_record("{\"version\": 1}").is_err());
+        assert!(parse_record("[1,2]").is_err());
+    }
+}

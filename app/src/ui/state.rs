@@ -1,0 +1,300 @@
+//! The page's state: signals shared through context, and the runs it shows.
+
+use leptos::prelude::*;
+use palimpsest_core::data::folder::Pair;
+use palimpsest_core::metrics::gem_metrics;
+use palimpsest_core::run::{Event, RunConfig, RunRecord};
+use palimpsest_core::strategy::StrategyConfig;
+
+use crate::protocol::{AttentionView, DatasetView, RunState, SampleRef};
+
+/// One run as the page draws it: live from the worker's events, or imported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunView {
+    pub id: usize,
+    pub label: String,
+    pub imported: bool,
+    pub config: Option<RunConfig>,
+    /// Tasks in the stream (grows when the user adds a class).
+    pub tasks: usize,
+    /// Class names of each task, as they started.
+    pub task_classes: Vec<Vec<String>>,
+    pub acc: Vec<Vec<f64>>,
+    pub a: Vec<f64>,
+    pub u: Vec<f64>,
+    pub loss: Vec<f64>,
+    /// (γ, g) per step.
+    pub gamma: Vec<(f64, f64)>,
+    pub task: usize,
+    pub step: usize,
+    pub steps: usize,
+    pub samples_per_s: f64,
+    pub record: Option<RunRecord>,
+    pub state: Option<RunState>,
+}
+
+impl RunView {
+    pub fn new(id: usize, config: &RunConfig) -> RunView {
+        RunView {
+            id,
+            label: config.strategy.label(),
+            imported: false,
+            config: Some(config.clone()),
+            tasks: 0,
+            task_classes: Vec::new(),
+            acc: Vec::new(),
+            a: Vec::new(),
+            u: Vec::new(),
+            loss: Vec::new(),
+            gamma: Vec::new(),
+            task: 0,
+            step: 0,
+            steps: 0,
+            samples_per_s: 0.0,
+            record: None,
+            state: None,
+        }
+    }
+
+    /// A run loaded from a record file.
+    pub fn from_record(id: usize, rec: RunRecord) -> RunView {
+        let mut v = RunView::new(id, &rec.config);
+        v.imported = true;
+        v.label = format!("{} (imported)", rec.config.strategy.label());
+        v.tasks = rec.tasks.len();
+        v.task_classes = rec.tasks.iter().map(|t| t.classes.clone()).collect();
+        v.acc = rec.acc_matrix.clone();
+        v.a = rec.a.clone();
+        v.u = rec.u.clone();
+        v.loss = rec.loss.iter().map(|p| p.loss).collect();
+        v.gamma = rec.gamma.iter().map(|p| (p.gamma, p.g)).collect();
+        v.task = v.tasks;
+        v.state = Some(RunState::Finished);
+        v.record = Some(rec);
+        v
+    }
+
+    /// Folds one event of the worker into the view.
+    pub fn apply(&mut self, ev: Event) {
+        match ev {
+            Event::TaskStarted {
+                task,
+                tasks,
+                classes,
+                steps,
+                ..
+            } => {
+                self.task = task;
+                self.tasks = tasks;
+                self.step = 0;
+                self.steps = steps;
+                if self.task_classes.len() < task {
+                    self.task_classes.resize(task, Vec::new());
+                }
+                self.task_classes[task - 1] = classes;
+                for row in &mut self.acc {
+                    row.resize(tasks, 0.0);
+                }
+            }
+            Event::Step {
+                step,
+                steps,
+                loss,
+                gamma,
+                g,
+                samples_per_s,
+                ..
+            } => {
+                self.step = step;
+                self.steps = steps;
+                self.loss.push(loss);
+                self.gamma.push((gamma, g));
+                self.samples_per_s = samples_per_s;
+            }
+            Event::TaskEvaluated { acc_row, a, u, .. } => {
+                self.tasks = self.tasks.max(acc_row.len());
+                self.acc.push(acc_row);
+                self.a.push(a);
+                self.u.push(u);
+            }
+            Event::Attention(_) => {}
+            Event::Finished(rec) => {
+                self.acc = rec.acc_matrix.clone();
+                self.a = rec.a.clone();
+                self.u = rec.u.clone();
+                self.tasks = rec.tasks.len();
+                self.record = Some(*rec);
+            }
+        }
+    }
+
+    /// The metrics the run supports so far, as (name, value).
+    pub fn metrics(&self) -> Vec<(&'static str, f64)> {
+        let mut out = Vec::new();
+        let k = self.acc.len();
+        if k == 0 {
+            return out;
+        }
+        if let Some(a) = self.a.last() {
+            out.push(("A", *a));
+        }
+        if let Some(u) = self.u.last() {
+            out.push(("U", *u));
+        }
+        // GEM metrics over the square part measured so far (tasks 1..k)
+        let square: Vec<Vec<f64>> = self
+            .acc
+            .iter()
+            .map(|r| r[..k.min(r.len())].to_vec())
+            .collect();
+        let random = self
+            .record
+            .as_ref()
+            .filter(|r| r.random_init.len() >= k)
+            .map(|r| r.random_init[..k].to_vec());
+        if let Ok(m) = gem_metrics(&square, random.as_deref()) {
+            if let Some(acc) = m.acc.last() {
+                out.push(("ACC", *acc));
+            }
+            for (name, v) in [("BWT", m.bwt), ("FWT", m.fwt), ("forgetting", m.forgetting)] {
+                if let Some(v) = v {
+                    out.push((name, v));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A pair the user uploaded, waiting to become part of a class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub id: usize,
+    pub pair: Pair,
+    /// PNG data URL of the decoded 32×32 image, for the thumbnail.
+    pub thumb: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub backend: RwSignal<String>,
+    pub gpu: RwSignal<bool>,
+    pub ready: RwSignal<bool>,
+    pub notices: RwSignal<Vec<String>>,
+    pub errors: RwSignal<Vec<(usize, String)>>,
+    pub scenario: RwSignal<String>,
+    pub seed: RwSignal<u64>,
+    pub dataset: RwSignal<Option<DatasetView>>,
+    pub strategy: RwSignal<StrategyConfig>,
+    pub epochs: RwSignal<usize>,
+    pub runs: RwSignal<Vec<RunView>>,
+    /// The run the main panels show.
+    pub shown: RwSignal<Option<usize>>,
+    /// The run the worker is training (or last trained).
+    pub active: RwSignal<Option<usize>>,
+    pub run_state: RwSignal<Option<RunState>>,
+    /// Strategies still to run for a comparison.
+    pub queue: RwSignal<Vec<StrategyConfig>>,
+    pub attention: RwSignal<Option<AttentionView>>,
+    pub prediction: RwSignal<Option<Vec<(String, f64)>>>,
+    pub selected: RwSignal<SampleRef>,
+    pub pending: RwSignal<Vec<Pending>>,
+    /// Counter for ids of errors, pending pairs and runs.
+    pub next_id: RwSignal<usize>,
+}
+
+impl AppState {
+    pub fn new() -> AppState {
+        AppState {
+            backend: RwSignal::new("starting…".into()),
+            gpu: RwSignal::new(false),
+            ready: RwSignal::new(false),
+            notices: RwSignal::new(Vec::new()),
+            errors: RwSignal::new(Vec::new()),
+            scenario: RwSignal::new("entity".into()),
+            seed: RwSignal::new(7),
+            dataset: RwSignal::new(None),
+            strategy: RwSignal::new(StrategyConfig::by_name("mspt").expect("mspt exists")),
+            epochs: RwSignal::new(super::DEMO_EPOCHS),
+            runs: RwSignal::new(Vec::new()),
+            shown: RwSignal::new(None),
+            active: RwSignal::new(None),
+            run_state: RwSignal::new(None),
+            queue: RwSignal::new(Vec::new()),
+            attention: RwSignal::new(None),
+            prediction: RwSignal::new(None),
+            selected: RwSignal::new(SampleRef { task: 1, index: 0 }),
+            pending: RwSignal::new(Vec::new()),
+            next_id: RwSignal::new(1),
+        }
+    }
+
+    pub fn id(&self) -> usize {
+        let id = self.next_id.get_untracked();
+        self.next_id.set(id + 1);
+        id
+    }
+
+    pub fn error(&self, message: impl Into<String>) {
+        let id = self.id();
+        let message = message.into();
+        self.errors.update(|e| e.push((id, message)));
+    }
+
+    pub fn notice(&self, message: impl Into<String>) {
+        let message = message.into();
+        self.notices.update(|n| n.push(message));
+    }
+
+    /// The run the main panels show.
+    pub fn shown_run(&self) -> Option<RunView> {
+        let id = self.shown.get()?;
+        self.runs.with(|r| r.iter().find(|v| v.id == id).cloned())
+    }
+
+    pub fn update_run(&self, id: usize, f: impl FnOnce(&mut RunView)) {
+        self.runs.update(|runs| {
+            if let Some(v) = runs.iter_mut().find(|v| v.id == id) {
+                f(v);
+            }
+        });
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_metrics_use_the_square_part_of_the_matrix() {
+        let mut v = RunView::new(1, &RunConfig::default());
+        assert!(v.metrics().is_empty());
+        v.apply(Event::TaskEvaluated {
+            task: 1,
+            acc_row: vec![0.8, 0.0, 0.0],
+            f1_row: vec![0.8, 0.0, 0.0],
+            a: 0.8,
+            u: 0.8,
+        });
+        v.apply(Event::TaskEvaluated {
+            task: 2,
+            acc_row: vec![0.5, 0.9, 0.0],
+            f1_row: vec![0.5, 0.9, 0.0],
+            a: 0.7,
+            u: 0.9,
+        });
+        let m: std::collections::HashMap<_, _> = v.metrics().into_iter().collect();
+        assert_eq!(m["A"], 0.7);
+        assert_eq!(m["U"], 0.9);
+        assert!((m["ACC"] - 0.7).abs() < 1e-12);
+        assert!((m["BWT"] - (-0.3)).abs() < 1e-12);
+        assert!((m["forgetting"] - 0.3).abs() < 1e-12);
+        assert!(!m.contains_key("FWT"), "FWT needs the untrained scores");
+    }
+}

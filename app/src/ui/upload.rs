@@ -1,0 +1,286 @@
+//! The user's own data: files picked, a folder, or dropped; images decoded
+//! and resized by the browser, paired with captions by core's imagefolder
+//! rules, then added to the stream as a new entity or relation class.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use palimpsest_core::data::IMAGE_SIZE;
+use palimpsest_core::data::folder::{
+    FileContent, MAX_FILE_BYTES, MAX_SIDE, ReadFile, is_image_name, pair_files,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CanvasRenderingContext2d, File, FileList, HtmlCanvasElement, ImageBitmap};
+
+use super::link::send;
+use super::state::{AppState, Pending};
+use crate::protocol::{Command, NewClass, RunState, UserSample};
+use crate::worker::views::png_url;
+
+/// Decodes an image file with the browser and resizes it to the model's
+/// 32×32 RGB, transparency on white.
+async fn decode(file: &File) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let promise = window
+        .create_image_bitmap_with_blob(file)
+        .map_err(|_| "not a readable image".to_string())?;
+    let bitmap: ImageBitmap = JsFuture::from(promise)
+        .await
+        .map_err(|_| "not a readable image".to_string())?
+        .dyn_into()
+        .map_err(|_| "not a readable image".to_string())?;
+    let (w, h) = (bitmap.width(), bitmap.height());
+    if w == 0 || h == 0 {
+        return Err("the image is empty".into());
+    }
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(format!(
+            "the image is {w}×{h} pixels; the largest side allowed is {MAX_SIDE}"
+        ));
+    }
+    let side = IMAGE_SIZE as u32;
+    let canvas: HtmlCanvasElement = window
+        .document()
+        .ok_or("no document")?
+        .create_element("canvas")
+        .map_err(|_| "no canvas")?
+        .unchecked_into();
+    canvas.set_width(side);
+    canvas.set_height(side);
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .ok_or("no 2d canvas")?
+        .unchecked_into();
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, f64::from(side), f64::from(side));
+    ctx.draw_image_with_image_bitmap_and_dw_and_dh(
+        &bitmap,
+        0.0,
+        0.0,
+        f64::from(side),
+        f64::from(side),
+    )
+    .map_err(|_| "the image could not be drawn".to_string())?;
+    bitmap.close();
+    let data = ctx
+        .get_image_data(0.0, 0.0, f64::from(side), f64::from(side))
+        .map_err(|_| "the image could not be read back".to_string())?
+        .data();
+    Ok(data.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect())
+}
+
+async fn read(file: File) -> ReadFile {
+    let rel = js_sys::Reflect::get(&file, &"webkitRelativePath".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let path = if rel.is_empty() { file.name() } else { rel };
+    let too_big = file.size() > MAX_FILE_BYTES as f64;
+    let content = if is_image_name(&path) {
+        FileContent::Image(if too_big {
+            Err(format!(
+                "the file is {:.1} MB, larger than the {} MB limit",
+                file.size() / 1e6,
+                MAX_FILE_BYTES / (1024 * 1024)
+            ))
+        } else {
+            decode(&file).await
+        })
+    } else if too_big {
+        FileContent::Bytes(Vec::new())
+    } else {
+        match JsFuture::from(file.array_buffer()).await {
+            Ok(buf) => FileContent::Bytes(js_sys::Uint8Array::new(&buf).to_vec()),
+            Err(_) => FileContent::Bytes(Vec::new()),
+        }
+    };
+    ReadFile { path, content }
+}
+
+/// One image for the playground, decoded like an upload.
+pub async fn read_one(file: File) -> Result<Vec<u8>, String> {
+    let name = file.name();
+    match read(file).await.content {
+        FileContent::Image(r) => r.map_err(|e| format!("{name}: {e}")),
+        FileContent::Bytes(_) => Err(format!("{name}: not an image file")),
+    }
+}
+
+/// Reads every file, pairs images with captions, and adds the pairs to the
+/// pending list; every problem becomes one error naming its file.
+pub async fn take_files(st: AppState, files: Vec<File>) {
+    let mut read_files = Vec::with_capacity(files.len());
+    for f in files {
+        read_files.push(read(f).await);
+    }
+    let (pairs, issues) = pair_files(&read_files);
+    for issue in issues {
+        st.error(issue.to_string());
+    }
+    let added: Vec<Pending> = pairs
+        .into_iter()
+        .map(|pair| Pending {
+            id: st.id(),
+            thumb: png_url(Some(&pair.image)),
+            pair,
+        })
+        .collect();
+    st.pending.update(|p| p.extend(added));
+}
+
+fn list(files: Option<FileList>) -> Vec<File> {
+    let Some(files) = files else {
+        return Vec::new();
+    };
+    (0..files.length()).filter_map(|i| files.get(i)).collect()
+}
+
+/// Turns the pending pairs into classes: all of them under `name`, or, with
+/// no name, one class per label their folders or metadata give.
+pub fn classes_from(pending: &[Pending], name: &str) -> Result<Vec<NewClass>, String> {
+    if pending.is_empty() {
+        return Err("upload image–caption pairs first".into());
+    }
+    let sample = |p: &Pending| UserSample {
+        image: p.pair.image.clone(),
+        text: p.pair.text.clone(),
+    };
+    if !name.trim().is_empty() {
+        return Ok(vec![NewClass {
+            name: name.trim().to_string(),
+            samples: pending.iter().map(sample).collect(),
+        }]);
+    }
+    let mut by_label: BTreeMap<String, Vec<UserSample>> = BTreeMap::new();
+    for p in pending {
+        let Some(label) = &p.pair.label else {
+            return Err(format!(
+                "{} has no class: type a name for the new class",
+                p.pair.file
+            ));
+        };
+        by_label.entry(label.clone()).or_default().push(sample(p));
+    }
+    Ok(by_label
+        .into_iter()
+        .map(|(name, samples)| NewClass { name, samples })
+        .collect())
+}
+
+#[component]
+pub fn Upload() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let name = RwSignal::new(String::new());
+    let dragging = RwSignal::new(false);
+    // `webkitdirectory` (choose a whole folder) is not a standard attribute
+    let folder = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move || {
+        if let Some(el) = folder.get() {
+            let _ = el.set_attribute("webkitdirectory", "");
+        }
+    });
+    let on_files = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let files = list(input.files());
+        input.set_value("");
+        leptos::task::spawn_local(take_files(st, files));
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        let files = list(ev.data_transfer().and_then(|d| d.files()));
+        leptos::task::spawn_local(take_files(st, files));
+    };
+    let kind = move || {
+        if st.scenario.get() == "relation" {
+            "relation"
+        } else {
+            "entity"
+        }
+    };
+    let add = move |_| match classes_from(&st.pending.get_untracked(), &name.get_untracked()) {
+        Ok(classes) => {
+            let names: Vec<String> = classes.iter().map(|c| c.name.clone()).collect();
+            let trains = matches!(
+                st.run_state.get_untracked(),
+                Some(RunState::Finished) | Some(RunState::Running) | Some(RunState::Paused)
+            );
+            send(&Command::AddClasses { classes });
+            st.pending.set(Vec::new());
+            name.set(String::new());
+            st.notice(format!(
+                "Added {} as a new task{}",
+                names.join(", "),
+                if trains {
+                    ": the run goes on to train it."
+                } else {
+                    ": press Start to train the stream."
+                }
+            ));
+        }
+        Err(e) => st.error(e),
+    };
+    let pending = move || {
+        st.pending
+            .get()
+            .into_iter()
+            .map(|p| {
+                let id = p.id;
+                view! {
+                    <figure class="thumb pending">
+                        <img src=p.thumb.clone() alt="" width="64" height="64" />
+                        <figcaption>
+                            {p.pair.text.clone().unwrap_or_else(|| "(no caption)".into())}
+                            <br />
+                            <span class="muted">{p.pair.file.clone()}</span>
+                        </figcaption>
+                        <button class="small" title="remove this pair"
+                            on:click=move |_| st.pending.update(|v| v.retain(|x| x.id != id))>"×"</button>
+                    </figure>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="panel">
+            <h2>"Your own data"</h2>
+            <div class="dropzone" class:dragging=move || dragging.get()
+                on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop>
+                <p>
+                    "Drop images with captions here — a caption is a .txt file of the same name, or a row of "
+                    <code>"metadata.jsonl"</code> " / " <code>"metadata.csv"</code>
+                    " (file_name, text, label). Or choose: "
+                </p>
+                <label class="file">
+                    "files… "
+                    <input data-testid="upload" type="file" multiple
+                        accept="image/*,.txt,.jsonl,.csv" on:change=on_files />
+                </label>
+                <label class="file">
+                    " a folder (one subfolder per class)… "
+                    <input data-testid="upload-folder" type="file" multiple node_ref=folder on:change=on_files />
+                </label>
+                <p class="muted">"Everything stays in this browser."</p>
+            </div>
+            <div class="grid">{pending}</div>
+            <div class="row">
+                <label>
+                    {move || format!("New {} class name ", kind())}
+                    <input type="text" data-testid="class-name" placeholder="e.g. kiwi"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev)) />
+                </label>
+                <button data-testid="add-class" on:click=add
+                    prop:disabled=move || st.pending.get().is_empty() || !st.ready.get()>
+                    {move || format!("Add as a new {} class", kind())}
+                </button>
+                <span class="muted">{move || format!("{} pair(s) ready", st.pending.get().len())}</span>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,331 @@
+//! The training web worker: holds the stream and the models, runs the
+//! core's step-wise [`Runner`], and posts its events to the page.
+
+mod device;
+mod train;
+pub mod views;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use palimpsest_core::data::folder::append_task;
+use palimpsest_core::data::{Sample, Scenario};
+use palimpsest_core::model::{Model, ModelConfig};
+use palimpsest_core::run::{Runner, build_scenario, top_k};
+use palimpsest_core::strategy::Env;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::protocol::{AttentionView, Command, NewClass, Reply, SampleRef};
+
+/// What the page asked the running loop to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Run,
+    Pause,
+    /// Run until the current task is evaluated, then pause.
+    StepTask,
+    Stop,
+}
+
+/// The worker's state between messages.
+struct State {
+    device: Option<device::Chosen>,
+    scenario: Option<Scenario>,
+    /// Tasks of the bundled stream (the rest were added by the user).
+    bundled: usize,
+    seed: u64,
+    /// The current run's runner when no loop holds it (paused runs are
+    /// held by their loop; finished ones rest here so they can be extended).
+    idle_runner: Option<Runner>,
+    /// Tasks added while a loop holds the runner; it applies them.
+    pending: Vec<palimpsest_core::data::Task>,
+    run: usize,
+    looping: bool,
+    control: Control,
+    /// The model before the latest task and after it, with their task.
+    before: Option<(usize, Model)>,
+    after: Option<(usize, Model)>,
+    selected: SampleRef,
+    /// The current run's model shape (for inference on its models).
+    model_config: ModelConfig,
+}
+
+type Shared = Rc<RefCell<State>>;
+
+thread_local! {
+    static STATE: Shared = Rc::new(RefCell::new(State {
+        device: None,
+        scenario: None,
+        bundled: 0,
+        seed: 7,
+        idle_runner: None,
+        pending: Vec::new(),
+        run: 0,
+        looping: false,
+        control: Control::Run,
+        before: None,
+        after: None,
+        selected: SampleRef { task: 1, index: 0 },
+        model_config: ModelConfig::default(),
+    }));
+}
+
+fn state() -> Shared {
+    STATE.with(Rc::clone)
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+pub fn post(reply: &Reply) {
+    // a closed page is the only way this fails; nothing left to tell then
+    let _ = scope().post_message(&JsValue::from_str(&reply.to_json()));
+}
+
+fn error(message: impl Into<String>) {
+    post(&Reply::Error {
+        message: message.into(),
+    });
+}
+
+/// Resolves after `ms` milliseconds (0: after pending messages are handled).
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Entry point of the worker binary.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        post(&Reply::Crashed {
+            message: info.to_string(),
+        });
+    }));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        let Some(text) = ev.data().as_string() else {
+            return error("the worker got a message that is not text");
+        };
+        match serde_json::from_str::<Command>(&text) {
+            Ok(cmd) => wasm_bindgen_futures::spawn_local(handle(cmd)),
+            Err(e) => error(format!("the worker got a malformed command: {e}")),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&Reply::Alive);
+}
+
+fn env(device: &device::Chosen, model: &ModelConfig) -> Env {
+    Env {
+        device: device.device.clone(),
+        autodiff: device.device.clone().autodiff(),
+        model: model.clone(),
+        batch_size: 128,
+    }
+}
+
+async fn handle(cmd: Command) {
+    let st = state();
+    match cmd {
+        Command::Init { device } => {
+            let chosen = device::choose(device).await;
+            post(&Reply::Ready {
+                backend: chosen.label.clone(),
+                gpu: chosen.gpu,
+                notice: chosen.notice.clone(),
+            });
+            st.borrow_mut().device = Some(chosen);
+        }
+        Command::Load { scenario, seed } => load(&st, &scenario, seed),
+        Command::AddClasses { classes } => add_classes(&st, classes).await,
+        Command::Start { run, config } => train::start(st, run, *config).await,
+        Command::Pause => set_control(&st, Control::Pause),
+        Command::Resume => train::resume(st, Control::Run).await,
+        Command::StepTask => train::resume(st, Control::StepTask).await,
+        Command::Stop => set_control(&st, Control::Stop),
+        Command::Select { sample } => {
+            st.borrow_mut().selected = sample;
+            send_attention(&st).await;
+        }
+        Command::Predict {
+            sample,
+            image,
+            text,
+        } => predict(&st, sample, image, text).await,
+    }
+}
+
+fn set_control(st: &Shared, c: Control) {
+    let mut s = st.borrow_mut();
+    s.control = c;
+    if c == Control::Stop && !s.looping && s.idle_runner.take().is_some() {
+        post(&Reply::State {
+            run: s.run,
+            state: crate::protocol::RunState::Stopped,
+        });
+    }
+}
+
+fn load(st: &Shared, name: &str, seed: u64) {
+    let mut s = st.borrow_mut();
+    if s.looping {
+        return error("stop the run before loading another scenario");
+    }
+    let config = palimpsest_core::run::RunConfig {
+        scenario: name.to_string(),
+        seed,
+        ..Default::default()
+    };
+    match build_scenario(&config, None) {
+        Ok(scenario) => {
+            s.bundled = scenario.tasks.len();
+            s.seed = seed;
+            post(&Reply::Dataset(views::dataset_view(&scenario, s.bundled)));
+            s.scenario = Some(scenario);
+            s.idle_runner = None;
+            s.before = None;
+            s.after = None;
+            s.selected = SampleRef { task: 1, index: 0 };
+        }
+        Err(e) => error(e.to_string()),
+    }
+}
+
+/// Appends the user's classes as a new task; a run that exists goes on into it.
+async fn add_classes(st: &Shared, classes: Vec<NewClass>) {
+    let (task, names, extend_idle) = {
+        let mut s = st.borrow_mut();
+        let seed = s.seed;
+        let bundled = s.bundled;
+        let Some(scenario) = s.scenario.as_mut() else {
+            return error("load a scenario before adding classes");
+        };
+        let classes: Vec<(String, Vec<Sample>)> = classes
+            .into_iter()
+            .map(|c| {
+                let samples = c
+                    .samples
+                    .into_iter()
+                    .map(|u| Sample {
+                        image: Some(u.image),
+                        text: u.text,
+                        label: 0,
+                        entities: None,
+                    })
+                    .collect();
+                (c.name, samples)
+            })
+            .collect();
+        let mut grown = scenario.clone();
+        if let Err(e) = append_task(&mut grown, &classes, seed) {
+            return error(e);
+        }
+        *scenario = grown;
+        post(&Reply::Dataset(views::dataset_view(scenario, bundled)));
+        let task = scenario.tasks.last().cloned().expect("just appended");
+        let names = scenario.class_names.clone();
+        if s.looping {
+            s.pending.push(task);
+            return;
+        }
+        (task, names, s.idle_runner.is_some())
+    };
+    if extend_idle {
+        let runner = st.borrow_mut().idle_runner.take();
+        if let Some(mut runner) = runner {
+            match runner.extend(task, names).await {
+                Ok(()) => {
+                    st.borrow_mut().idle_runner = Some(runner);
+                    train::resume(st.clone(), Control::Run).await;
+                }
+                Err(e) => error(e.to_string()),
+            }
+        }
+    }
+}
+
+/// Attention of the models before and after the latest task on the selected sample.
+async fn send_attention(st: &Shared) {
+    let (sample, at, before, after, env, names) = {
+        let s = st.borrow();
+        let (Some(scenario), Some(device)) = (&s.scenario, &s.device) else {
+            return;
+        };
+        let Some(after) = s.after.clone() else {
+            return;
+        };
+        let Some(sample) = views::lookup(scenario, s.selected) else {
+            return error("that sample is not in the stream");
+        };
+        let env = env(device, &s.model_config);
+        (
+            sample.clone(),
+            s.selected,
+            s.before.clone(),
+            after,
+            env,
+            scenario.class_names.clone(),
+        )
+    };
+    let after_view = views::map_view(&after.1, &sample, &env, after.0, &names).await;
+    let before_view = match &before {
+        Some((k, m)) => Some(views::map_view(m, &sample, &env, *k, &names).await),
+        None => None,
+    };
+    post(&Reply::Attention(AttentionView {
+        sample: views::sample_view(&sample, at),
+        truth: names.get(sample.label).cloned().unwrap_or_default(),
+        before: before_view,
+        after: after_view,
+    }));
+}
+
+async fn predict(st: &Shared, at: Option<SampleRef>, image: Option<Vec<u8>>, text: Option<String>) {
+    let (sample, model, env, names) = {
+        let s = st.borrow();
+        let (Some(scenario), Some(device)) = (&s.scenario, &s.device) else {
+            return error("the worker is not ready yet");
+        };
+        let Some((_, model)) = s.after.clone() else {
+            return error("train at least one task before asking the model");
+        };
+        let sample = match at {
+            Some(at) => match views::lookup(scenario, at) {
+                Some(x) => x.clone(),
+                None => return error("that sample is not in the stream"),
+            },
+            None => {
+                let text = text.filter(|t| !t.trim().is_empty());
+                if image.is_none() && text.is_none() {
+                    return error("give an image, a caption, or both");
+                }
+                if image
+                    .as_ref()
+                    .is_some_and(|i| i.len() != palimpsest_core::data::IMAGE_BYTES)
+                {
+                    return error("the image has the wrong size");
+                }
+                Sample {
+                    image,
+                    text,
+                    label: 0,
+                    entities: None,
+                }
+            }
+        };
+        let env = env(device, &s.model_config);
+        (sample, model, env, scenario.class_names.clone())
+    };
+    let top = top_k(&model, &sample, &env, 5).await;
+    post(&Reply::Prediction {
+        top: top
+            .into_iter()
+            .map(|(c, p)| (names.get(c).cloned().unwrap_or_default(), p))
+            .collect(),
+    });
+}

@@ -1,0 +1,112 @@
+// The default demo on the CPU, then the user's own class, the playground,
+// export → import, and the network guard — one page, in the order a visitor goes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { serve, launch, shot, cells, metrics, waitFull, outside, fixtures, shots } from './harness.mjs';
+
+let srv, b;
+before(async () => {
+  srv = await serve();
+  b = await launch();
+});
+after(async () => {
+  await b?.context.close();
+  srv?.server.close();
+});
+
+test('the default demo trains to a full matrix and metrics on the CPU', async () => {
+  const { page } = b;
+  await page.goto(`${srv.url}?device=cpu`);
+  await page.waitForFunction(() => /CPU/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
+  await shot(page, '01-ready');
+  await page.evaluate(() => { window.__longtasks.length = 0; });
+  const t0 = Date.now();
+  await page.click('[data-testid=start]');
+  await page.waitForSelector('[data-testid=acc-matrix] [data-value]', { timeout: 60_000 });
+  await shot(page, '02-first-row');
+  await waitFull(page, 5, 240_000);
+  const seconds = (Date.now() - t0) / 1000;
+  const worst = await page.evaluate(() => Math.max(0, ...window.__longtasks));
+  console.log(`# demo on the CPU: ${seconds.toFixed(1)} s; longest main-thread task while training: ${worst.toFixed(0)} ms`);
+  for (const l of b.logs.filter((l) => /slow reply|error/i.test(l))) console.log(`# ${l}`);
+  const values = await cells(page);
+  assert.equal(values.length, 25);
+  assert.ok(values.every((v) => v >= 0 && v <= 1));
+  const m = await metrics(page);
+  for (const k of ['A', 'U', 'ACC', 'BWT', 'FWT', 'forgetting']) assert.ok(Number.isFinite(m[k]), `metric ${k}: ${m[k]}`);
+  // the diagonal was learnt: each task right after training beats chance (1 of its classes)
+  assert.ok(m.U > 0.3, `U_k ${m.U}`);
+  assert.ok(worst < 200, `a main-thread task took ${worst} ms`);
+  await page.waitForSelector('[data-testid=attention-map] .attn-image', { timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid=attention-map] .attn-image').count(), 2, 'maps before and after the latest task');
+  await shot(page, '03-demo-finished');
+});
+
+test('an upload of good pairs and a corrupt file adds a class, trains it, and shows one error', async () => {
+  const { page } = b;
+  const files = ['kiwi1', 'kiwi2', 'kiwi3', 'kiwi4', 'kiwi5', 'kiwi6']
+    .flatMap((k) => [join(fixtures, 'kiwi', `${k}.png`), join(fixtures, 'kiwi', `${k}.txt`)]);
+  files.push(join(fixtures, 'kiwi', 'corrupt.png'));
+  await page.setInputFiles('[data-testid=upload]', files);
+  await page.waitForFunction(() => document.querySelectorAll('.thumb.pending').length === 6, null, { timeout: 30_000 });
+  const errors = await page.locator('[data-testid=error]').allTextContents();
+  assert.equal(errors.length, 1, errors.join(' | '));
+  assert.match(errors[0], /corrupt\.png/);
+  // captions are shown as text, never as HTML
+  assert.match(await page.locator('.thumb.pending figcaption').first().textContent(), /kiwi/);
+  await shot(page, '04-uploaded');
+  await page.fill('[data-testid=class-name]', 'kiwi');
+  await page.click('[data-testid=add-class]');
+  await waitFull(page, 6, 120_000);
+  const values = await cells(page);
+  assert.equal(values.length, 36);
+  const row6 = values.slice(30);
+  assert.ok(row6[5] > 0, `the new class was learnt: ${row6}`);
+  assert.ok(await page.locator('.chip.custom').count() === 1);
+  assert.equal(await page.locator('[data-testid=error]').count(), 1, 'nothing new went wrong');
+  await shot(page, '05-new-class-trained');
+});
+
+test('the inference playground answers with five classes', async () => {
+  const { page } = b;
+  await page.locator('.classes .thumb').first().click();
+  await page.click('[data-testid=predict-selected]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=prediction] li').length === 5, null, { timeout: 30_000 });
+  const probs = await page.$$eval('[data-testid=prediction] li', (els) => els.map((e) => Number(/([\d.]+)%\s*$/.exec(e.textContent)[1])));
+  assert.ok(probs.every((p, i) => i === 0 || p <= probs[i - 1]), `sorted: ${probs}`);
+  await page.setInputFiles('[data-testid=playground-image]', join(fixtures, 'kiwi', 'kiwi1.png'));
+  await page.fill('[data-testid=playground-caption]', 'a green kiwi slice');
+  await page.click('[data-testid=predict]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=prediction] li').length === 5, null, { timeout: 30_000 });
+  await shot(page, '06-playground');
+});
+
+test('export then import round-trips the run record; a malformed file is one error', async () => {
+  const { page } = b;
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export]')]);
+  const path = join(shots, 'exported-run.json');
+  await download.saveAs(path);
+  const rec = JSON.parse(await readFile(path, 'utf8'));
+  assert.equal(rec.version, 1);
+  assert.equal(rec.acc_matrix.length, 6);
+  const before = await cells(page);
+  await page.setInputFiles('[data-testid=import]', path);
+  await page.waitForSelector('.run-card:has-text("imported")', { timeout: 10_000 });
+  const after = await cells(page);
+  assert.deepEqual(after.map((v) => v.toFixed(3)), before.map((v) => v.toFixed(3)));
+  assert.deepEqual(after.map((v) => v.toFixed(3)), rec.acc_matrix.flat().map((v) => v.toFixed(3)));
+  const errorsBefore = await page.locator('[data-testid=error]').count();
+  await page.setInputFiles('[data-testid=import]', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1, "acc_matrix": ') });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=error]').length === n + 1, errorsBefore);
+  assert.match(await page.locator('[data-testid=error]').last().textContent(), /broken\.json/);
+  assert.equal((await cells(page)).length, 36, 'nothing lost');
+  await shot(page, '07-imported');
+});
+
+test('no request left localhost', async () => {
+  assert.deepEqual(outside(b.requests), []);
+  assert.ok(b.requests.some((u) => u.endsWith('.wasm')), 'the guard saw the app load');
+});

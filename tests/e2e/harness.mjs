@@ -1,0 +1,92 @@
+// Shared pieces of the end-to-end tests: a static server for dist/ (the
+// built app, as any static host would serve it), Debian's Chromium driven
+// by playwright-core, and a guard that no request leaves localhost.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, '..', '..');
+export const dist = join(root, 'dist');
+export const shots = join(root, 'target', 'e2e');
+export const fixtures = join(here, '..', 'fixtures');
+
+const types = {
+  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png',
+};
+
+export async function serve() {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const file = normalize(join(dist, path === '/' ? 'index.html' : decodeURIComponent(path)));
+    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
+export async function launch(extraArgs = []) {
+  const dataDir = join(root, 'target', 'e2e', `profile-${process.pid}-${Date.now()}`);
+  await mkdir(dataDir, { recursive: true });
+  await mkdir(shots, { recursive: true });
+  const context = await chromium.launchPersistentContext(dataDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1400, height: 1000 },
+    args: [
+      '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', ...extraArgs,
+    ],
+  });
+  // Every request the page or its worker makes; anything not on localhost fails the test.
+  const requests = [];
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    requests.push(u);
+    if (/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(u)) return route.continue();
+    return route.abort();
+  });
+  await context.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longtasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const logs = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  return { context, page, requests, logs };
+}
+
+export function outside(requests) {
+  return requests.filter((u) => !/^(https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/|data:|blob:)/.test(u));
+}
+
+export const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+/// Values of the accuracy-matrix cells that are filled in.
+export const cells = (page) =>
+  page.$$eval('[data-testid=acc-matrix] [data-value]', (els) => els.map((e) => Number(e.dataset.value)));
+
+export const metrics = (page) =>
+  page.$$eval('[data-testid=metrics] [data-metric]', (els) =>
+    Object.fromEntries(els.map((e) => [e.dataset.metric, Number(e.dataset.value)])));
+
+/// Waits until the matrix has n×n filled cells and the shown run is finished.
+export async function waitFull(page, n, timeout) {
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid=acc-matrix] [data-value]').length === n * n
+      && /finished/.test(document.querySelector('[data-testid=progress]')?.textContent ?? ''),
+    n, { timeout, polling: 250 });
+}
