@@ -53,13 +53,12 @@ pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
         .map(|m| m * mag)
         .find(|s| span / s <= 6.0)
         .unwrap_or(10.0 * mag);
-    let mut t = (lo / step).ceil() * step;
-    let mut out = Vec::new();
-    while t <= hi + step * 1e-9 {
-        out.push(if t.abs() < step * 1e-9 { 0.0 } else { t });
-        t += step;
-    }
-    out
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    // multiples of the step, rounded so 3 × 0.2 prints as 0.6
+    (first..=last)
+        .map(|i| ((i as f64 * step) * 1e9).round() / 1e9)
+        .collect()
 }
 
 fn fmt_tick(v: f64) -> String {

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::link::send;
 use super::state::AppState;
+use crate::png::png_url;
 use crate::protocol::Command;
-use crate::worker::views::png_url;
 
 #[component]
 pub fn Playground() -> impl IntoView {

@@ -15,8 +15,8 @@ use web_sys::{CanvasRenderingContext2d, File, FileList, HtmlCanvasElement, Image
 
 use super::link::send;
 use super::state::{AppState, Pending};
+use crate::png::png_url;
 use crate::protocol::{Command, NewClass, RunState, UserSample};
-use crate::worker::views::png_url;
 
 /// Decodes an image file with the browser and resizes it to the model's
 /// 32×32 RGB, transparency on white.

@@ -1,35 +1,16 @@
 //! What the page shows of the stream and of the models, built in the worker
 //! so the page only renders.
 
-use base64::Engine;
-use palimpsest_core::data::{IMAGE_SIZE, Sample, Scenario};
+use palimpsest_app::png::png_url;
+use palimpsest_core::data::{Sample, Scenario};
 use palimpsest_core::model::Model;
 use palimpsest_core::run::{attention, top_k};
 use palimpsest_core::strategy::Env;
 
-use crate::protocol::{ClassView, DatasetView, MapView, SampleRef, SampleView, TaskView};
+use palimpsest_app::protocol::{ClassView, DatasetView, MapView, SampleRef, SampleView, TaskView};
 
 /// Test samples shown per class in the dataset browser.
 const SHOWN_PER_CLASS: usize = 4;
-
-/// A 32×32 RGB image as a PNG data URL (empty when the sample has no image).
-pub fn png_url(rgb: Option<&Vec<u8>>) -> String {
-    let Some(px) = rgb else {
-        return String::new();
-    };
-    let side = IMAGE_SIZE as u32;
-    let Some(img) = image::RgbImage::from_raw(side, side, px.clone()) else {
-        return String::new();
-    };
-    let mut out = std::io::Cursor::new(Vec::new());
-    if img.write_to(&mut out, image::ImageFormat::Png).is_err() {
-        return String::new();
-    }
-    format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(out.into_inner())
-    )
-}
 
 pub fn sample_view(sample: &Sample, at: SampleRef) -> SampleView {
     SampleView {
@@ -108,24 +89,5 @@ pub async fn map_view(
         text: snap.text,
         predicted: names.get(class).cloned().unwrap_or_default(),
         probability,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn png_urls_decode_back_to_the_pixels() {
-        let px: Vec<u8> = (0..IMAGE_SIZE * IMAGE_SIZE * 3).map(|i| i as u8).collect();
-        let url = png_url(Some(&px));
-        let b64 = url.strip_prefix("data:image/png;base64,").unwrap();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .unwrap();
-        let back = image::load_from_memory(&bytes).unwrap().to_rgb8();
-        assert_eq!(back.into_raw(), px);
-        assert_eq!(png_url(None), "");
-        assert_eq!(png_url(Some(&vec![1, 2])), "");
     }
 }

@@ -1,5 +1,7 @@
-//! The training web worker: holds the stream and the models, runs the
-//! core's step-wise [`Runner`], and posts its events to the page.
+//! The training web worker of the browser app: holds the stream and the
+//! models, runs the core's step-wise [`Runner`], and posts its events to the
+//! page (messages in `palimpsest_app::protocol`). Built by Trunk as its own
+//! wasm module, so the page's module carries no training code.
 
 mod device;
 mod train;
@@ -17,7 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::protocol::{AttentionView, Command, NewClass, Reply, SampleRef};
+use palimpsest_app::protocol::{AttentionView, Command, NewClass, Reply, RunState, SampleRef};
 
 /// What the page asked the running loop to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +101,8 @@ pub async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// Entry point of the worker binary.
+/// Entry point: runs once when the worker's wasm is instantiated.
+#[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         post(&Reply::Crashed {
@@ -166,7 +169,7 @@ fn set_control(st: &Shared, c: Control) {
     if c == Control::Stop && !s.looping && s.idle_runner.take().is_some() {
         post(&Reply::State {
             run: s.run,
-            state: crate::protocol::RunState::Stopped,
+            state: RunState::Stopped,
         });
     }
 }

@@ -6,7 +6,7 @@ use palimpsest_core::run::{Event, RunConfig, Runner};
 use web_time::Instant;
 
 use super::{Control, Shared, error, post, send_attention, sleep};
-use crate::protocol::{Reply, RunState};
+use palimpsest_app::protocol::{Reply, RunState};
 
 /// Longest stretch of training before the worker looks at its messages.
 const SLICE_MS: f64 = 30.0;

@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::sleep;
-use crate::protocol::DeviceChoice;
+use palimpsest_app::protocol::DeviceChoice;
 
 /// How long to wait for the browser's adapter before giving up on WebGPU.
 const ADAPTER_TIMEOUT_MS: i32 = 8000;
