@@ -158,7 +158,7 @@ pub enum Reply {
         gpu: bool,
         notice: Option<String>,
     },
-    Dataset(DatasetView),
+    Dataset(Box<DatasetView>),
     Events {
         run: usize,
         events: Vec<Event>,
@@ -167,7 +167,7 @@ pub enum Reply {
         run: usize,
         state: RunState,
     },
-    Attention(AttentionView),
+    Attention(Box<AttentionView>),
     Prediction {
         top: Vec<(String, f64)>,
     },

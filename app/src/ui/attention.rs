@@ -12,7 +12,7 @@ use crate::protocol::MapView;
 pub fn normalised(w: &[f32]) -> Vec<f32> {
     let max = w.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let min = w.iter().copied().fold(f32::INFINITY, f32::min);
-    if !(max - min > 1e-9) {
+    if max.is_nan() || min.is_nan() || max - min <= 1e-9 {
         return vec![0.0; w.len()];
     }
     w.iter()

@@ -164,7 +164,7 @@ fn receive(st: AppState, reply: Reply) {
                 st.notice(n);
             }
         }
-        Reply::Dataset(d) => st.dataset.set(Some(d)),
+        Reply::Dataset(d) => st.dataset.set(Some(*d)),
         Reply::Events { run, events } => st.update_run(run, |v| {
             for ev in events {
                 v.apply(ev);
@@ -179,7 +179,7 @@ fn receive(st: AppState, reply: Reply) {
                 super::controls::next_in_queue(st);
             }
         }
-        Reply::Attention(a) => st.attention.set(Some(a)),
+        Reply::Attention(a) => st.attention.set(Some(*a)),
         Reply::Prediction { top } => st.prediction.set(Some(top)),
         Reply::Notice { message } => st.notice(message),
         Reply::Error { message } => st.error(message),

@@ -188,7 +188,9 @@ fn load(st: &Shared, name: &str, seed: u64) {
         Ok(scenario) => {
             s.bundled = scenario.tasks.len();
             s.seed = seed;
-            post(&Reply::Dataset(views::dataset_view(&scenario, s.bundled)));
+            post(&Reply::Dataset(Box::new(views::dataset_view(
+                &scenario, s.bundled,
+            ))));
             s.scenario = Some(scenario);
             s.idle_runner = None;
             s.before = None;
@@ -229,7 +231,9 @@ async fn add_classes(st: &Shared, classes: Vec<NewClass>) {
             return error(e);
         }
         *scenario = grown;
-        post(&Reply::Dataset(views::dataset_view(scenario, bundled)));
+        post(&Reply::Dataset(Box::new(views::dataset_view(
+            scenario, bundled,
+        ))));
         let task = scenario.tasks.last().cloned().expect("just appended");
         let names = scenario.class_names.clone();
         if s.looping {
@@ -280,12 +284,12 @@ async fn send_attention(st: &Shared) {
         Some((k, m)) => Some(views::map_view(m, &sample, &env, *k, &names).await),
         None => None,
     };
-    post(&Reply::Attention(AttentionView {
+    post(&Reply::Attention(Box::new(AttentionView {
         sample: views::sample_view(&sample, at),
         truth: names.get(sample.label).cloned().unwrap_or_default(),
         before: before_view,
         after: after_view,
-    }));
+    })));
 }
 
 async fn predict(st: &Shared, at: Option<SampleRef>, image: Option<Vec<u8>>, text: Option<String>) {
