@@ -138,6 +138,9 @@ test('the relation scenario loads its own stream', async () => {
   await page.selectOption('select:has(option[value=relation])', 'relation');
   await page.waitForFunction(() => /none/.test(document.querySelector('.timeline')?.textContent ?? ''), null, { timeout: 30_000 });
   assert.equal(await page.locator('.timeline .chip').count(), 5);
+  // nothing of the entity stream's runs is shown as if it were this stream's
+  assert.equal(await page.locator('[data-testid=attention-map] .attn-image').count(), 0);
+  assert.equal((await cells(page)).length, 0);
   await shot(page, '09-relation');
 });
 

@@ -45,6 +45,18 @@ pub fn next_in_queue(st: AppState) {
     start_run(st, config);
 }
 
+/// A new stream is loading: what the page showed of the old one goes (the
+/// runs stay in the comparison below).
+fn forget_stream(st: AppState) {
+    st.dataset.set(None);
+    st.pending.set(Vec::new());
+    st.attention.set(None);
+    st.prediction.set(None);
+    st.selected
+        .set(crate::protocol::SampleRef { task: 1, index: 0 });
+    st.shown.set(None);
+}
+
 fn busy(st: AppState) -> bool {
     matches!(
         st.run_state.get(),
@@ -58,8 +70,7 @@ pub fn Controls() -> impl IntoView {
     let on_scenario = move |ev| {
         let v = event_target_value(&ev);
         st.scenario.set(v.clone());
-        st.dataset.set(None);
-        st.pending.set(Vec::new());
+        forget_stream(st);
         send(&Command::Load {
             scenario: v,
             seed: st.seed.get_untracked(),
@@ -77,7 +88,7 @@ pub fn Controls() -> impl IntoView {
     let on_seed = move |ev| match event_target_value(&ev).parse::<u64>() {
         Ok(n) => {
             st.seed.set(n);
-            st.pending.set(Vec::new());
+            forget_stream(st);
             send(&Command::Load {
                 scenario: st.scenario.get_untracked(),
                 seed: n,
