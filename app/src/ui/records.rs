@@ -80,10 +80,7 @@ pub fn Records() -> impl IntoView {
     };
     let import = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        let files: Vec<web_sys::File> = input
-            .files()
-            .map(|f| (0..f.length()).filter_map(|i| f.get(i)).collect())
-            .unwrap_or_default();
+        let files = super::upload::list(input.files());
         input.set_value("");
         leptos::task::spawn_local(async move {
             for file in files {

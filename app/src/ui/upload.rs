@@ -131,7 +131,8 @@ pub async fn take_files(st: AppState, files: Vec<File>) {
     st.pending.update(|p| p.extend(added));
 }
 
-fn list(files: Option<FileList>) -> Vec<File> {
+/// The files of an input or a drop.
+pub(super) fn list(files: Option<FileList>) -> Vec<File> {
     let Some(files) = files else {
         return Vec::new();
     };

@@ -313,18 +313,22 @@ impl Runner {
     async fn evaluate_random_init(&mut self) -> Vec<f64> {
         let init = self.model();
         self.init_model = Some(init.clone());
-        let total = self.scenario.classes_after(self.scenario.tasks.len());
-        let probe = init.expand_to(
-            total,
-            &mut rng_for(self.config.seed, "probe"),
-            &self.env.device,
-        );
+        let probe = self.probe(init, self.scenario.classes_after(self.scenario.tasks.len()));
         let mut out = Vec::new();
         for t in &self.scenario.tasks {
             let pred = predict(&probe, &t.test, &self.env).await;
             out.push(accuracy(&pred, &labels(&t.test)));
         }
         out
+    }
+
+    /// The untrained model with its classifier grown to `total` classes.
+    fn probe(&self, init: Model, total: usize) -> Model {
+        init.expand_to(
+            total,
+            &mut rng_for(self.config.seed, "probe"),
+            &self.env.device,
+        )
     }
 
     /// Appends a task to the stream of a running, paused or finished run (the
@@ -344,13 +348,8 @@ impl Runner {
         grown.class_names = class_names;
         grown.validate().map_err(RunError::Scenario)?;
         let new = grown.tasks.last().expect("just pushed");
-        if let Some(init) = &self.init_model {
-            let total = grown.classes_after(grown.tasks.len());
-            let probe = init.clone().expand_to(
-                total,
-                &mut rng_for(self.config.seed, "probe"),
-                &self.env.device,
-            );
+        if let Some(init) = self.init_model.clone() {
+            let probe = self.probe(init, grown.classes_after(grown.tasks.len()));
             let pred = predict(&probe, &new.test, &self.env).await;
             self.random_init.push(accuracy(&pred, &labels(&new.test)));
         }
