@@ -46,12 +46,21 @@ pub struct SampleRef {
     pub index: usize,
 }
 
+/// First element of the binary message that carries a run's checkpoint,
+/// either way: `[CHECKPOINT_TAG, run, tasks_done, Uint8Array]`. The bytes
+/// stay out of JSON (a model is megabytes) and are transferred, not copied.
+pub const CHECKPOINT_TAG: &str = "checkpoint";
+
 /// Page → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum Command {
     Init {
         device: DeviceChoice,
+        /// Test hook (`?fault=N`): the worker fails like a lost device at the
+        /// start of task N, to exercise the move to the CPU.
+        #[serde(default)]
+        fault_at_task: Option<usize>,
     },
     /// Builds a bundled scenario's stream (replaces any added classes).
     Load {
@@ -65,6 +74,11 @@ pub enum Command {
     Start {
         run: usize,
         config: Box<RunConfig>,
+    },
+    /// Goes on with run `run` from the checkpoint sent just before this
+    /// command (a binary message, see [`CHECKPOINT_TAG`]).
+    Continue {
+        run: usize,
     },
     Pause,
     Resume,
@@ -182,6 +196,40 @@ pub enum Reply {
     Crashed {
         message: String,
     },
+}
+
+/// The binary message that carries a checkpoint, and the list of buffers to
+/// transfer with it.
+pub fn checkpoint_message(
+    run: usize,
+    tasks_done: usize,
+    bytes: &[u8],
+) -> (js_sys::Array, js_sys::Array) {
+    let data = js_sys::Uint8Array::from(bytes);
+    let transfer = js_sys::Array::of1(&data.buffer());
+    let msg = js_sys::Array::of4(
+        &CHECKPOINT_TAG.into(),
+        &(run as f64).into(),
+        &(tasks_done as f64).into(),
+        &data,
+    );
+    (msg, transfer)
+}
+
+/// Reads [`checkpoint_message`]: `(run, tasks_done, bytes)`, or `None` for
+/// any other message.
+pub fn read_checkpoint_message(
+    data: &wasm_bindgen::JsValue,
+) -> Option<(usize, usize, js_sys::Uint8Array)> {
+    use wasm_bindgen::JsCast;
+    let msg = data.dyn_ref::<js_sys::Array>()?;
+    if msg.length() != 4 || msg.get(0).as_string().as_deref() != Some(CHECKPOINT_TAG) {
+        return None;
+    }
+    let run = msg.get(1).as_f64()? as usize;
+    let tasks_done = msg.get(2).as_f64()? as usize;
+    let bytes = msg.get(3).dyn_into::<js_sys::Uint8Array>().ok()?;
+    Some((run, tasks_done, bytes))
 }
 
 impl Reply {

@@ -1,6 +1,7 @@
 //! The page's end of the worker: starts it, sends commands, folds replies
-//! into the state. If the worker crashes on WebGPU, a new one takes over on
-//! the CPU.
+//! into the state. It keeps the active run's latest checkpoint (sent by the
+//! worker at every task boundary): if the worker fails — WebGPU lost
+//! mid-run — a new one on the CPU goes on from the last task boundary.
 
 use std::cell::RefCell;
 
@@ -10,20 +11,26 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
 use super::state::{AppState, RunView};
-use crate::protocol::{Command, DeviceChoice, Reply, RunState};
+use crate::protocol::{
+    Command, DeviceChoice, Reply, RunState, checkpoint_message, read_checkpoint_message,
+};
 
 /// The loader Trunk writes for the worker binary (relative: any static host).
 const WORKER_URL: &str = "./palimpsest-worker_loader.js";
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
-    /// Commands sent before the worker said it is alive.
-    static QUEUE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Messages sent before the worker said it is alive.
+    static QUEUE: RefCell<Vec<JsValue>> = const { RefCell::new(Vec::new()) };
     static ALIVE: RefCell<bool> = const { RefCell::new(false) };
     /// Commands that rebuild the worker's stream after a restart.
     static HISTORY: RefCell<Vec<Command>> = const { RefCell::new(Vec::new()) };
     /// Which worker is current; replies of replaced workers are ignored.
     static GENERATION: RefCell<usize> = const { RefCell::new(0) };
+    /// The active run's latest checkpoint: (run, tasks done, bytes).
+    static CHECKPOINT: RefCell<Option<(usize, usize, js_sys::Uint8Array)>> = const { RefCell::new(None) };
+    /// Runs that already went on after a failure of the CPU worker.
+    static RECOVERED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 fn generation() -> usize {
@@ -41,19 +48,25 @@ pub fn send(cmd: &Command) {
         Command::AddClasses { .. } => HISTORY.with(|h| h.borrow_mut().push(cmd.clone())),
         _ => {}
     }
+    post(JsValue::from_str(&text));
+}
+
+/// Posts a message to the worker, or queues it until the worker is alive.
+fn post(msg: JsValue) {
     if ALIVE.with(|a| *a.borrow()) {
         WORKER.with(|w| {
             if let Some(w) = w.borrow().as_ref() {
-                let _ = w.post_message(&JsValue::from_str(&text));
+                let _ = w.post_message(&msg);
             }
         });
     } else {
-        QUEUE.with(|q| q.borrow_mut().push(text));
+        QUEUE.with(|q| q.borrow_mut().push(msg));
     }
 }
 
-/// Starts a worker on `device`; its replies update `st`.
-pub fn spawn(st: AppState, device: DeviceChoice) {
+/// Starts a worker on `device`; its replies update `st`. `fault_at_task`
+/// is the `?fault=N` test hook, passed to the first worker only.
+pub fn spawn(st: AppState, device: DeviceChoice, fault_at_task: Option<usize>) {
     let opts = web_sys::WorkerOptions::new();
     let worker = match Worker::new_with_options(WORKER_URL, &opts) {
         Ok(w) => w,
@@ -68,12 +81,19 @@ pub fn spawn(st: AppState, device: DeviceChoice) {
         *g.borrow()
     });
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let Some(text) = ev.data().as_string() else {
-            return;
-        };
         if gen_ != generation() {
             return;
         }
+        let data = ev.data();
+        if let Some((run, done, bytes)) = read_checkpoint_message(&data) {
+            if st.active.get_untracked() == Some(run) {
+                CHECKPOINT.with(|c| *c.borrow_mut() = Some((run, done, bytes)));
+            }
+            return;
+        }
+        let Some(text) = data.as_string() else {
+            return;
+        };
         let t0 = js_sys::Date::now();
         let kind = text.get(..40).unwrap_or(&text).to_string();
         match serde_json::from_str::<Reply>(&text) {
@@ -103,23 +123,29 @@ pub fn spawn(st: AppState, device: DeviceChoice) {
             old.terminate();
         }
     });
-    QUEUE.with(|q| q.borrow_mut().insert(0, Command::Init { device }.to_json()));
+    let init = Command::Init {
+        device,
+        fault_at_task,
+    };
+    QUEUE.with(|q| q.borrow_mut().insert(0, JsValue::from_str(&init.to_json())));
 }
 
 fn flush_queue() {
     ALIVE.with(|a| *a.borrow_mut() = true);
-    let queued: Vec<String> = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+    let queued: Vec<JsValue> = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
     WORKER.with(|w| {
         if let Some(w) = w.borrow().as_ref() {
-            for text in queued {
-                let _ = w.post_message(&JsValue::from_str(&text));
+            for msg in queued {
+                let _ = w.post_message(&msg);
             }
         }
     });
 }
 
-/// The worker died. On WebGPU the page starts a CPU worker, rebuilds the
-/// stream and trains the run again there; on the CPU it reports the fault.
+/// The worker died. A new worker on the CPU rebuilds the stream and goes on
+/// from the run's last task boundary (or, when no task had ended yet,
+/// starts the run again). After WebGPU fails this always happens; after the
+/// CPU worker fails, once per run — a second failure is reported instead.
 fn crashed(st: AppState, message: String) {
     let was_gpu = st.gpu.get_untracked();
     let run = st.active.get_untracked();
@@ -127,25 +153,67 @@ fn crashed(st: AppState, message: String) {
         st.update_run(id, |v| v.state = Some(RunState::Stopped));
     }
     st.run_state.set(Some(RunState::Stopped));
-    if !was_gpu {
+    // a run trained here (not imported); a finished one goes on too, so
+    // that its model is back for the playground and for added classes
+    let live = run.is_some_and(|id| {
+        st.runs
+            .with_untracked(|r| r.iter().any(|v| v.id == id && v.config.is_some()))
+    });
+    let finished = run.is_some_and(|id| {
+        st.runs
+            .with_untracked(|r| r.iter().any(|v| v.id == id && v.record.is_some()))
+    });
+    let checkpoint = CHECKPOINT
+        .with(|c| c.borrow().clone())
+        .filter(|c| Some(c.0) == run);
+    let retried = run.is_some_and(|id| RECOVERED.with(|r| r.borrow().contains(&id)));
+    if !was_gpu && (checkpoint.is_none() || retried || !live) {
         st.error(format!("the training worker failed: {message}"));
         return;
     }
-    st.notice(format!(
-        "WebGPU failed ({message}); training goes on on the CPU: the run restarts there."
-    ));
+    if let Some(id) = run.filter(|_| !was_gpu) {
+        RECOVERED.with(|r| r.borrow_mut().push(id));
+    }
+    let device = if was_gpu {
+        "WebGPU"
+    } else {
+        "The training worker"
+    };
+    let checkpoint = checkpoint.filter(|_| live);
+    let then = match &checkpoint {
+        Some((_, k, _)) => format!("the run goes on on the CPU from the end of task {k}"),
+        None if live && !finished => {
+            "no task had ended yet: the run starts again on the CPU".to_string()
+        }
+        None => "training goes on on the CPU".to_string(),
+    };
+    st.notice(format!("{device} failed ({message}); {then}."));
     st.gpu.set(false);
-    spawn(st, DeviceChoice::Cpu);
+    spawn(st, DeviceChoice::Cpu, None);
     let history: Vec<Command> = HISTORY.with(|h| h.borrow().clone());
     for cmd in &history {
         send(cmd);
     }
-    let config = run.and_then(|id| {
-        st.runs
-            .with_untracked(|r| r.iter().find(|v| v.id == id).and_then(|v| v.config.clone()))
-    });
-    if let Some(config) = config {
-        super::controls::start_run(st, config);
+    let Some(id) = run.filter(|_| live) else {
+        return;
+    };
+    match checkpoint {
+        Some((_, k, bytes)) => {
+            st.update_run(id, |v| v.rewind(k));
+            st.run_state.set(Some(RunState::Running));
+            let (msg, _) = checkpoint_message(id, k, &bytes.to_vec());
+            post(msg.into());
+            send(&Command::Continue { run: id });
+        }
+        None if finished => {}
+        None => {
+            let config = st
+                .runs
+                .with_untracked(|r| r.iter().find(|v| v.id == id).and_then(|v| v.config.clone()));
+            if let Some(config) = config {
+                super::controls::start_run(st, config);
+            }
+        }
     }
 }
 
@@ -189,6 +257,7 @@ fn receive(st: AppState, reply: Reply) {
 
 /// Registers a run the worker is about to train and makes it the shown one.
 pub fn new_run(st: AppState, config: &palimpsest_core::run::RunConfig) -> usize {
+    CHECKPOINT.with(|c| *c.borrow_mut() = None);
     let id = st.id();
     st.runs.update(|r| r.push(RunView::new(id, config)));
     st.shown.set(Some(id));

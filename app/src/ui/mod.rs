@@ -87,7 +87,8 @@ pub fn App() -> impl IntoView {
     let st = AppState::new();
     provide_context(st);
     let device = DeviceChoice::parse(url_param("device").as_deref());
-    link::spawn(st, device);
+    let fault = url_param("fault").and_then(|f| f.parse().ok());
+    link::spawn(st, device, fault);
     link::send(&Command::Load {
         scenario: st.scenario.get_untracked(),
         seed: st.seed.get_untracked(),

@@ -25,6 +25,8 @@ pub struct RunView {
     pub loss: Vec<f64>,
     /// (γ, g) per step.
     pub gamma: Vec<(f64, f64)>,
+    /// Steps trained when each task was evaluated (where a rewind cuts the traces).
+    pub steps_at_task_end: Vec<usize>,
     pub task: usize,
     pub step: usize,
     pub steps: usize,
@@ -47,6 +49,7 @@ impl RunView {
             u: Vec::new(),
             loss: Vec::new(),
             gamma: Vec::new(),
+            steps_at_task_end: Vec::new(),
             task: 0,
             step: 0,
             steps: 0,
@@ -116,6 +119,7 @@ impl RunView {
                 self.acc.push(acc_row);
                 self.a.push(a);
                 self.u.push(u);
+                self.steps_at_task_end.push(self.loss.len());
             }
             Event::Attention(_) => {}
             Event::Finished(rec) => {
@@ -126,6 +130,31 @@ impl RunView {
                 self.record = Some(*rec);
             }
         }
+    }
+
+    /// Back to the boundary after task `k`: what was measured later goes
+    /// (the run goes on from there on another worker).
+    pub fn rewind(&mut self, k: usize) {
+        let k = k.min(self.acc.len());
+        self.acc.truncate(k);
+        self.a.truncate(k);
+        self.u.truncate(k);
+        let steps = if k == 0 {
+            0
+        } else {
+            self.steps_at_task_end
+                .get(k - 1)
+                .copied()
+                .unwrap_or(self.loss.len())
+        };
+        self.loss.truncate(steps);
+        self.gamma.truncate(steps);
+        self.steps_at_task_end.truncate(k);
+        self.task = k;
+        self.step = 0;
+        self.steps = 0;
+        self.record = None;
+        self.state = Some(RunState::Running);
     }
 
     /// The metrics the run supports so far, as (name, value).
@@ -296,5 +325,46 @@ mod tests {
         assert!((m["BWT"] - (-0.3)).abs() < 1e-12);
         assert!((m["forgetting"] - 0.3).abs() < 1e-12);
         assert!(!m.contains_key("FWT"), "FWT needs the untrained scores");
+    }
+
+    #[test]
+    fn rewind_drops_what_came_after_the_boundary() {
+        let mut v = RunView::new(1, &RunConfig::default());
+        let step = |v: &mut RunView, loss: f64| {
+            v.apply(Event::Step {
+                task: 1,
+                step: 1,
+                steps: 9,
+                loss,
+                gamma: 1.0,
+                g: 1.0,
+                samples_per_s: 1.0,
+            })
+        };
+        let eval = |v: &mut RunView, t: usize| {
+            v.apply(Event::TaskEvaluated {
+                task: t,
+                acc_row: vec![0.5; 3],
+                f1_row: vec![0.5; 3],
+                a: 0.5,
+                u: 0.5,
+            })
+        };
+        step(&mut v, 3.0);
+        step(&mut v, 2.0);
+        eval(&mut v, 1);
+        step(&mut v, 1.5);
+        eval(&mut v, 2);
+        step(&mut v, 1.0);
+        v.rewind(1);
+        assert_eq!(v.acc.len(), 1);
+        assert_eq!((v.a.len(), v.u.len()), (1, 1));
+        assert_eq!(v.loss, vec![3.0, 2.0]);
+        assert_eq!(v.gamma.len(), 2);
+        assert_eq!(v.task, 1);
+        assert_eq!(v.state, Some(RunState::Running));
+        step(&mut v, 1.2);
+        eval(&mut v, 2);
+        assert_eq!(v.steps_at_task_end, vec![2, 3]);
     }
 }

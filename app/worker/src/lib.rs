@@ -19,7 +19,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use palimpsest_app::protocol::{AttentionView, Command, NewClass, Reply, RunState, SampleRef};
+use palimpsest_app::protocol::{
+    AttentionView, Command, NewClass, Reply, RunState, SampleRef, read_checkpoint_message,
+};
 
 /// What the page asked the running loop to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +54,10 @@ struct State {
     selected: SampleRef,
     /// The current run's model shape (for inference on its models).
     model_config: ModelConfig,
+    /// A checkpoint the page sent to go on from: (run, bytes).
+    checkpoint: Option<(usize, Vec<u8>)>,
+    /// Test hook: fail like a lost device when this task starts.
+    fault_at_task: Option<usize>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -71,6 +77,8 @@ thread_local! {
         after: None,
         selected: SampleRef { task: 1, index: 0 },
         model_config: ModelConfig::default(),
+        checkpoint: None,
+        fault_at_task: None,
     }));
 }
 
@@ -110,8 +118,13 @@ pub fn start() {
         });
     }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
-        let Some(text) = ev.data().as_string() else {
-            return error("the worker got a message that is not text");
+        let data = ev.data();
+        if let Some((run, _, bytes)) = read_checkpoint_message(&data) {
+            state().borrow_mut().checkpoint = Some((run, bytes.to_vec()));
+            return;
+        }
+        let Some(text) = data.as_string() else {
+            return error("the worker got a message it does not know");
         };
         match serde_json::from_str::<Command>(&text) {
             Ok(cmd) => wasm_bindgen_futures::spawn_local(handle(cmd)),
@@ -135,7 +148,11 @@ fn env(device: &device::Chosen, model: &ModelConfig) -> Env {
 async fn handle(cmd: Command) {
     let st = state();
     match cmd {
-        Command::Init { device } => {
+        Command::Init {
+            device,
+            fault_at_task,
+        } => {
+            st.borrow_mut().fault_at_task = fault_at_task;
             let chosen = device::choose(device).await;
             post(&Reply::Ready {
                 backend: chosen.label.clone(),
@@ -147,6 +164,7 @@ async fn handle(cmd: Command) {
         Command::Load { scenario, seed } => load(&st, &scenario, seed),
         Command::AddClasses { classes } => add_classes(&st, classes).await,
         Command::Start { run, config } => train::start(st, run, *config).await,
+        Command::Continue { run } => train::continue_from(st, run).await,
         Command::Pause => set_control(&st, Control::Pause),
         Command::Resume => train::resume(st, Control::Run).await,
         Command::StepTask => train::resume(st, Control::StepTask).await,

@@ -2,11 +2,11 @@
 //! message queue often enough that pause, stop and questions are answered
 //! while training, and posting events in small batches.
 
-use palimpsest_core::run::{Event, RunConfig, Runner};
+use palimpsest_core::run::{Backend, Checkpoint, Event, RunConfig, Runner};
 use web_time::Instant;
 
-use super::{Control, Shared, error, post, send_attention, sleep};
-use palimpsest_app::protocol::{Reply, RunState};
+use super::{Control, Shared, error, post, scope, send_attention, sleep};
+use palimpsest_app::protocol::{Reply, RunState, checkpoint_message};
 
 /// Longest stretch of training before the worker looks at its messages.
 const SLICE_MS: f64 = 30.0;
@@ -45,6 +45,53 @@ pub async fn start(st: Shared, run: usize, mut config: RunConfig) {
         s.run = run;
         s.before = None;
         s.after = None;
+        s.pending.clear();
+        s.idle_runner = Some(runner);
+    }
+    resume(st, Control::Run).await;
+}
+
+/// Goes on with run `run` from the checkpoint the page sent before (after
+/// the worker that trained it failed).
+pub async fn continue_from(st: Shared, run: usize) {
+    let (checkpoint, scenario, device, label) = {
+        let mut s = st.borrow_mut();
+        if s.looping {
+            return error("a run is in progress: stop it first");
+        }
+        let bytes = match s.checkpoint.take() {
+            Some((r, bytes)) if r == run => bytes,
+            _ => return error("there is no checkpoint of this run to go on from"),
+        };
+        let mut checkpoint = match Checkpoint::from_bytes(&bytes) {
+            Ok(c) => c,
+            Err(e) => return error(format!("the run's checkpoint cannot be read: {e}")),
+        };
+        let (Some(scenario), Some(device)) = (&s.scenario, &s.device) else {
+            return error("the worker is not ready yet");
+        };
+        checkpoint.header.config.backend = if device.gpu {
+            Backend::Wgpu
+        } else {
+            Backend::Cpu
+        };
+        let out = (
+            scenario.clone(),
+            device.device.clone(),
+            device.label.clone(),
+        );
+        s.model_config = checkpoint.header.config.model.clone();
+        (checkpoint, out.0, out.1, out.2)
+    };
+    let runner = match Runner::resume(checkpoint, scenario, device, &label).await {
+        Ok(r) => r,
+        Err(e) => return error(format!("the run cannot go on: {e}")),
+    };
+    {
+        let mut s = st.borrow_mut();
+        s.run = run;
+        s.before = None;
+        s.after = Some((runner.task(), runner.model()));
         s.pending.clear();
         s.idle_runner = Some(runner);
     }
@@ -118,6 +165,7 @@ async fn run_loop(st: Shared, mut runner: Runner) {
         let Some(events) = runner.next().await else {
             break RunState::Finished;
         };
+        inject_fault(&st, &events);
         let evaluated = events
             .iter()
             .any(|e| matches!(e, Event::TaskEvaluated { .. }));
@@ -133,6 +181,7 @@ async fn run_loop(st: Shared, mut runner: Runner) {
             }
             flush(run, &mut batch, &mut flushed);
             send_attention(&st).await;
+            send_checkpoint(run, &runner).await;
         } else if flushed.elapsed().as_secs_f64() * 1000.0 > FLUSH_MS {
             flush(run, &mut batch, &mut flushed);
         }
@@ -150,6 +199,30 @@ async fn run_loop(st: Shared, mut runner: Runner) {
         s.idle_runner = (end == RunState::Finished).then_some(runner);
     }
     post(&Reply::State { run, state: end });
+}
+
+/// The run at the task boundary it just reached, to the page: if this
+/// worker fails later, a new one goes on from here.
+async fn send_checkpoint(run: usize, runner: &Runner) {
+    if let Some(cp) = runner.checkpoint().await {
+        let (msg, transfer) = checkpoint_message(run, cp.header.tasks_done, &cp.to_bytes());
+        let _ = scope().post_message_with_transfer(&msg, &transfer);
+    }
+}
+
+/// The `?fault=N` test hook: fails as a lost GPU device does (a panic inside
+/// the backend), once, when task N starts.
+fn inject_fault(st: &Shared, events: &[Event]) {
+    let Some(n) = st.borrow().fault_at_task else {
+        return;
+    };
+    if events
+        .iter()
+        .any(|e| matches!(e, Event::TaskStarted { task, .. } if *task == n))
+    {
+        st.borrow_mut().fault_at_task = None;
+        panic!("injected fault (?fault={n}): the device was lost as task {n} started");
+    }
 }
 
 fn flush(run: usize, batch: &mut Vec<Event>, flushed: &mut Instant) {

@@ -5,6 +5,7 @@
 //! from the device is `async`, as WebGPU requires; natively the CLI blocks
 //! on it.
 
+pub mod checkpoint;
 pub mod config;
 pub mod record;
 
@@ -15,6 +16,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use web_time::Instant;
 
+pub use checkpoint::Checkpoint;
 pub use config::{Backend, RunConfig};
 pub use record::{AttentionSnapshot, Event, GammaPoint, LossPoint, RunRecord, Timing};
 
@@ -28,7 +30,7 @@ use crate::data::{Modality, Sample, Scenario, Task};
 use crate::metrics::{GAMMA_EPSILON, accuracy, gem_metrics, macro_f1};
 use crate::model::Model;
 use crate::strategy::losses::{cross_entropy, true_class_score};
-use crate::strategy::{self, Env, Scales, StepInput, Strategy};
+use crate::strategy::{self, Env, Scales, StepInput, Strategy, StrategyState};
 
 /// Errors that stop a run before it starts.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,8 @@ pub enum RunError {
     Scenario(String),
     #[error("device: {0}")]
     Device(String),
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
 }
 
 /// The task stream a config names. An imagefolder scenario needs its files
@@ -347,21 +351,138 @@ impl Runner {
         grown.tasks.push(task);
         grown.class_names = class_names;
         grown.validate().map_err(RunError::Scenario)?;
-        let new = grown.tasks.last().expect("just pushed");
-        if let Some(init) = self.init_model.clone() {
-            let probe = self.probe(init, grown.classes_after(grown.tasks.len()));
-            let pred = predict(&probe, &new.test, &self.env).await;
-            self.random_init.push(accuracy(&pred, &labels(&new.test)));
-        }
-        for row in self.acc.iter_mut().chain(self.f1.iter_mut()) {
-            row.push(0.0);
-        }
         let k = grown.tasks.len();
         self.scenario = grown;
+        self.add_column(k).await;
         if matches!(self.phase, Phase::Finish | Phase::Done) {
             self.phase = Phase::BeginTask(k);
         }
         Ok(())
+    }
+
+    /// The scores on task `j` (1-based, just appended to the stream) of the
+    /// models measured so far: b[j] for the untrained one, and exactly 0 in
+    /// every row already measured.
+    async fn add_column(&mut self, j: usize) {
+        let test = &self.scenario.tasks[j - 1].test;
+        if let Some(init) = self.init_model.clone() {
+            let probe = self.probe(init, self.scenario.classes_after(j));
+            let pred = predict(&probe, test, &self.env).await;
+            self.random_init.push(accuracy(&pred, &labels(test)));
+        }
+        for row in self.acc.iter_mut().chain(self.f1.iter_mut()) {
+            row.push(0.0);
+        }
+    }
+
+    /// The run as it stands at a task boundary (right after a task's
+    /// evaluation), to go on from with [`Runner::resume`]; `None` elsewhere.
+    pub async fn checkpoint(&self) -> Option<Checkpoint> {
+        let at_boundary = matches!(
+            self.phase,
+            Phase::BeginTask(_) | Phase::Finish | Phase::Done
+        );
+        let k = self.acc.len();
+        if !at_boundary || k == 0 {
+            return None;
+        }
+        let state = self.strategy.state();
+        let model = checkpoint::model_bytes(&self.model()).await;
+        let per_param = match state.per_param {
+            Some(t) => Some(checkpoint::read_per_param(t).await),
+            None => None,
+        };
+        Some(Checkpoint {
+            header: checkpoint::Header {
+                version: checkpoint::CHECKPOINT_VERSION,
+                config: self.config.clone(),
+                tasks_done: k,
+                class_names: self.scenario.class_names[..self.scenario.classes_after(k)].to_vec(),
+                rng: checkpoint::RngState::of(&self.rng),
+                acc: self.acc.clone(),
+                f1: self.f1.clone(),
+                random_init: self.random_init.clone(),
+                a: self.a.clone(),
+                u: self.u.clone(),
+                gamma: self.gamma.clone(),
+                loss: self.loss.clone(),
+                elapsed_s: self.started.elapsed().as_secs_f64(),
+                train_seconds: self.train_seconds,
+                train_samples: self.train_samples,
+                memory: state.memory,
+                scales: state.scales,
+            },
+            model,
+            per_param,
+        })
+    }
+
+    /// Goes on from a [`Runner::checkpoint`] on `device`. `scenario` is the
+    /// stream the run trained on; it may have gained tasks since.
+    pub async fn resume(
+        checkpoint: Checkpoint,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+    ) -> Result<Runner, RunError> {
+        let bad = |m: &str| Err(RunError::Checkpoint(m.to_string()));
+        let h = checkpoint.header;
+        let k = h.tasks_done;
+        let tasks = h.random_init.len();
+        if k == 0 || k > tasks || tasks > scenario.tasks.len() {
+            return bad("its task count does not fit the stream");
+        }
+        if scenario.class_names.get(..scenario.classes_after(k)) != Some(&h.class_names[..]) {
+            return bad("it was taken on another stream (the class names differ)");
+        }
+        let rows_fit = |m: &Vec<Vec<f64>>| m.len() == k && m.iter().all(|r| r.len() == tasks);
+        if !rows_fit(&h.acc) || !rows_fit(&h.f1) || h.a.len() != k || h.u.len() != k {
+            return bad("its accuracy matrix does not match its task count");
+        }
+        let rng = h.rng.rng().map_err(RunError::Checkpoint)?;
+        let mut r = Runner::new(h.config, scenario, device, device_name)?;
+        r.init_model = Some(r.model());
+        let mut model = r.model.take().expect("a new runner has its model");
+        for j in 1..=k {
+            let mut cls_rng = rng_for(r.config.seed, &format!("classifier/{j}"));
+            model = model.expand_to(r.scenario.classes_after(j), &mut cls_rng, &r.env.autodiff);
+        }
+        let model =
+            checkpoint::load_model(model, &checkpoint.model).map_err(RunError::Checkpoint)?;
+        let state = StrategyState {
+            memory: h.memory,
+            scales: h.scales,
+            per_param: checkpoint
+                .per_param
+                .map(|pp| checkpoint::per_param_tensors(&pp, &r.env.autodiff)),
+        };
+        r.strategy
+            .restore(state, &model, &r.scenario.tasks[..k])
+            .map_err(RunError::Checkpoint)?;
+        r.model = Some(model);
+        r.rng = rng;
+        r.acc = h.acc;
+        r.f1 = h.f1;
+        r.random_init = h.random_init;
+        r.a = h.a;
+        r.u = h.u;
+        r.gamma = h.gamma;
+        r.loss = h.loss;
+        r.train_seconds = h.train_seconds;
+        r.train_samples = h.train_samples;
+        r.started = Instant::now()
+            .checked_sub(std::time::Duration::from_secs_f64(h.elapsed_s.max(0.0)))
+            .unwrap_or_else(Instant::now);
+        r.task = k;
+        for j in tasks + 1..=r.scenario.tasks.len() {
+            r.add_column(j).await;
+        }
+        r.phase = if k < r.scenario.tasks.len() {
+            Phase::BeginTask(k + 1)
+        } else {
+            Phase::Finish
+        };
+        Ok(r)
     }
 
     fn begin_task(&mut self, k: usize) -> Event {

@@ -204,3 +204,83 @@ fn a_finished_run_trains_an_appended_task_and_keeps_its_rows() {
     stale.test[0].label = 0;
     assert!(pollster::block_on(r.extend(stale, grown.class_names)).is_err());
 }
+
+/// Runs `config` to the boundary after task `stop`, checkpoints through
+/// bytes, goes on in a new runner and returns the final record.
+fn run_with_restart(config: RunConfig, stop: usize) -> RunRecord {
+    let scenario = build_scenario(&config, None).unwrap();
+    let mut r = Runner::new(config, scenario.clone(), Device::flex(), "cpu").unwrap();
+    assert!(
+        pollster::block_on(r.checkpoint()).is_none(),
+        "no boundary yet"
+    );
+    let mut done = 0;
+    while done < stop {
+        let ev = pollster::block_on(r.next()).expect("the run goes on");
+        done += ev
+            .iter()
+            .filter(|e| matches!(e, Event::TaskEvaluated { .. }))
+            .count();
+        if done < stop && ev.iter().any(|e| matches!(e, Event::Step { .. })) {
+            assert!(pollster::block_on(r.checkpoint()).is_none(), "mid-task");
+        }
+    }
+    let bytes = pollster::block_on(r.checkpoint())
+        .expect("a boundary")
+        .to_bytes();
+    drop(r);
+    let cp = Checkpoint::from_bytes(&bytes).unwrap();
+    assert_eq!(cp.header.tasks_done, stop);
+    let mut r = pollster::block_on(Runner::resume(cp, scenario, Device::flex(), "cpu")).unwrap();
+    let mut last = None;
+    while let Some(ev) = pollster::block_on(r.next()) {
+        for e in ev {
+            if let Event::TaskStarted { task, .. } = e {
+                assert!(task > stop, "task {task} trained again");
+            }
+            if let Event::Finished(rec) = e {
+                last = Some(*rec);
+            }
+        }
+    }
+    last.expect("the resumed run finishes")
+}
+
+/// A run that stops at a task boundary and goes on from its checkpoint ends
+/// exactly where the uninterrupted run ends: model, strategy state (replay
+/// and MSPT memory, EWC Fisher, MSPT's carried g, LwF/AD old model) and the
+/// random stream all come back.
+#[test]
+fn a_run_resumed_from_a_checkpoint_matches_the_uninterrupted_run() {
+    for name in ["finetune", "replay", "ewc", "lwf", "mspt"] {
+        let config = small(StrategyConfig::by_name(name).unwrap());
+        let (whole, _) = run(config.clone());
+        let resumed = run_with_restart(config, 2);
+        assert_eq!(
+            resumed.without_timing(),
+            whole.without_timing(),
+            "{name}: resumed run differs"
+        );
+    }
+}
+
+#[test]
+fn a_checkpoint_of_another_stream_is_refused() {
+    let config = small(StrategyConfig::by_name("replay").unwrap());
+    let scenario = build_scenario(&config, None).unwrap();
+    let mut r = Runner::new(config.clone(), scenario, Device::flex(), "cpu").unwrap();
+    while pollster::block_on(r.checkpoint()).is_none() {
+        pollster::block_on(r.next());
+    }
+    let cp = pollster::block_on(r.checkpoint()).unwrap();
+    let mut other = config.clone();
+    other.scenario = "relation".into();
+    let relation = build_scenario(&other, None).unwrap();
+    let err = pollster::block_on(Runner::resume(cp.clone(), relation, Device::flex(), "cpu"))
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("another stream"), "{err}");
+    let mut short = build_scenario(&config, None).unwrap();
+    short.tasks.truncate(0);
+    assert!(pollster::block_on(Runner::resume(cp, short, Device::flex(), "cpu")).is_err());
+}

@@ -11,8 +11,8 @@ use rand_chacha::ChaCha8Rng;
 use super::config::EwcConfig;
 use super::losses::cross_entropy;
 use super::params::{flat_grads, flat_params};
-use super::{Env, StepInput, Strategy, StrategyConfig};
-use crate::data::Sample;
+use super::{Env, StepInput, Strategy, StrategyConfig, StrategyState};
+use crate::data::{Sample, Task};
 use crate::model::Model;
 
 pub struct Ewc {
@@ -87,7 +87,7 @@ impl Strategy for Ewc {
         _rng: &mut ChaCha8Rng,
     ) {
         let fisher = self.fisher(model, train, env);
-        let params = flat_params(model);
+        let params: HashMap<ParamId, Tensor<1>> = flat_params(model).into_iter().collect();
         let mut next = HashMap::new();
         for (id, f_new) in fisher {
             let f_new = f_new.autodiff().detach();
@@ -100,5 +100,44 @@ impl Strategy for Ewc {
             }
         }
         self.anchors = next;
+    }
+
+    fn state(&self) -> StrategyState {
+        let fisher = self
+            .anchors
+            .iter()
+            .map(|(id, (f, _))| (*id, f.clone()))
+            .collect();
+        StrategyState {
+            per_param: Some(fisher),
+            ..Default::default()
+        }
+    }
+
+    /// θ* is the model the checkpoint holds: the one `after_task` anchored to.
+    fn restore(
+        &mut self,
+        state: StrategyState,
+        model: &Model,
+        tasks: &[Task],
+    ) -> Result<(), String> {
+        let fisher = match state.per_param {
+            Some(f) => f,
+            None if tasks.is_empty() => HashMap::new(),
+            None => return Err("the checkpoint has no EWC Fisher information".into()),
+        };
+        let params: HashMap<ParamId, Tensor<1>> = flat_params(model).into_iter().collect();
+        let mut anchors = HashMap::new();
+        for (id, f) in fisher {
+            let theta = params
+                .get(&id)
+                .ok_or("the EWC Fisher information names a parameter the model lacks")?;
+            if theta.dims() != f.dims() {
+                return Err("the EWC Fisher information does not fit the model".into());
+            }
+            anchors.insert(id, (f.detach(), theta.clone().detach()));
+        }
+        self.anchors = anchors;
+        Ok(())
     }
 }

@@ -1,7 +1,8 @@
 //! The rehearsal memory shared by Replay and MSPT (MM): a fixed number of
-//! samples kept per task, chosen at random with the run's seed.
+//! samples kept per task, chosen at random with the run's seed. It also
+//! remembers which samples it kept, so a checkpoint stores indices, not images.
 
-use rand::seq::IndexedRandom;
+use rand::seq::index;
 use rand_chacha::ChaCha8Rng;
 
 use crate::data::Sample;
@@ -10,6 +11,8 @@ use crate::data::Sample;
 pub struct Memory {
     pub per_task: usize,
     tasks: Vec<Vec<Sample>>,
+    /// For each task, the indices of the kept samples in its training set.
+    kept: Vec<Vec<usize>>,
 }
 
 impl Memory {
@@ -17,16 +20,57 @@ impl Memory {
         Memory {
             per_task,
             tasks: Vec::new(),
+            kept: Vec::new(),
         }
     }
 
     /// Keeps `per_task` samples of a finished task's training data.
     pub fn add_task(&mut self, train: &[Sample], rng: &mut ChaCha8Rng) {
-        let kept: Vec<Sample> = train
-            .choose_multiple(rng, self.per_task.min(train.len()))
-            .cloned()
-            .collect();
-        self.tasks.push(kept);
+        let amount = self.per_task.min(train.len());
+        let kept = index::sample(rng, train.len(), amount).into_vec();
+        self.tasks
+            .push(kept.iter().map(|&i| train[i].clone()).collect());
+        self.kept.push(kept);
+    }
+
+    /// Which samples of each task's training set are kept (for a checkpoint).
+    pub fn indices(&self) -> Vec<Vec<usize>> {
+        self.kept.clone()
+    }
+
+    /// Rebuilds the memory from [`Memory::indices`]; `trains[i]` is the
+    /// training set the i-th entry was chosen from.
+    pub fn restore(&mut self, kept: Vec<Vec<usize>>, trains: &[&[Sample]]) -> Result<(), String> {
+        if kept.len() > trains.len() {
+            return Err(format!(
+                "the memory holds {} tasks but the stream has {}",
+                kept.len(),
+                trains.len()
+            ));
+        }
+        let mut tasks = Vec::with_capacity(kept.len());
+        for (t, (ids, train)) in kept.iter().zip(trains).enumerate() {
+            if ids.len() > self.per_task {
+                return Err(format!(
+                    "task {} keeps more than {} samples",
+                    t + 1,
+                    self.per_task
+                ));
+            }
+            let samples = ids
+                .iter()
+                .map(|&i| {
+                    train
+                        .get(i)
+                        .cloned()
+                        .ok_or_else(|| format!("task {} has no training sample {i}", t + 1))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            tasks.push(samples);
+        }
+        self.tasks = tasks;
+        self.kept = kept;
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
@@ -101,6 +145,24 @@ pub(crate) mod tests {
         m.add_task(&samples(100, 1), &mut rng);
         assert_eq!(m.len(), 12);
         assert_eq!(m.samples().filter(|s| s.label == 1).count(), 6);
+    }
+
+    #[test]
+    fn memory_restores_from_its_indices_and_rejects_bad_ones() {
+        let mut rng = rng_for(0, "mem");
+        let (a, b) = (samples(30, 0), samples(30, 1));
+        let mut m = Memory::new(4);
+        m.add_task(&a, &mut rng);
+        m.add_task(&b, &mut rng);
+        let mut back = Memory::new(4);
+        back.restore(m.indices(), &[&a, &b]).unwrap();
+        assert_eq!(
+            back.samples().collect::<Vec<_>>(),
+            m.samples().collect::<Vec<_>>()
+        );
+        assert!(Memory::new(4).restore(vec![vec![30]], &[&a]).is_err());
+        assert!(Memory::new(4).restore(vec![vec![0]; 2], &[&a]).is_err());
+        assert!(Memory::new(1).restore(vec![vec![0, 1]], &[&a]).is_err());
     }
 
     #[test]

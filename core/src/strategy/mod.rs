@@ -15,8 +15,12 @@ pub mod mspt;
 pub mod params;
 pub mod replay;
 
+use std::collections::HashMap;
+
+use burn::module::ParamId;
 use burn::tensor::{Device, Tensor};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 pub use config::StrategyConfig;
 
@@ -65,7 +69,7 @@ pub struct StepInput<'a> {
 
 /// Multipliers of the image and text streams' learning rate for one step
 /// (gradient modulation); 1 leaves the update as it is.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Scales {
     pub image: f64,
     pub text: f64,
@@ -78,6 +82,20 @@ impl Default for Scales {
             text: 1.0,
         }
     }
+}
+
+/// What a strategy carries from one task to the next, taken at a task
+/// boundary for a checkpoint. Anything a strategy derives from the model as
+/// it enters a task (LwF's and AD's frozen old model, EWC's anchor θ*) is not
+/// stored: the checkpoint's model gives it back.
+#[derive(Debug, Clone, Default)]
+pub struct StrategyState {
+    /// Rehearsal memory: the kept indices of each task's training set.
+    pub memory: Option<Vec<Vec<usize>>>,
+    /// Carried update scales (MSPT's G(k−1)).
+    pub scales: Option<Scales>,
+    /// One tensor per model parameter, flattened (EWC's Fisher information).
+    pub per_param: Option<HashMap<ParamId, Tensor<1>>>,
 }
 
 pub trait Strategy {
@@ -130,6 +148,27 @@ pub trait Strategy {
         _rng: &mut ChaCha8Rng,
     ) {
     }
+
+    /// What must survive a restart at the boundary after `after_task`.
+    fn state(&self) -> StrategyState {
+        StrategyState::default()
+    }
+
+    /// Takes back a [`Strategy::state`]; `model` is the restored model and
+    /// `tasks` the tasks trained so far.
+    fn restore(
+        &mut self,
+        _state: StrategyState,
+        _model: &Model,
+        _tasks: &[Task],
+    ) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The training sets a memory of `tasks` was chosen from.
+pub(crate) fn trains(tasks: &[Task]) -> Vec<&[Sample]> {
+    tasks.iter().map(|t| t.train.as_slice()).collect()
 }
 
 /// The strategy a configuration describes.

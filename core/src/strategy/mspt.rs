@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use super::config::MsptConfig;
 use super::losses::attention_distillation;
 use super::memory::Memory;
-use super::{Env, Scales, StepInput, Strategy, StrategyConfig};
+use super::{Env, Scales, StepInput, Strategy, StrategyConfig, StrategyState, trains};
 use crate::data::{Sample, Task};
 use crate::metrics::{averaged_coefficient, gm_coefficient};
 use crate::model::Model;
@@ -141,6 +141,28 @@ impl Strategy for Mspt {
             self.memory.samples().cloned().collect(),
             self.config.rehearsal_epochs,
         ))
+    }
+
+    fn state(&self) -> StrategyState {
+        StrategyState {
+            memory: self.config.mm.then(|| self.memory.indices()),
+            scales: self.previous,
+            per_param: None,
+        }
+    }
+
+    fn restore(
+        &mut self,
+        state: StrategyState,
+        _model: &Model,
+        tasks: &[Task],
+    ) -> Result<(), String> {
+        if self.config.mm {
+            let kept = state.memory.ok_or("the checkpoint has no MSPT memory")?;
+            self.memory.restore(kept, &trains(tasks))?;
+        }
+        self.previous = state.scales;
+        Ok(())
     }
 }
 

@@ -1,14 +1,13 @@
-//! Flattened views of a model's parameters and gradients, keyed by id: what
-//! EWC's Fisher estimate and penalty need.
-
-use std::collections::HashMap;
+//! Flattened views of a model's parameters and gradients with their ids, in
+//! the model's own (visiting) order: what EWC's Fisher estimate and penalty
+//! need. A fixed order keeps sums over parameters, and so runs, reproducible.
 
 use burn::module::{Module, ModuleVisitor, Param, ParamId};
 use burn::tensor::{Gradients, Tensor};
 
 struct Flatten<'a> {
     grads: Option<&'a Gradients>,
-    out: HashMap<ParamId, Tensor<1>>,
+    out: Vec<(ParamId, Tensor<1>)>,
 }
 
 impl ModuleVisitor for Flatten<'_> {
@@ -22,25 +21,25 @@ impl ModuleVisitor for Flatten<'_> {
             },
             None => value.reshape([n]),
         };
-        self.out.insert(param.id, t);
+        self.out.push((param.id, t));
     }
 }
 
 /// Every float parameter, flattened (still in the autodiff graph).
-pub fn flat_params<M: Module>(module: &M) -> HashMap<ParamId, Tensor<1>> {
+pub fn flat_params<M: Module>(module: &M) -> Vec<(ParamId, Tensor<1>)> {
     let mut v = Flatten {
         grads: None,
-        out: HashMap::new(),
+        out: Vec::new(),
     };
     module.visit(&mut v);
     v.out
 }
 
 /// The gradient of every parameter that has one, flattened.
-pub fn flat_grads<M: Module>(module: &M, grads: &Gradients) -> HashMap<ParamId, Tensor<1>> {
+pub fn flat_grads<M: Module>(module: &M, grads: &Gradients) -> Vec<(ParamId, Tensor<1>)> {
     let mut v = Flatten {
         grads: Some(grads),
-        out: HashMap::new(),
+        out: Vec::new(),
     };
     module.visit(&mut v);
     v.out

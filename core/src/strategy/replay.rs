@@ -4,7 +4,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::config::ReplayConfig;
 use super::memory::Memory;
-use super::{Env, Strategy, StrategyConfig};
+use super::{Env, Strategy, StrategyConfig, StrategyState, trains};
 use crate::data::{Sample, Task};
 use crate::model::Model;
 
@@ -39,5 +39,22 @@ impl Strategy for Replay {
         rng: &mut ChaCha8Rng,
     ) {
         self.memory.add_task(train, rng);
+    }
+
+    fn state(&self) -> StrategyState {
+        StrategyState {
+            memory: Some(self.memory.indices()),
+            ..Default::default()
+        }
+    }
+
+    fn restore(
+        &mut self,
+        state: StrategyState,
+        _model: &Model,
+        tasks: &[Task],
+    ) -> Result<(), String> {
+        let kept = state.memory.ok_or("the checkpoint has no replay memory")?;
+        self.memory.restore(kept, &trains(tasks))
     }
 }

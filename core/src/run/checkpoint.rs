@@ -1,0 +1,386 @@
+//! A run saved at a task boundary, so that it can go on elsewhere — the
+//! browser moves a run from a failed WebGPU device to the CPU this way.
+//!
+//! What a boundary needs: the model (burn's burnpack format, parameter ids
+//! included), what the strategy carries between tasks ([`StrategyState`]),
+//! the run's random-number stream and everything measured so far. The
+//! optimiser is not stored: every task starts a fresh one.
+//!
+//! Byte layout: `PALCKPT1`, then three length-prefixed (u64 little-endian)
+//! sections — a JSON header, the burnpack model, the per-parameter tensors
+//! (`u64` id, `u64` length, `f32`s, all little-endian) — and nothing after.
+
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::store::{BurnpackStore, ModuleSnapshot};
+use burn::tensor::{Bytes, Device, Tensor, TensorData};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+use super::config::RunConfig;
+use super::read_floats;
+use super::record::{GammaPoint, LossPoint};
+use crate::model::Model;
+use crate::strategy::Scales;
+
+const MAGIC: &[u8; 8] = b"PALCKPT1";
+pub const CHECKPOINT_VERSION: u32 = 1;
+
+/// The position of the run's ChaCha stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RngState {
+    seed: [u8; 32],
+    stream: u64,
+    /// u128, as a decimal string (JSON numbers stop at 64 bits).
+    word_pos: String,
+}
+
+impl RngState {
+    pub fn of(rng: &ChaCha8Rng) -> RngState {
+        RngState {
+            seed: rng.get_seed(),
+            stream: rng.get_stream(),
+            word_pos: rng.get_word_pos().to_string(),
+        }
+    }
+
+    pub fn rng(&self) -> Result<ChaCha8Rng, String> {
+        let pos: u128 = self
+            .word_pos
+            .parse()
+            .map_err(|_| format!("bad random-stream position '{}'", self.word_pos))?;
+        let mut rng = ChaCha8Rng::from_seed(self.seed);
+        rng.set_stream(self.stream);
+        rng.set_word_pos(pos);
+        Ok(rng)
+    }
+}
+
+/// Everything of a checkpoint but its tensors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub version: u32,
+    pub config: RunConfig,
+    /// Tasks trained and evaluated (the boundary is after this task).
+    pub tasks_done: usize,
+    /// The stream's class names at the boundary (to check the stream it resumes on).
+    pub class_names: Vec<String>,
+    pub rng: RngState,
+    pub acc: Vec<Vec<f64>>,
+    pub f1: Vec<Vec<f64>>,
+    pub random_init: Vec<f64>,
+    pub a: Vec<f64>,
+    pub u: Vec<f64>,
+    pub gamma: Vec<GammaPoint>,
+    pub loss: Vec<LossPoint>,
+    pub elapsed_s: f64,
+    pub train_seconds: f64,
+    pub train_samples: usize,
+    pub memory: Option<Vec<Vec<usize>>>,
+    pub scales: Option<Scales>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    pub header: Header,
+    /// The model, as a burnpack.
+    pub model: Vec<u8>,
+    /// The strategy's per-parameter tensors, by parameter id.
+    pub per_param: Option<Vec<(u64, Vec<f32>)>>,
+}
+
+impl Checkpoint {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = serde_json::to_vec(&self.header).expect("a header serialises");
+        let mut tensors = Vec::new();
+        if let Some(pp) = &self.per_param {
+            tensors.push(1u8);
+            for (id, values) in pp {
+                tensors.extend_from_slice(&id.to_le_bytes());
+                tensors.extend_from_slice(&(values.len() as u64).to_le_bytes());
+                for v in values {
+                    tensors.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+        } else {
+            tensors.push(0u8);
+        }
+        let mut out = Vec::with_capacity(8 + 24 + header.len() + self.model.len() + tensors.len());
+        out.extend_from_slice(MAGIC);
+        for section in [&header, &self.model, &tensors] {
+            out.extend_from_slice(&(section.len() as u64).to_le_bytes());
+            out.extend_from_slice(section);
+        }
+        out
+    }
+
+    /// Reads [`Checkpoint::to_bytes`]; anything else is an error naming the problem.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Checkpoint, String> {
+        let mut r = Cursor(bytes);
+        if r.take(8).ok() != Some(&MAGIC[..]) {
+            return Err("not a Palimpsest checkpoint".into());
+        }
+        let header = r.section("header")?;
+        let model = r.section("model")?.to_vec();
+        let mut t = Cursor(r.section("tensors")?);
+        if !r.0.is_empty() {
+            return Err("trailing bytes after the checkpoint".into());
+        }
+        let header: Header =
+            serde_json::from_slice(header).map_err(|e| format!("checkpoint header: {e}"))?;
+        if header.version != CHECKPOINT_VERSION {
+            return Err(format!(
+                "checkpoint version {} (this build reads {CHECKPOINT_VERSION})",
+                header.version
+            ));
+        }
+        let per_param = match t.take(1)?[0] {
+            0 => None,
+            1 => {
+                let mut pp = Vec::new();
+                while !t.0.is_empty() {
+                    let id = t.u64()?;
+                    let n = usize::try_from(t.u64()?).map_err(|_| "tensor too long")?;
+                    let raw = t.take(n.checked_mul(4).ok_or("tensor too long")?)?;
+                    let values = raw
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
+                    pp.push((id, values));
+                }
+                Some(pp)
+            }
+            other => return Err(format!("unknown tensor-section flag {other}")),
+        };
+        Ok(Checkpoint {
+            header,
+            model,
+            per_param,
+        })
+    }
+}
+
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err("the checkpoint is truncated".into());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn u64(&mut self) -> Result<u64, String> {
+        let b = self.take(8)?;
+        Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    fn section(&mut self, name: &str) -> Result<&'a [u8], String> {
+        let n = usize::try_from(self.u64()?).map_err(|_| format!("{name} section too long"))?;
+        self.take(n)
+    }
+}
+
+/// Every float parameter: id, shape and flattened value.
+struct Gather(Vec<(ParamId, Vec<usize>, Tensor<1>)>);
+
+impl ModuleVisitor for Gather {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let value = param.val();
+        let dims = value.dims().to_vec();
+        let n = value.shape().num_elements();
+        self.0.push((param.id, dims, value.reshape([n])));
+    }
+}
+
+/// Replaces every float parameter, in visiting order, by the next value read.
+struct Replace {
+    values: std::vec::IntoIter<TensorData>,
+    device: Device,
+}
+
+impl ModuleMapper for Replace {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let data = self.values.next().expect("one value per parameter");
+        let device = self.device.clone();
+        param.map(move |_| Tensor::from_data(data, &device))
+    }
+}
+
+/// The model as burnpack bytes. Its values are read back asynchronously
+/// (WebGPU cannot block) into a CPU copy, which burn-store then packs.
+pub async fn model_bytes(model: &Model) -> Vec<u8> {
+    let mut gather = Gather(Vec::new());
+    model.visit(&mut gather);
+    let mut values = Vec::with_capacity(gather.0.len());
+    for (_, dims, flat) in gather.0 {
+        let floats: Vec<f32> = read_floats(flat)
+            .await
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
+        values.push(TensorData::new(floats, dims));
+    }
+    let cpu = model.clone().map(&mut Replace {
+        values: values.into_iter(),
+        device: Device::flex(),
+    });
+    let mut store = BurnpackStore::from_bytes(None);
+    cpu.save_into(&mut store)
+        .expect("a CPU model packs into memory");
+    store.get_bytes().expect("bytes after packing").to_vec()
+}
+
+/// Loads burnpack bytes into `model`, which must have the same shape.
+pub fn load_model(model: Model, bytes: &[u8]) -> Result<Model, String> {
+    let mut model = model;
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec())));
+    let result = model
+        .load_from(&mut store)
+        .map_err(|e| format!("the checkpoint's model: {e}"))?;
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+        return Err(format!(
+            "the checkpoint's model does not fit this run ({} errors, {} missing, {} unused tensors)",
+            result.errors.len(),
+            result.missing.len(),
+            result.unused.len()
+        ));
+    }
+    Ok(model)
+}
+
+/// Per-parameter tensors read back from the device, by id.
+pub async fn read_per_param(tensors: HashMap<ParamId, Tensor<1>>) -> Vec<(u64, Vec<f32>)> {
+    let mut ids: Vec<ParamId> = tensors.keys().copied().collect();
+    ids.sort();
+    let mut tensors = tensors;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let t = tensors.remove(&id).expect("listed id");
+        let values = read_floats(t).await.into_iter().map(|v| v as f32).collect();
+        out.push((id.val(), values));
+    }
+    out
+}
+
+/// [`read_per_param`] back into tensors on `device`.
+pub fn per_param_tensors(pp: &[(u64, Vec<f32>)], device: &Device) -> HashMap<ParamId, Tensor<1>> {
+    pp.iter()
+        .map(|(id, values)| {
+            let n = values.len();
+            (
+                ParamId::from(*id),
+                Tensor::from_data(TensorData::new(values.clone(), [n]), device),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::scenario::rng_for;
+
+    fn sample() -> Checkpoint {
+        Checkpoint {
+            header: Header {
+                version: CHECKPOINT_VERSION,
+                config: RunConfig::default(),
+                tasks_done: 2,
+                class_names: vec!["a".into(), "b".into()],
+                rng: RngState::of(&rng_for(3, "run")),
+                acc: vec![vec![0.5, 0.0], vec![0.25, 0.75]],
+                f1: vec![vec![0.5, 0.0], vec![0.25, 0.75]],
+                random_init: vec![0.1, 0.2],
+                a: vec![0.5, 0.5],
+                u: vec![0.5, 0.75],
+                gamma: Vec::new(),
+                loss: Vec::new(),
+                elapsed_s: 1.5,
+                train_seconds: 1.0,
+                train_samples: 64,
+                memory: Some(vec![vec![1, 2], vec![0]]),
+                scales: Some(Scales {
+                    image: 1.0,
+                    text: 0.75,
+                }),
+            },
+            model: vec![1, 2, 3],
+            per_param: Some(vec![(7, vec![0.5, -1.0]), (9, vec![])]),
+        }
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let c = sample();
+        assert_eq!(Checkpoint::from_bytes(&c.to_bytes()).unwrap(), c);
+        let mut none = sample();
+        none.per_param = None;
+        assert_eq!(Checkpoint::from_bytes(&none.to_bytes()).unwrap(), none);
+    }
+
+    #[test]
+    fn bad_bytes_are_errors_not_panics() {
+        let good = sample().to_bytes();
+        assert!(Checkpoint::from_bytes(&[]).is_err());
+        assert!(Checkpoint::from_bytes(b"garbage that is long enough").is_err());
+        for cut in [7, 8, 12, 20, good.len() - 3, good.len() - 1] {
+            let err = Checkpoint::from_bytes(&good[..cut]).unwrap_err();
+            assert!(!err.is_empty());
+        }
+        let mut longer = good.clone();
+        longer.push(0);
+        assert!(Checkpoint::from_bytes(&longer).is_err());
+        // a length field pointing far past the end
+        let mut huge = good.clone();
+        huge[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(Checkpoint::from_bytes(&huge).is_err());
+    }
+
+    #[test]
+    fn the_random_stream_resumes_where_it_was() {
+        use rand::RngCore;
+        let mut rng = rng_for(5, "run");
+        rng.next_u64();
+        let state = RngState::of(&rng);
+        let mut back = state.rng().unwrap();
+        assert_eq!(back.next_u64(), rng.next_u64());
+    }
+
+    #[test]
+    fn a_model_packs_and_loads_with_its_parameter_ids() {
+        let device = Device::flex();
+        let config = crate::model::ModelConfig::default();
+        let model = Model::new(&config, true, &mut rng_for(1, "m"), &device).expand_to(
+            4,
+            &mut rng_for(1, "c"),
+            &device,
+        );
+        let bytes = pollster::block_on(model_bytes(&model));
+        let fresh = Model::new(&config, true, &mut rng_for(2, "m"), &device).expand_to(
+            4,
+            &mut rng_for(2, "c"),
+            &device,
+        );
+        let loaded = load_model(fresh, &bytes).unwrap();
+        let flat = |m: &Model| -> HashMap<ParamId, Tensor<1>> {
+            crate::strategy::params::flat_params(m)
+                .into_iter()
+                .collect()
+        };
+        let (a, b) = (flat(&model), flat(&loaded));
+        assert_eq!(a.len(), b.len());
+        for (id, t) in &a {
+            let u = b.get(id).expect("same parameter ids");
+            assert_eq!(t.to_data(), u.to_data());
+        }
+        // a model of another shape is refused, not half-loaded
+        let other = Model::new(&config, true, &mut rng_for(2, "m"), &device);
+        assert!(load_model(other, &bytes).is_err());
+        assert!(load_model(model, b"not a burnpack").is_err());
+    }
+}
