@@ -5,6 +5,7 @@ mod charts;
 mod compare;
 mod controls;
 mod dataset;
+mod drop;
 mod link;
 mod playground;
 mod records;

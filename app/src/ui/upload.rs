@@ -72,12 +72,16 @@ async fn decode(file: &File) -> Result<Vec<u8>, String> {
     Ok(data.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect())
 }
 
-async fn read(file: File) -> ReadFile {
-    let rel = js_sys::Reflect::get(&file, &"webkitRelativePath".into())
+/// A picked file's path: inside the chosen folder, or just its name.
+fn path_of(file: &File) -> String {
+    let rel = js_sys::Reflect::get(file, &"webkitRelativePath".into())
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    let path = if rel.is_empty() { file.name() } else { rel };
+    if rel.is_empty() { file.name() } else { rel }
+}
+
+async fn read(path: String, file: File) -> ReadFile {
     let too_big = file.size() > MAX_FILE_BYTES as f64;
     let content = if is_image_name(&path) {
         FileContent::Image(if too_big {
@@ -103,18 +107,19 @@ async fn read(file: File) -> ReadFile {
 /// One image for the playground, decoded like an upload.
 pub async fn read_one(file: File) -> Result<Vec<u8>, String> {
     let name = file.name();
-    match read(file).await.content {
+    match read(name.clone(), file).await.content {
         FileContent::Image(r) => r.map_err(|e| format!("{name}: {e}")),
         FileContent::Bytes(_) => Err(format!("{name}: not an image file")),
     }
 }
 
-/// Reads every file, pairs images with captions, and adds the pairs to the
-/// pending list; every problem becomes one error naming its file.
-pub async fn take_files(st: AppState, files: Vec<File>) {
+/// Reads every file (with its path: a folder in it names a class), pairs
+/// images with captions, and adds the pairs to the pending list; every
+/// problem becomes one error naming its file.
+pub async fn take_files(st: AppState, files: Vec<(String, File)>) {
     let mut read_files = Vec::with_capacity(files.len());
-    for f in files {
-        read_files.push(read(f).await);
+    for (path, f) in files {
+        read_files.push(read(path, f).await);
     }
     let (pairs, issues) = pair_files(&read_files);
     for issue in issues {
@@ -185,15 +190,34 @@ pub fn Upload() -> impl IntoView {
     });
     let on_files = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        let files = list(input.files());
+        let files = list(input.files())
+            .into_iter()
+            .map(|f| (path_of(&f), f))
+            .collect();
         input.set_value("");
         leptos::task::spawn_local(take_files(st, files));
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        let files = list(ev.data_transfer().and_then(|d| d.files()));
-        leptos::task::spawn_local(take_files(st, files));
+        let Some(dt) = ev.data_transfer() else {
+            return;
+        };
+        // dropped folders are walked; the entries must be taken right now
+        let entries = super::drop::entries(&dt);
+        let files = list(dt.files());
+        leptos::task::spawn_local(async move {
+            let files = if entries.is_empty() {
+                files.into_iter().map(|f| (f.name(), f)).collect()
+            } else {
+                let (files, problems) = super::drop::walk(entries).await;
+                for p in problems {
+                    st.error(p);
+                }
+                files
+            };
+            take_files(st, files).await;
+        });
     };
     let kind = move || {
         if st.scenario.get() == "relation" {
@@ -253,7 +277,7 @@ pub fn Upload() -> impl IntoView {
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop>
                 <p>
-                    "Drop images with captions here — a caption is a .txt file of the same name, or a row of "
+                    "Drop images with captions, or folders of them, here — a caption is a .txt file of the same name, or a row of "
                     <code>"metadata.jsonl"</code> " / " <code>"metadata.csv"</code>
                     " (file_name, text, label). Or choose: "
                 </p>
