@@ -5,11 +5,30 @@
 #![cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 
 use burn::tensor::Device;
-use palimpsest_core::run::{Event, RunConfig, Runner, build_scenario, init_webgpu};
+use palimpsest_core::run::{
+    Checkpoint, Event, RunConfig, Runner, build_scenario, init_webgpu, read_floats,
+};
 use palimpsest_core::strategy::StrategyConfig;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+thread_local! {
+    static GPU: std::cell::RefCell<Option<(Device, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The WebGPU device and its label; set up once (burn registers one runtime
+/// per device, so a second set-up in the same page fails).
+async fn gpu() -> (Device, String) {
+    if let Some(g) = GPU.with(|g| g.borrow().clone()) {
+        return g;
+    }
+    let g = init_webgpu()
+        .await
+        .expect("headless Chromium with --enable-unsafe-webgpu has an adapter");
+    GPU.with(|slot| *slot.borrow_mut() = Some(g.clone()));
+    g
+}
 
 /// Losses of the first `steps` training steps of a small MSPT run (shared
 /// keys, GM and the unimodal heads all exercised).
@@ -40,9 +59,7 @@ async fn losses(device: Device, name: &str, steps: usize) -> Vec<f64> {
 #[wasm_bindgen_test]
 async fn cpu_and_webgpu_train_alike() {
     let cpu = losses(Device::flex(), "cpu", 6).await;
-    let (gpu_device, label) = init_webgpu()
-        .await
-        .expect("headless Chromium with --enable-unsafe-webgpu has an adapter");
+    let (gpu_device, label) = gpu().await;
     assert!(label.starts_with("WebGPU"), "{label}");
     let gpu = losses(gpu_device, &label, 6).await;
     web_sys_log(&format!("cpu {cpu:?}\ngpu {gpu:?} on {label}"));
@@ -55,6 +72,81 @@ async fn cpu_and_webgpu_train_alike() {
             "step {i}: cpu {c} vs webgpu {g}"
         );
     }
+}
+
+/// What the browser does when WebGPU fails mid-run: an EWC run (its Fisher
+/// information read back from the GPU) is checkpointed on WebGPU at its
+/// first task boundary, goes on on the CPU and finishes there; the model it
+/// goes on with gives the GPU model's scores.
+#[wasm_bindgen_test]
+async fn a_webgpu_checkpoint_goes_on_on_the_cpu() {
+    let mut config = RunConfig {
+        strategy: StrategyConfig::by_name("ewc").unwrap(),
+        epochs: 1,
+        seed: 4,
+        batch_size: 16,
+        ..RunConfig::default()
+    };
+    config.entity.train_copies = 1;
+    config.entity.test_copies = 1;
+    let mut scenario = build_scenario(&config, None).unwrap();
+    // a short stream: SwiftShader is slow
+    scenario.tasks.truncate(2);
+    for t in &mut scenario.tasks {
+        t.train.truncate(16);
+        t.test.truncate(8);
+    }
+    let (device, label) = gpu().await;
+    let mut runner = Runner::new(config, scenario.clone(), device, &label).unwrap();
+    let checkpoint = loop {
+        runner
+            .next()
+            .await
+            .expect("the run reaches its first boundary");
+        if let Some(c) = runner.checkpoint().await {
+            break c;
+        }
+    };
+    assert_eq!(checkpoint.header.tasks_done, 1);
+    assert!(checkpoint.per_param.as_ref().is_some_and(|p| !p.is_empty()));
+    let probe = scenario.tasks[0].test.clone();
+    let logits = |runner: &Runner| {
+        let refs: Vec<_> = probe.iter().collect();
+        let out = runner.model().forward(&runner.env().plain_batch(&refs));
+        let n = out.logits.fused.shape().num_elements();
+        out.logits.fused.reshape([n])
+    };
+    let on_gpu = read_floats(logits(&runner)).await;
+    let bytes = checkpoint.to_bytes();
+    let mut resumed = Runner::resume(
+        Checkpoint::from_bytes(&bytes).unwrap(),
+        scenario,
+        Device::flex(),
+        "cpu",
+    )
+    .await
+    .unwrap();
+    let on_cpu = read_floats(logits(&resumed)).await;
+    assert_eq!(on_gpu.len(), on_cpu.len());
+    for (g, c) in on_gpu.iter().zip(&on_cpu) {
+        assert!(
+            (g - c).abs() <= 1e-3 * g.abs().max(1.0),
+            "gpu {g} vs cpu {c}"
+        );
+    }
+    let mut record = None;
+    while let Some(events) = resumed.next().await {
+        for e in events {
+            match e {
+                Event::TaskStarted { task, .. } => assert_eq!(task, 2),
+                Event::Finished(r) => record = Some(r),
+                _ => {}
+            }
+        }
+    }
+    let record = record.expect("the resumed run finishes");
+    assert_eq!(record.acc_matrix.len(), 2);
+    assert_eq!(record.acc_matrix[0], checkpoint.header.acc[0]);
 }
 
 fn web_sys_log(s: &str) {

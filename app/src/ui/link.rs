@@ -145,20 +145,29 @@ fn flush_queue() {
 /// The worker died. A new worker on the CPU rebuilds the stream and goes on
 /// from the run's last task boundary (or, when no task had ended yet,
 /// starts the run again). After WebGPU fails this always happens; after the
-/// CPU worker fails, once per run — a second failure is reported instead.
+/// CPU worker fails, once per run — a second failure, or one outside a run
+/// the user has not stopped, is reported, and a fresh worker just rebuilds
+/// the stream.
 fn crashed(st: AppState, message: String) {
     let was_gpu = st.gpu.get_untracked();
     let run = st.active.get_untracked();
+    let stopped_by_user = run.is_some_and(|id| {
+        st.runs.with_untracked(|r| {
+            r.iter()
+                .any(|v| v.id == id && v.state == Some(RunState::Stopped))
+        })
+    });
     if let Some(id) = run {
         st.update_run(id, |v| v.state = Some(RunState::Stopped));
     }
     st.run_state.set(Some(RunState::Stopped));
-    // a run trained here (not imported); a finished one goes on too, so
-    // that its model is back for the playground and for added classes
-    let live = run.is_some_and(|id| {
-        st.runs
-            .with_untracked(|r| r.iter().any(|v| v.id == id && v.config.is_some()))
-    });
+    // a run trained here (not imported, not stopped); a finished one goes on
+    // too, so that its model is back for the playground and added classes
+    let live = !stopped_by_user
+        && run.is_some_and(|id| {
+            st.runs
+                .with_untracked(|r| r.iter().any(|v| v.id == id && v.config.is_some()))
+        });
     let finished = run.is_some_and(|id| {
         st.runs
             .with_untracked(|r| r.iter().any(|v| v.id == id && v.record.is_some()))
@@ -169,6 +178,10 @@ fn crashed(st: AppState, message: String) {
     let retried = run.is_some_and(|id| RECOVERED.with(|r| r.borrow().contains(&id)));
     if !was_gpu && (checkpoint.is_none() || retried || !live) {
         st.error(format!("the training worker failed: {message}"));
+        // a fresh worker keeps the page usable, unless this one never started
+        if ALIVE.with(|a| *a.borrow()) {
+            restart_on_cpu(st);
+        }
         return;
     }
     if let Some(id) = run.filter(|_| !was_gpu) {
@@ -188,12 +201,7 @@ fn crashed(st: AppState, message: String) {
         None => "training goes on on the CPU".to_string(),
     };
     st.notice(format!("{device} failed ({message}); {then}."));
-    st.gpu.set(false);
-    spawn(st, DeviceChoice::Cpu, None);
-    let history: Vec<Command> = HISTORY.with(|h| h.borrow().clone());
-    for cmd in &history {
-        send(cmd);
-    }
+    restart_on_cpu(st);
     let Some(id) = run.filter(|_| live) else {
         return;
     };
@@ -214,6 +222,16 @@ fn crashed(st: AppState, message: String) {
                 super::controls::start_run(st, config);
             }
         }
+    }
+}
+
+/// A new worker on the CPU, with the stream rebuilt as the page last set it.
+fn restart_on_cpu(st: AppState) {
+    st.gpu.set(false);
+    spawn(st, DeviceChoice::Cpu, None);
+    let history: Vec<Command> = HISTORY.with(|h| h.borrow().clone());
+    for cmd in &history {
+        send(cmd);
     }
 }
 
