@@ -1,24 +1,16 @@
 // The default demo on the CPU, then the user's own class, the playground,
 // export → import, and the network guard — one page, in the order a visitor goes.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { serve, launch, shot, cells, metrics, waitFull, outside, fixtures, shots } from './harness.mjs';
+import { session, shot, cells, metrics, waitFull, outside, fixtures, shots } from './harness.mjs';
 
-let srv, b;
-before(async () => {
-  srv = await serve();
-  b = await launch();
-});
-after(async () => {
-  await b?.context.close();
-  srv?.server.close();
-});
+const s = session();
 
 test('the default demo trains to a full matrix and metrics on the CPU', async () => {
-  const { page } = b;
-  await page.goto(`${srv.url}?device=cpu`);
+  const { page } = s.b;
+  await page.goto(`${s.srv.url}?device=cpu`);
   await page.waitForFunction(() => /CPU/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''), null, { timeout: 60_000 });
   await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
   await shot(page, '01-ready');
@@ -32,7 +24,7 @@ test('the default demo trains to a full matrix and metrics on the CPU', async ()
   const worst = await page.evaluate(() => Math.max(0, ...window.__longtasks));
   console.log(`# main-thread tasks over 50 ms while training: ${await page.evaluate(() => window.__longtasks.map((d) => d.toFixed(0)).join(', ') || 'none')}`);
   console.log(`# demo on the CPU: ${seconds.toFixed(1)} s; longest main-thread task while training: ${worst.toFixed(0)} ms`);
-  for (const l of b.logs.filter((l) => /slow reply|error/i.test(l))) console.log(`# ${l}`);
+  for (const l of s.b.logs.filter((l) => /slow reply|error/i.test(l))) console.log(`# ${l}`);
   const values = await cells(page);
   assert.equal(values.length, 25);
   assert.ok(values.every((v) => v >= 0 && v <= 1));
@@ -47,7 +39,7 @@ test('the default demo trains to a full matrix and metrics on the CPU', async ()
 });
 
 test('an upload of good pairs and a corrupt file adds a class, trains it, and shows one error', async () => {
-  const { page } = b;
+  const { page } = s.b;
   const files = ['kiwi1', 'kiwi2', 'kiwi3', 'kiwi4', 'kiwi5', 'kiwi6']
     .flatMap((k) => [join(fixtures, 'kiwi', `${k}.png`), join(fixtures, 'kiwi', `${k}.txt`)]);
   files.push(join(fixtures, 'kiwi', 'corrupt.png'));
@@ -72,7 +64,7 @@ test('an upload of good pairs and a corrupt file adds a class, trains it, and sh
 });
 
 test('the inference playground answers with five classes', async () => {
-  const { page } = b;
+  const { page } = s.b;
   await page.locator('.classes .thumb').first().click();
   await page.click('[data-testid=predict-selected]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=prediction] li').length === 5, null, { timeout: 30_000 });
@@ -86,7 +78,7 @@ test('the inference playground answers with five classes', async () => {
 });
 
 test('export then import round-trips the run record; a malformed file is one error', async () => {
-  const { page } = b;
+  const { page } = s.b;
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export]')]);
   const path = join(shots, 'exported-run.json');
   await download.saveAs(path);
@@ -108,7 +100,7 @@ test('export then import round-trips the run record; a malformed file is one err
 });
 
 test('pause, step one task, resume: a comparison of two strategies on the same stream', async () => {
-  const { page } = b;
+  const { page } = s.b;
   const runsBefore = await page.locator('.run-card').count();
   for (const n of ['finetune', 'replay', 'joint', 'ewc', 'lwf', 'mspt']) {
     await page.setChecked(`[data-compare=${n}]`, n === 'finetune' || n === 'replay');
@@ -134,7 +126,7 @@ test('pause, step one task, resume: a comparison of two strategies on the same s
 });
 
 test('the relation scenario loads its own stream', async () => {
-  const { page } = b;
+  const { page } = s.b;
   await page.selectOption('select:has(option[value=relation])', 'relation');
   await page.waitForFunction(() => /none/.test(document.querySelector('.timeline')?.textContent ?? ''), null, { timeout: 30_000 });
   assert.equal(await page.locator('.timeline .chip').count(), 5);
@@ -145,6 +137,6 @@ test('the relation scenario loads its own stream', async () => {
 });
 
 test('no request left localhost', async () => {
-  assert.deepEqual(outside(b.requests), []);
-  assert.ok(b.requests.some((u) => u.endsWith('.wasm')), 'the guard saw the app load');
+  assert.deepEqual(outside(s.b.requests), []);
+  assert.ok(s.b.requests.some((u) => u.endsWith('.wasm')), 'the guard saw the app load');
 });

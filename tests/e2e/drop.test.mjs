@@ -2,22 +2,14 @@
 // Directory Entries API) and its subfolders name the classes, as with the
 // folder picker. The drop is a real one, dispatched through the DevTools
 // protocol with a directory path, as an operating system's drag would be.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtemp, mkdir, copyFile } from 'node:fs/promises';
-import { serve, launch, shot, fixtures } from './harness.mjs';
+import { session, shot, fixtures } from './harness.mjs';
 
-let srv, b;
-before(async () => {
-  srv = await serve();
-  b = await launch();
-});
-after(async () => {
-  await b?.context.close();
-  srv?.server.close();
-});
+const s = session();
 
 /// fruit/kiwi/{1,2,3}, fruit/lime/{4,5,6} (image + caption each) and a corrupt image.
 async function folder() {
@@ -35,8 +27,8 @@ async function folder() {
 }
 
 test('a dropped folder becomes one class per subfolder; a corrupt image in it is one error', async () => {
-  const { page } = b;
-  await page.goto(`${srv.url}?device=cpu`);
+  const { page } = s.b;
+  await page.goto(`${s.srv.url}?device=cpu`);
   await page.waitForSelector('[data-testid=add-class]', { timeout: 60_000 });
   await page.waitForFunction(() => document.querySelectorAll('.classes .thumb').length > 0, null, { timeout: 60_000 });
   const dir = await folder();

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,6 +68,21 @@ export async function launch(extraArgs = []) {
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
   return { context, page, requests, logs };
+}
+
+/// The server and browser of one test file, started before its tests and
+/// closed after them: `srv` ({ server, url }) and `b` (what launch gives).
+export function session(extraArgs = []) {
+  const s = {};
+  before(async () => {
+    s.srv = await serve();
+    s.b = await launch(extraArgs);
+  });
+  after(async () => {
+    await s.b?.context.close();
+    s.srv?.server.close();
+  });
+  return s;
 }
 
 export function outside(requests) {

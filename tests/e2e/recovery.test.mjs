@@ -3,25 +3,17 @@
 // `?fault=N` hook makes the first worker fail as task N starts; on the CPU
 // training is deterministic, so the resumed run must end with exactly the
 // matrix of an uninterrupted run of the same stream and seed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, shot, cells, waitFull, outside } from './harness.mjs';
+import { session, shot, cells, waitFull, outside } from './harness.mjs';
 
-let srv, b;
-before(async () => {
-  srv = await serve();
-  b = await launch();
-});
-after(async () => {
-  await b?.context.close();
-  srv?.server.close();
-});
+const s = session();
 
 const progress = (page) => page.textContent('[data-testid=progress]');
 
 test('a worker lost at task 3 is replaced on the CPU, which goes on from the end of task 2', async () => {
-  const { page } = b;
-  await page.goto(`${srv.url}?device=cpu&fault=3`);
+  const { page } = s.b;
+  await page.goto(`${s.srv.url}?device=cpu&fault=3`);
   await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
   await page.click('[data-testid=start]');
   await page.waitForSelector('[data-testid=notice]', { timeout: 120_000 });
@@ -48,5 +40,5 @@ test('a worker lost at task 3 is replaced on the CPU, which goes on from the end
   console.log(`# resumed run: ${await progress(page)}; loss points ${points} (uninterrupted ${pointsWhole})`);
   assert.deepEqual(resumed, whole, 'the resumed run ends exactly as an uninterrupted one');
   assert.equal(points, pointsWhole);
-  assert.deepEqual(outside(b.requests), []);
+  assert.deepEqual(outside(s.b.requests), []);
 });

@@ -2,24 +2,16 @@
 // --enable-unsafe-webgpu exposes a software (SwiftShader) WebGPU adapter,
 // which ?device=webgpu forces (left to itself the app prefers the CPU over
 // a software adapter).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serve, launch, shot, cells, metrics, waitFull, outside, fixtures } from './harness.mjs';
+import { session, shot, cells, metrics, waitFull, outside, fixtures } from './harness.mjs';
 
-let srv, b;
-before(async () => {
-  srv = await serve();
-  b = await launch(['--enable-unsafe-webgpu']);
-});
-after(async () => {
-  await b?.context.close();
-  srv?.server.close();
-});
+const s = session(['--enable-unsafe-webgpu']);
 
 test('without ?device the app prefers the CPU over a software WebGPU adapter', async () => {
-  const { page } = b;
-  await page.goto(srv.url);
+  const { page } = s.b;
+  await page.goto(s.srv.url);
   await page.waitForFunction(() => /CPU|WebGPU/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''), null, { timeout: 60_000 });
   assert.match(await page.textContent('[data-testid=backend]'), /CPU/);
 });
@@ -32,8 +24,8 @@ test('without ?device the app prefers the CPU over a software WebGPU adapter', a
 // worker fail as that sixth task starts, and the CPU goes on from the
 // checkpoint WebGPU handed over at the end of task 5.
 test('the demo stream trains on WebGPU; when WebGPU fails at an added task, the CPU goes on from the end of task 5', async () => {
-  const { page } = b;
-  await page.goto(`${srv.url}?device=webgpu&fault=6`);
+  const { page } = s.b;
+  await page.goto(`${s.srv.url}?device=webgpu&fault=6`);
   await page.waitForFunction(() => /CPU|WebGPU/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''), null, { timeout: 60_000 });
   const badge = await page.textContent('[data-testid=backend]');
   assert.match(badge, /WebGPU/, `badge: ${badge}; notices: ${await page.locator('[data-testid=notice]').allTextContents()}`);
@@ -88,5 +80,5 @@ test('the demo stream trains on WebGPU; when WebGPU fails at an added task, the 
   assert.match(await page.textContent('[data-testid=progress]'), /finished · task 6\/6/);
   assert.equal(await page.locator('[data-testid=error]').count(), 0);
   await shot(page, '11-webgpu-failed-cpu-went-on');
-  assert.deepEqual(outside(b.requests), []);
+  assert.deepEqual(outside(s.b.requests), []);
 });

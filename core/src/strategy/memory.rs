@@ -5,7 +5,7 @@
 use rand::seq::index;
 use rand_chacha::ChaCha8Rng;
 
-use crate::data::Sample;
+use crate::data::{Sample, Task};
 
 #[derive(Debug, Clone, Default)]
 pub struct Memory {
@@ -36,6 +36,18 @@ impl Memory {
     /// Which samples of each task's training set are kept (for a checkpoint).
     pub fn indices(&self) -> Vec<Vec<usize>> {
         self.kept.clone()
+    }
+
+    /// Rebuilds the memory of a checkpoint (its [`Memory::indices`]) over the
+    /// tasks trained so far.
+    pub fn restore_over(
+        &mut self,
+        kept: Option<Vec<Vec<usize>>>,
+        tasks: &[Task],
+    ) -> Result<(), String> {
+        let kept = kept.ok_or("the checkpoint has no rehearsal memory")?;
+        let trains: Vec<&[Sample]> = tasks.iter().map(|t| t.train.as_slice()).collect();
+        self.restore(kept, &trains)
     }
 
     /// Rebuilds the memory from [`Memory::indices`]; `trains[i]` is the

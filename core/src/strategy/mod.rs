@@ -166,11 +166,6 @@ pub trait Strategy {
     }
 }
 
-/// The training sets a memory of `tasks` was chosen from.
-pub(crate) fn trains(tasks: &[Task]) -> Vec<&[Sample]> {
-    tasks.iter().map(|t| t.train.as_slice()).collect()
-}
-
 /// The strategy a configuration describes.
 pub fn build(config: &StrategyConfig) -> Box<dyn Strategy> {
     match config {

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use super::config::MsptConfig;
 use super::losses::attention_distillation;
 use super::memory::Memory;
-use super::{Env, Scales, StepInput, Strategy, StrategyConfig, StrategyState, trains};
+use super::{Env, Scales, StepInput, Strategy, StrategyConfig, StrategyState};
 use crate::data::{Sample, Task};
 use crate::metrics::{averaged_coefficient, gm_coefficient};
 use crate::model::Model;
@@ -158,8 +158,7 @@ impl Strategy for Mspt {
         tasks: &[Task],
     ) -> Result<(), String> {
         if self.config.mm {
-            let kept = state.memory.ok_or("the checkpoint has no MSPT memory")?;
-            self.memory.restore(kept, &trains(tasks))?;
+            self.memory.restore_over(state.memory, tasks)?;
         }
         self.previous = state.scales;
         Ok(())

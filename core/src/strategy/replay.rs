@@ -4,7 +4,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::config::ReplayConfig;
 use super::memory::Memory;
-use super::{Env, Strategy, StrategyConfig, StrategyState, trains};
+use super::{Env, Strategy, StrategyConfig, StrategyState};
 use crate::data::{Sample, Task};
 use crate::model::Model;
 
@@ -54,7 +54,6 @@ impl Strategy for Replay {
         _model: &Model,
         tasks: &[Task],
     ) -> Result<(), String> {
-        let kept = state.memory.ok_or("the checkpoint has no replay memory")?;
-        self.memory.restore(kept, &trains(tasks))
+        self.memory.restore_over(state.memory, tasks)
     }
 }
