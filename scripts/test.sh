@@ -31,7 +31,7 @@ source scripts/web-tools.sh
 ensure_web_tools
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
-step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree"
+step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree; a WebGPU checkpoint goes on on the CPU"
 # core/webdriver.json passes the Chromium flags, --enable-unsafe-webgpu among them.
 # Same features as the app's build (app/Cargo.toml), so nothing is built twice.
 CHROMEDRIVER=$(command -v chromedriver) \
