@@ -203,15 +203,14 @@ pub enum Reply {
 pub fn checkpoint_message(
     run: usize,
     tasks_done: usize,
-    bytes: &[u8],
+    bytes: &js_sys::Uint8Array,
 ) -> (js_sys::Array, js_sys::Array) {
-    let data = js_sys::Uint8Array::from(bytes);
-    let transfer = js_sys::Array::of1(&data.buffer());
+    let transfer = js_sys::Array::of1(&bytes.buffer());
     let msg = js_sys::Array::of4(
         &CHECKPOINT_TAG.into(),
         &(run as f64).into(),
         &(tasks_done as f64).into(),
-        &data,
+        bytes,
     );
     (msg, transfer)
 }

@@ -151,27 +151,28 @@ fn flush_queue() {
 fn crashed(st: AppState, message: String) {
     let was_gpu = st.gpu.get_untracked();
     let run = st.active.get_untracked();
-    let stopped_by_user = run.is_some_and(|id| {
-        st.runs.with_untracked(|r| {
-            r.iter()
-                .any(|v| v.id == id && v.state == Some(RunState::Stopped))
+    // the run's view as the failure found it: (stopped by the user, trained
+    // here rather than imported, finished)
+    let (stopped_by_user, trained_here, finished) = run
+        .and_then(|id| {
+            st.runs.with_untracked(|r| {
+                r.iter().find(|v| v.id == id).map(|v| {
+                    (
+                        v.state == Some(RunState::Stopped),
+                        v.config.is_some(),
+                        v.record.is_some(),
+                    )
+                })
+            })
         })
-    });
+        .unwrap_or((false, false, false));
     if let Some(id) = run {
         st.update_run(id, |v| v.state = Some(RunState::Stopped));
     }
     st.run_state.set(Some(RunState::Stopped));
     // a run trained here (not imported, not stopped); a finished one goes on
     // too, so that its model is back for the playground and added classes
-    let live = !stopped_by_user
-        && run.is_some_and(|id| {
-            st.runs
-                .with_untracked(|r| r.iter().any(|v| v.id == id && v.config.is_some()))
-        });
-    let finished = run.is_some_and(|id| {
-        st.runs
-            .with_untracked(|r| r.iter().any(|v| v.id == id && v.record.is_some()))
-    });
+    let live = trained_here && !stopped_by_user;
     let checkpoint = CHECKPOINT
         .with(|c| c.borrow().clone())
         .filter(|c| Some(c.0) == run);
@@ -209,7 +210,8 @@ fn crashed(st: AppState, message: String) {
         Some((_, k, bytes)) => {
             st.update_run(id, |v| v.rewind(k));
             st.run_state.set(Some(RunState::Running));
-            let (msg, _) = checkpoint_message(id, k, &bytes.to_vec());
+            // not transferred: the page keeps its copy
+            let (msg, _) = checkpoint_message(id, k, &bytes);
             post(msg.into());
             send(&Command::Continue { run: id });
         }

@@ -205,7 +205,8 @@ async fn run_loop(st: Shared, mut runner: Runner) {
 /// worker fails later, a new one goes on from here.
 async fn send_checkpoint(run: usize, runner: &Runner) {
     if let Some(cp) = runner.checkpoint().await {
-        let (msg, transfer) = checkpoint_message(run, cp.header.tasks_done, &cp.to_bytes());
+        let bytes = js_sys::Uint8Array::from(&cp.to_bytes()[..]);
+        let (msg, transfer) = checkpoint_message(run, cp.header.tasks_done, &bytes);
         let _ = scope().post_message_with_transfer(&msg, &transfer);
     }
 }
