@@ -1,29 +1,45 @@
 #!/usr/bin/env bash
 # Regenerates RESULTS.md from real runs: both bundled scenarios, every
-# strategy and MSPT's single ablations, three seeds, mean ± std.
-# Usage: tools/results.sh [out-dir]   (takes ~15–30 min on 2 cores)
+# strategy and MSPT's single ablations, three seeds, mean ± std; then full
+# MSPT against MSPT without GM over ten seeds, paired by seed.
+# Usage: tools/results.sh [out-dir]   (runs as many at once as there are cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/results}
-mkdir -p "$out"
+paired="$out/gm-paired"
+mkdir -p "$out" "$paired"
 cargo build --release -p palimpsest-cli
 bin=target/release/palimpsest
-configs=("finetune" "joint" "replay" "ewc" "lwf" "mspt" "mspt:gm" "mspt:mi" "mspt:ad" "mspt:mm")
-for scenario in entity relation; do
-  for seed in 1 2 3; do
-    for c in "${configs[@]}"; do
-      strategy=${c%%:*}
-      args=(run --scenario "$scenario" --strategy "$strategy" --seed "$seed")
-      name="$scenario-$strategy-s$seed"
-      if [[ $c == *:* ]]; then
-        args+=(--ablate "${c#*:}")
-        name="$scenario-$strategy-no-${c#*:}-s$seed"
-      fi
-      echo "== $name" >&2
-      "$bin" "${args[@]}" --out "$out/$name.json" > /dev/null
+
+# one line per run: SCENARIO CONFIG SEED DIR, CONFIG = strategy[:ablated]
+jobs() {
+  local configs=("finetune" "joint" "replay" "ewc" "lwf" "mspt" "mspt:gm" "mspt:mi" "mspt:ad" "mspt:mm")
+  for scenario in entity relation; do
+    for seed in 1 2 3; do
+      for c in "${configs[@]}"; do echo "$scenario $c $seed $out"; done
+    done
+    for seed in $(seq 1 10); do
+      for c in mspt mspt:gm; do echo "$scenario $c $seed $paired"; done
     done
   done
-done
+}
+
+run_one() {
+  local scenario=$1 c=$2 seed=$3 dir=$4
+  local strategy=${c%%:*}
+  local args=(run --scenario "$scenario" --strategy "$strategy" --seed "$seed")
+  local name="$scenario-$strategy-s$seed"
+  if [[ $c == *:* ]]; then
+    args+=(--ablate "${c#*:}")
+    name="$scenario-$strategy-no-${c#*:}-s$seed"
+  fi
+  echo "== $dir/$name" >&2
+  "$bin" "${args[@]}" --out "$dir/$name.json" > /dev/null
+}
+export -f run_one
+export bin
+jobs | xargs -P "$(nproc)" -L 1 bash -c 'run_one "$@"' _
+
 {
   echo "# Results"
   echo
@@ -38,5 +54,11 @@ done
     echo
   done
   python3 tools/ordering.py "$out"
+  echo "## Gradient modulation, paired by seed"
+  echo
+  echo "Full MSPT and MSPT without GM, seeds 1–10, each seed run both ways (records in \`$paired/\`);"
+  echo "differences are full minus ablated, in percentage points; the interval is the 95 % Student-t interval of the mean difference."
+  echo
+  python3 tools/gm_paired.py "$paired"
 } > RESULTS.md
 echo "RESULTS.md written" >&2

@@ -444,8 +444,7 @@ impl Runner {
         r.init_model = Some(r.model());
         let mut model = r.model.take().expect("a new runner has its model");
         for j in 1..=k {
-            let mut cls_rng = rng_for(r.config.seed, &format!("classifier/{j}"));
-            model = model.expand_to(r.scenario.classes_after(j), &mut cls_rng, &r.env.autodiff);
+            model = r.grow_classifier(model, j);
         }
         let model =
             checkpoint::load_model(model, &checkpoint.model).map_err(RunError::Checkpoint)?;
@@ -485,13 +484,19 @@ impl Runner {
         Ok(r)
     }
 
+    /// The classifier grown to the classes of tasks 1..=k, task k's new
+    /// outputs drawn from their own seeded stream (so that a resumed run
+    /// rebuilds exactly the classifier the interrupted one had).
+    fn grow_classifier(&self, model: Model, k: usize) -> Model {
+        let mut rng = rng_for(self.config.seed, &format!("classifier/{k}"));
+        model.expand_to(self.scenario.classes_after(k), &mut rng, &self.env.autodiff)
+    }
+
     fn begin_task(&mut self, k: usize) -> Event {
         self.task = k;
         let model = self.model.take().expect("model present");
         self.strategy.before_task(k, &model, &self.env);
-        let total = self.scenario.classes_after(k);
-        let mut cls_rng = rng_for(self.config.seed, &format!("classifier/{k}"));
-        self.model = Some(model.expand_to(total, &mut cls_rng, &self.env.autodiff));
+        self.model = Some(self.grow_classifier(model, k));
         self.train_set = self.strategy.training_set(k, &self.scenario.tasks);
         self.train_set.shuffle(&mut self.rng);
         self.optim = AdamConfig::new().init();
