@@ -32,12 +32,13 @@ ensure_web_tools
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
 step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree; a WebGPU checkpoint goes on on the CPU"
-# core/webdriver.json passes the Chromium flags, --enable-unsafe-webgpu among them.
-# Same features as the app's build (app/Cargo.toml), so nothing is built twice.
+# app/worker/webdriver.json passes the Chromium flags, --enable-unsafe-webgpu
+# among them. The test lives in the worker crate: it builds on the worker's
+# dependency tree, which trunk then reuses for the app's worker.
 CHROMEDRIVER=$(command -v chromedriver) \
 WASM_BINDGEN_TEST_TIMEOUT=900 \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --release --locked -p palimpsest-core --features webgpu,simd \
+  cargo test --release --locked -p palimpsest-worker \
   --target wasm32-unknown-unknown --test browser
 
 step "build the app (trunk) and test it end to end in headless Chromium (playwright-core)"

@@ -1,8 +1,10 @@
-//! Training in the browser: a few steps of the same run on burn's CPU
+//! The core in the browser: a few steps of the same run on burn's CPU
 //! backend (wasm) and on WebGPU, which must agree within floating-point
-//! noise. Runs under `wasm-bindgen-test-runner` in headless Chromium
-//! (see scripts/test.sh and core/webdriver.json).
-#![cfg(all(target_arch = "wasm32", feature = "webgpu"))]
+//! noise. Runs under `wasm-bindgen-test-runner` in headless Chromium (see
+//! scripts/test.sh and webdriver.json beside this crate's Cargo.toml). It
+//! sits in the worker crate to share the worker's build (core with `webgpu`
+//! and `simd`).
+#![cfg(target_arch = "wasm32")]
 
 use burn::tensor::Device;
 use palimpsest_core::run::{
