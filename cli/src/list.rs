@@ -35,7 +35,14 @@ pub fn render() -> String {
     out.push_str("  (mspt components switch off with --ablate gm,mi,ad,mm)\n");
     let run = serde_json::to_value(RunConfig::default()).expect("configs serialise");
     out.push_str("\nRun defaults:\n");
-    for key in ["seed", "backend", "epochs", "batch_size", "lr"] {
+    for key in [
+        "seed",
+        "backend",
+        "epochs",
+        "batch_size",
+        "lr",
+        "unimodal_weight",
+    ] {
         out.push_str(&format!("  {key}={}\n", run[key]));
     }
     out.push_str(&format!("  model: {}\n", params(&run["model"])));

@@ -31,6 +31,9 @@ pub struct RunArgs {
     batch_size: Option<usize>,
     #[arg(long)]
     lr: Option<f64>,
+    /// Weight of the unimodal heads' own loss (0: fused loss only, as in MSPT).
+    #[arg(long)]
+    unimodal_weight: Option<f64>,
     /// MSPT components to switch off, e.g. gm,ad.
     #[arg(long, value_delimiter = ',')]
     ablate: Vec<String>,
@@ -66,6 +69,7 @@ fn config(args: &RunArgs) -> Result<RunConfig, String> {
         epochs: args.epochs.unwrap_or(d.epochs),
         batch_size: args.batch_size.unwrap_or(d.batch_size),
         lr: args.lr.unwrap_or(d.lr),
+        unimodal_weight: args.unimodal_weight.unwrap_or(d.unimodal_weight),
         classes_per_task: args.classes_per_task.unwrap_or(d.classes_per_task),
         ..d
     })

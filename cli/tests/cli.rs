@@ -87,6 +87,11 @@ fn ablation_is_recorded_and_bad_names_are_refused() {
         .args(["run", "--strategy", "replay", "--ablate", "gm"])
         .assert()
         .code(2);
+    let a = palimpsest()
+        .args(["run", "--unimodal-weight=-1"])
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("unimodal weight"));
 }
 
 #[test]

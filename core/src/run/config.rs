@@ -39,6 +39,10 @@ pub struct RunConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
+    /// Weight of the unimodal heads' own cross-entropy beside the fused one
+    /// (0: the fused loss only, as in MSPT's Eq. 15; the heads then are just
+    /// the two halves of the fused classifier that GM reads).
+    pub unimodal_weight: f64,
     pub model: ModelConfig,
     pub entity: EntityOptions,
     pub relation: RelationOptions,
@@ -56,6 +60,7 @@ impl Default for RunConfig {
             epochs: 4,
             batch_size: 32,
             lr: 1e-3,
+            unimodal_weight: 0.5,
             model: ModelConfig::default(),
             entity: EntityOptions::default(),
             relation: RelationOptions::default(),
@@ -77,6 +82,12 @@ impl RunConfig {
             return Err(format!(
                 "learning rate {} must be a positive number",
                 self.lr
+            ));
+        }
+        if !(self.unimodal_weight >= 0.0 && self.unimodal_weight.is_finite()) {
+            return Err(format!(
+                "unimodal weight {} must be a number ≥ 0",
+                self.unimodal_weight
             ));
         }
         if self.classes_per_task == 0 {

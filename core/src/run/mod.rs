@@ -172,9 +172,6 @@ pub async fn attention(
     }
 }
 
-/// Weight of the unimodal heads' cross-entropy in every strategy's loss.
-pub const UNIMODAL_WEIGHT: f64 = 0.5;
-
 enum Phase {
     Start,
     BeginTask(usize),
@@ -539,7 +536,7 @@ impl Runner {
         let ce = cross_entropy(out.logits.fused.clone(), batch.labels.clone())
             + (cross_entropy(out.logits.image.clone(), batch.labels.clone())
                 + cross_entropy(out.logits.text.clone(), batch.labels.clone()))
-                * UNIMODAL_WEIGHT;
+                * self.config.unimodal_weight;
         let s_text = true_class_score(out.logits.text.clone(), batch.labels.clone())
             .sum()
             .detach();

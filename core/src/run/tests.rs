@@ -284,3 +284,32 @@ fn a_checkpoint_of_another_stream_is_refused() {
     short.tasks.truncate(0);
     assert!(pollster::block_on(Runner::resume(cp, short, Device::flex(), "cpu")).is_err());
 }
+
+/// The unimodal heads' own loss is a run setting: at 0 the first step's loss
+/// is the fused cross-entropy alone (same init, same batch), so it is lower
+/// than with the heads' terms added; a negative or NaN weight is refused.
+#[test]
+fn unimodal_weight_sets_the_heads_share_of_the_loss() {
+    let with = small(StrategyConfig::Finetune);
+    let without = RunConfig {
+        unimodal_weight: 0.0,
+        ..with.clone()
+    };
+    let (a, _) = run(with);
+    let (b, _) = run(without);
+    assert!(
+        b.loss[0].loss < a.loss[0].loss,
+        "{} vs {}",
+        b.loss[0].loss,
+        a.loss[0].loss
+    );
+    assert_ne!(a.acc_matrix, b.acc_matrix);
+    for bad in [-0.5, f64::NAN, f64::INFINITY] {
+        let c = RunConfig {
+            unimodal_weight: bad,
+            ..RunConfig::default()
+        };
+        let e = c.validate().unwrap_err();
+        assert!(e.contains("unimodal weight"), "{e}");
+    }
+}
