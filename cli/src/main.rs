@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a strategy over a task stream and write the run record.
-    Run(run_cmd::RunArgs),
+    Run(Box<run_cmd::RunArgs>),
     /// Show the scenarios, strategies and their hyper-parameters with defaults.
     List,
     /// Print a markdown table comparing run records (mean ± std over seeds).
@@ -39,7 +39,7 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run_cmd::run(args),
+        Command::Run(args) => run_cmd::run(*args),
         Command::List => {
             print!("{}", list::render());
             Ok(())
