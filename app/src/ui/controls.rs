@@ -256,7 +256,8 @@ fn HyperParams() -> impl IntoView {
                                 <label class="toggle">
                                     <input type="checkbox" data-param=key.clone() prop:checked=on
                                         on:change=move |ev| set(k.clone(), Value::Bool(event_target_checked(&ev))) />
-                                    {key.to_uppercase()}
+                                    // MSPT's components by their acronyms, other switches by name
+                                    {if key.len() <= 2 { key.to_uppercase() } else { key.clone() }}
                                 </label>
                             }.into_any(),
                             other => {

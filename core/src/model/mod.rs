@@ -103,6 +103,9 @@ pub struct Model {
 /// Everything one forward pass gives back.
 pub struct ForwardOutput {
     pub logits: Logits,
+    /// What the classifier sees, `[batch, 2·d]`: the image stream's [CLS]
+    /// then the text stream's, each zero where its modality is missing.
+    pub features: Tensor<2>,
     /// Attention weights of every layer, `[batch, heads, seq, seq]`.
     pub image_maps: Vec<Tensor<4>>,
     pub text_maps: Vec<Tensor<4>>,
@@ -171,6 +174,13 @@ impl Model {
         let (h_text, text_maps) = self
             .text_stream
             .forward(x_text, &keys, Some(batch.pad.clone()));
+        let features = Tensor::cat(
+            vec![
+                h_image.clone() * batch.image_present.clone(),
+                h_text.clone() * batch.text_present.clone(),
+            ],
+            1,
+        );
         let logits = self.classifier.forward(
             h_image,
             h_text,
@@ -179,6 +189,7 @@ impl Model {
         );
         ForwardOutput {
             logits,
+            features,
             image_maps,
             text_maps,
         }

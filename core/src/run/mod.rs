@@ -196,6 +196,9 @@ pub struct Runner {
     /// Epochs of the current phase (the task's own, or its rehearsal).
     epochs: usize,
     rehearsing: bool,
+    /// Features of a task's training samples after its own epochs, for
+    /// strategies that choose their memory by them (herding).
+    features: Option<(usize, Vec<Vec<f32>>)>,
     pos: usize,
     step: usize,
     steps: usize,
@@ -251,6 +254,7 @@ impl Runner {
             epoch: 0,
             epochs: 0,
             rehearsing: false,
+            features: None,
             pos: 0,
             step: 0,
             steps: 0,
@@ -593,7 +597,7 @@ impl Runner {
             self.epoch += 1;
             self.train_set.shuffle(&mut self.rng);
             if self.epoch >= self.epochs {
-                self.end_of_epochs(k);
+                self.end_of_epochs(k).await;
             }
         }
         event
@@ -601,10 +605,13 @@ impl Runner {
 
     /// After the task's own epochs: a rehearsal phase if the strategy asks
     /// for one (and it has not run yet), else evaluation.
-    fn end_of_epochs(&mut self, k: usize) {
+    async fn end_of_epochs(&mut self, k: usize) {
         if !self.rehearsing {
+            let features = self.task_features(k).await;
             let train = &self.scenario.tasks[k - 1].train;
-            if let Some((set, epochs)) = self.strategy.rehearsal(k, train, &mut self.rng)
+            if let Some((set, epochs)) =
+                self.strategy
+                    .rehearsal(k, train, features.as_deref(), &mut self.rng)
                 && !set.is_empty()
                 && epochs > 0
             {
@@ -621,13 +628,51 @@ impl Runner {
         self.phase = Phase::Evaluate(k);
     }
 
+    /// The features of task `k`'s training samples if the strategy needs
+    /// them: computed once, after the task's own epochs, and kept until the
+    /// task is evaluated.
+    async fn task_features(&mut self, k: usize) -> Option<Vec<Vec<f32>>> {
+        if !self.strategy.needs_features() {
+            return None;
+        }
+        if let Some((task, f)) = &self.features
+            && *task == k
+        {
+            return Some(f.clone());
+        }
+        let model = self.model();
+        let mut rows = Vec::new();
+        for chunk in self.scenario.tasks[k - 1].train.chunks(128) {
+            let refs: Vec<&Sample> = chunk.iter().collect();
+            let f = model.forward(&self.env.plain_batch(&refs)).features;
+            let [n, d] = f.dims();
+            let flat = read_floats(f.reshape([n * d])).await;
+            rows.extend(
+                flat.chunks(d)
+                    .map(|r| r.iter().map(|x| *x as f32).collect()),
+            );
+        }
+        self.features = Some((k, rows.clone()));
+        Some(rows)
+    }
+
     async fn evaluate(&mut self, k: usize) -> Vec<Event> {
         let model = self.model.take().expect("model present");
         // the strategy sees the task's own training data, not the replayed mix
         self.train_set.clear();
+        self.model = Some(model);
+        let features = self.task_features(k).await;
+        self.features = None;
+        let model = self.model.take().expect("model present");
         let train = &self.scenario.tasks[k - 1].train;
-        self.strategy
-            .after_task(k, &model, train, &self.env, &mut self.rng);
+        self.strategy.after_task(
+            k,
+            &model,
+            train,
+            features.as_deref(),
+            &self.env,
+            &mut self.rng,
+        );
         self.model = Some(model);
         let valid = self.model();
         let mut acc_row = Vec::new();

@@ -252,8 +252,21 @@ fn run_with_restart(config: RunConfig, stop: usize) -> RunRecord {
 /// random stream all come back.
 #[test]
 fn a_run_resumed_from_a_checkpoint_matches_the_uninterrupted_run() {
-    for name in ["finetune", "replay", "ewc", "lwf", "mspt"] {
-        let config = small(StrategyConfig::by_name(name).unwrap());
+    let mut configs: Vec<(String, StrategyConfig)> = ["finetune", "replay", "ewc", "lwf", "mspt"]
+        .iter()
+        .map(|n| (n.to_string(), StrategyConfig::by_name(n).unwrap()))
+        .collect();
+    configs.push(("replay, herding".into(), herding_replay()));
+    configs.push((
+        "mspt, herding".into(),
+        StrategyConfig::Mspt(crate::strategy::config::MsptConfig {
+            herding: true,
+            memory_per_class: 2,
+            ..Default::default()
+        }),
+    ));
+    for (name, strategy) in configs {
+        let config = small(strategy);
         let (whole, _) = run(config.clone());
         let resumed = run_with_restart(config, 2);
         assert_eq!(
@@ -262,6 +275,44 @@ fn a_run_resumed_from_a_checkpoint_matches_the_uninterrupted_run() {
             "{name}: resumed run differs"
         );
     }
+}
+
+fn herding_replay() -> StrategyConfig {
+    StrategyConfig::Replay(crate::strategy::config::ReplayConfig {
+        herding: true,
+        ..Default::default()
+    })
+}
+
+/// With herding, the memory a checkpoint records after task 1 is exactly
+/// what herding picks from the trained model's features of task 1's
+/// training samples, and not what random selection keeps.
+#[test]
+fn herding_memory_comes_from_the_trained_models_features() {
+    let mut kept = Vec::new();
+    for strategy in [herding_replay(), StrategyConfig::by_name("replay").unwrap()] {
+        let config = small(strategy);
+        let scenario = build_scenario(&config, None).unwrap();
+        let mut r = Runner::new(config, scenario, Device::flex(), "cpu").unwrap();
+        while pollster::block_on(r.checkpoint()).is_none() {
+            pollster::block_on(r.next());
+        }
+        let cp = pollster::block_on(r.checkpoint()).unwrap();
+        let memory = cp.header.memory.expect("replay keeps a memory");
+        assert_eq!(memory.len(), 1);
+        assert_eq!(memory[0].len(), 6);
+        kept.push(memory[0].clone());
+        let train = &r.scenario().tasks[0].train;
+        let refs: Vec<&Sample> = train.iter().collect();
+        let f = r.model().forward(&r.env().plain_batch(&refs)).features;
+        let [n, d] = f.dims();
+        let flat: Vec<f32> = f.reshape([n * d]).into_data().iter::<f32>().collect();
+        let rows: Vec<Vec<f32>> = flat.chunks(d).map(<[f32]>::to_vec).collect();
+        let labels: Vec<usize> = train.iter().map(|s| s.label).collect();
+        kept.push(crate::strategy::memory::herding(&rows, &labels, 6));
+    }
+    assert_eq!(kept[0], kept[1], "herding memory");
+    assert_ne!(kept[2], kept[3], "random memory");
 }
 
 #[test]

@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 pub struct ReplayConfig {
     /// Samples kept per task (MSPT keeps six).
     pub memory_per_task: usize,
+    /// Samples kept per class instead, when above 0.
+    pub memory_per_class: usize,
+    /// Choose the kept samples by herding (nearest the class mean) instead
+    /// of at random.
+    pub herding: bool,
     /// Share of each task's training set that the (repeated) memory makes up.
     pub memory_share: f64,
 }
@@ -16,6 +21,8 @@ impl Default for ReplayConfig {
     fn default() -> Self {
         ReplayConfig {
             memory_per_task: 6,
+            memory_per_class: 0,
+            herding: false,
             memory_share: 0.2,
         }
     }
@@ -75,6 +82,10 @@ pub struct MsptConfig {
     /// λ of Eq. 15.
     pub lambda_ad: f64,
     pub memory_per_task: usize,
+    /// Samples kept per class instead, when above 0.
+    pub memory_per_class: usize,
+    /// Herding instead of random memory selection.
+    pub herding: bool,
     /// Share of each task's training set that replayed memory makes up
     /// (0: the task trains on its own data, as in RP-CRE, and the memory is
     /// used in the rehearsal phase only).
@@ -93,6 +104,8 @@ impl Default for MsptConfig {
             alpha: 0.3,
             lambda_ad: 1.0,
             memory_per_task: 6,
+            memory_per_class: 0,
+            herding: false,
             memory_share: 0.0,
             rehearsal_epochs: 10,
         }

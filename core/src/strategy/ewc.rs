@@ -83,6 +83,7 @@ impl Strategy for Ewc {
         _task: usize,
         model: &Model,
         train: &[Sample],
+        _features: Option<&[Vec<f32>]>,
         env: &Env,
         _rng: &mut ChaCha8Rng,
     ) {

@@ -128,22 +128,33 @@ pub trait Strategy {
     /// After the task's own epochs: the samples and epochs of a rehearsal
     /// phase trained before the task is evaluated (MSPT's memory replay,
     /// after RP-CRE), or `None`.
+    /// `features` as in [`Strategy::after_task`].
     fn rehearsal(
         &mut self,
         _task: usize,
         _train: &[Sample],
+        _features: Option<&[Vec<f32>]>,
         _rng: &mut ChaCha8Rng,
     ) -> Option<(Vec<Sample>, usize)> {
         None
     }
 
+    /// Whether [`Strategy::rehearsal`] and [`Strategy::after_task`] need the
+    /// features of the task's training samples (herding memory).
+    fn needs_features(&self) -> bool {
+        false
+    }
+
     /// After the last step of `task`, with the trained model and the task's
-    /// training samples.
+    /// training samples; `features` holds their features (one row each,
+    /// [`crate::model::ForwardOutput::features`] of the model after the
+    /// task's own epochs) when [`Strategy::needs_features`].
     fn after_task(
         &mut self,
         _task: usize,
         _model: &Model,
         _train: &[Sample],
+        _features: Option<&[Vec<f32>]>,
         _env: &Env,
         _rng: &mut ChaCha8Rng,
     ) {

@@ -29,7 +29,9 @@ pub struct Mspt {
 
 impl Mspt {
     pub fn new(config: MsptConfig) -> Self {
-        let memory = Memory::new(config.memory_per_task);
+        let memory = Memory::new(config.memory_per_task)
+            .per_class(config.memory_per_class)
+            .herding(config.herding);
         Mspt {
             config,
             memory,
@@ -96,6 +98,10 @@ impl Strategy for Mspt {
         loss.map(|l| l * self.config.lambda_ad)
     }
 
+    fn needs_features(&self) -> bool {
+        self.config.mm && self.config.herding
+    }
+
     fn update_scales(&mut self, _task: usize, gamma: f64) -> Scales {
         if !self.config.gm {
             return Scales::default();
@@ -113,6 +119,7 @@ impl Strategy for Mspt {
         _task: usize,
         _model: &Model,
         _train: &[Sample],
+        _features: Option<&[Vec<f32>]>,
         _env: &Env,
         _rng: &mut ChaCha8Rng,
     ) {
@@ -131,12 +138,13 @@ impl Strategy for Mspt {
         &mut self,
         _task: usize,
         train: &[Sample],
+        features: Option<&[Vec<f32>]>,
         rng: &mut ChaCha8Rng,
     ) -> Option<(Vec<Sample>, usize)> {
         if !self.config.mm {
             return None;
         }
-        self.memory.add_task(train, rng);
+        self.memory.add_task(train, features, rng);
         Some((
             self.memory.samples().cloned().collect(),
             self.config.rehearsal_epochs,
@@ -191,13 +199,13 @@ mod tests {
         use crate::strategy::memory::tests::samples;
         let mut m = Mspt::new(MsptConfig::default());
         let mut rng = crate::data::scenario::rng_for(0, "r");
-        let (set, epochs) = m.rehearsal(1, &samples(100, 0), &mut rng).unwrap();
+        let (set, epochs) = m.rehearsal(1, &samples(100, 0), None, &mut rng).unwrap();
         assert_eq!((set.len(), epochs), (6, 10));
-        let (set, _) = m.rehearsal(2, &samples(3, 1), &mut rng).unwrap();
+        let (set, _) = m.rehearsal(2, &samples(3, 1), None, &mut rng).unwrap();
         assert_eq!(set.len(), 9);
         assert_eq!(set.iter().filter(|s| s.label == 0).count(), 6);
         let mut off = Mspt::new(MsptConfig::default().ablate(&["mm"]).unwrap());
-        assert!(off.rehearsal(1, &samples(100, 0), &mut rng).is_none());
+        assert!(off.rehearsal(1, &samples(100, 0), None, &mut rng).is_none());
     }
 
     #[test]
@@ -223,6 +231,7 @@ mod tests {
             1,
             &model,
             &[],
+            None,
             &env,
             &mut crate::data::scenario::rng_for(0, "r"),
         );

@@ -1,4 +1,4 @@
-//! Experience replay with a small random memory per task.
+//! Experience replay with a small memory per task (or class), random or herded.
 
 use rand_chacha::ChaCha8Rng;
 
@@ -15,7 +15,9 @@ pub struct Replay {
 
 impl Replay {
     pub fn new(config: ReplayConfig) -> Self {
-        let memory = Memory::new(config.memory_per_task);
+        let memory = Memory::new(config.memory_per_task)
+            .per_class(config.memory_per_class)
+            .herding(config.herding);
         Replay { config, memory }
     }
 }
@@ -35,10 +37,15 @@ impl Strategy for Replay {
         _task: usize,
         _model: &Model,
         train: &[Sample],
+        features: Option<&[Vec<f32>]>,
         _env: &Env,
         rng: &mut ChaCha8Rng,
     ) {
-        self.memory.add_task(train, rng);
+        self.memory.add_task(train, features, rng);
+    }
+
+    fn needs_features(&self) -> bool {
+        self.config.herding
     }
 
     fn state(&self) -> StrategyState {
