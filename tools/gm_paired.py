@@ -5,7 +5,8 @@ Reads run records named SCENARIO-mspt-sSEED.json and
 SCENARIO-mspt-no-gm-sSEED.json from a folder; for every seed run both ways,
 prints the two final A_T and their difference, then per scenario the mean
 paired difference with its 95 % confidence interval (Student's t) and how
-often full MSPT is ahead, and the same for mean U_k and forgetting.
+often full MSPT is ahead, and the same for mean U_k and forgetting; then
+the mean contribution ratio γ with and without GM.
 Usage: tools/gm_paired.py RUNS_DIR
 """
 import glob
@@ -34,6 +35,7 @@ def load(folder):
             "A_T": 100 * r["A"][-1],
             "mean U_k": 100 * statistics.mean(r["U"]),
             "forgetting": 100 * r["metrics"]["forgetting"],
+            "gamma": statistics.mean(g["gamma"] for g in r["gamma"]),
         }
     return runs
 
@@ -69,6 +71,13 @@ def main(folder):
             ahead = sum(d > 0 for d in diffs)
             print(f"| {measure} | {mean:+.2f} | {mean - half:+.2f} … {mean + half:+.2f} "
                   f"| {ahead} of {len(diffs)} |")
+        print()
+        full = [v["full"]["gamma"] for _, v in pairs]
+        ablated = [v["-gm"]["gamma"] for _, v in pairs]
+        lower = sum(a < b for a, b in zip(full, ablated))
+        print(f"Mean γ (text over image true-class score, Eq. 6) over all training steps: "
+              f"{statistics.mean(full):.2f} with GM, {statistics.mean(ablated):.2f} without; "
+              f"lower with GM in {lower} of {len(pairs)} seeds.")
         print()
 
 

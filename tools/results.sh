@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 out=${1:-runs/results}
 paired="$out/gm-paired"
 fused="$out/gm-paired-fused-loss"
-mkdir -p "$out" "$paired" "$fused"
+# entity captions never replaced wholesale by random words: text dominates more
+clean="$out/gm-paired-clean-captions"
+clean_args="--unimodal-weight 0 --set entity.noise.replace_all=0"
+mkdir -p "$out" "$paired" "$fused" "$clean"
 cargo build --release -p palimpsest-cli
 bin=target/release/palimpsest
 
@@ -25,6 +28,7 @@ jobs() {
         # seeds 1–3 of the default loss are the runs above (copied below)
         ((seed > 3)) && echo "$scenario $c $seed $paired"
         echo "$scenario $c $seed $fused --unimodal-weight 0"
+        if [[ $scenario == entity ]]; then echo "$scenario $c $seed $clean $clean_args"; fi
       done
     done
   done
@@ -75,5 +79,10 @@ cp "$out"/*-mspt-s[123].json "$out"/*-mspt-no-gm-s[123].json "$paired"/
   echo "Here both sides run with \`--unimodal-weight 0\` (records in \`$fused/\`)."
   echo
   python3 tools/gm_paired.py "$fused" | sed 's/^### /#### /'
+  echo "### The fused loss alone, with a stronger text stream"
+  echo
+  echo "By default 30 % of entity captions are replaced wholesale by three random words; here none are (\`$clean_args\`, records in \`$clean/\`), so the text stream dominates more, as in MSPT's datasets."
+  echo
+  python3 tools/gm_paired.py "$clean" | sed 's/^### /#### /'
 } > RESULTS.md
 echo "RESULTS.md written" >&2

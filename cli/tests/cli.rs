@@ -202,3 +202,40 @@ fn imagefolder_runs_and_names_the_broken_file() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn params_and_settings_reach_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("h.json");
+    palimpsest()
+        .args([
+            "run",
+            "--strategy",
+            "replay",
+            "--param",
+            "herding=true",
+            "--param",
+            "memory_per_class=1",
+            "--set",
+            "entity.noise.replace_all=0",
+            "--epochs",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let r = record(&out);
+    assert_eq!(r["config"]["strategy"]["herding"], true);
+    assert_eq!(r["config"]["strategy"]["memory_per_class"], 1);
+    assert_eq!(r["config"]["entity"]["noise"]["replace_all"], 0.0);
+    for bad in [
+        ["--set", "entity.noise.nope=1"],
+        ["--set", "epochs=many"],
+        ["--param", "herding=maybe"],
+    ] {
+        let a = palimpsest().arg("run").args(bad).assert().code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains(bad[0]) && err.lines().count() == 1, "{err}");
+    }
+}
