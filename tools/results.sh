@@ -2,7 +2,8 @@
 # Regenerates RESULTS.md from real runs: both bundled scenarios, every
 # strategy and MSPT's single ablations, three seeds, mean ± std; then full
 # MSPT against MSPT without GM over ten seeds, paired by seed, with the
-# default loss and with the fused loss alone (--unimodal-weight 0, as in MSPT).
+# default loss, with the fused loss alone (--unimodal-weight 0, as in MSPT)
+# and with stronger text; and MSPT's herding memory against a random one.
 # Usage: tools/results.sh [out-dir]   (runs as many at once as there are cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,11 +13,14 @@ fused="$out/gm-paired-fused-loss"
 # entity captions never replaced wholesale by random words: text dominates more
 clean="$out/gm-paired-clean-captions"
 clean_args="--unimodal-weight 0 --set entity.noise.replace_all=0"
-mkdir -p "$out" "$paired" "$fused" "$clean"
+memory="$out/memory-paired"
+mkdir -p "$out" "$paired" "$fused" "$clean" "$memory"
 cargo build --release -p palimpsest-cli
 bin=target/release/palimpsest
 
-# one line per run: SCENARIO CONFIG SEED DIR [EXTRA ARGS], CONFIG = strategy[:ablated]
+# one line per run: SCENARIO CONFIG SEED DIR [EXTRA ARGS],
+# CONFIG = strategy[:ablated][=label]; the label names the record instead
+# of the ablation
 jobs() {
   local configs=("finetune" "joint" "replay" "ewc" "lwf" "mspt" "mspt:gm" "mspt:mi" "mspt:ad" "mspt:mm")
   for scenario in entity relation; do
@@ -30,13 +34,18 @@ jobs() {
         echo "$scenario $c $seed $fused --unimodal-weight 0"
         if [[ $scenario == entity ]]; then echo "$scenario $c $seed $clean $clean_args"; fi
       done
+      echo "$scenario mspt=random $seed $memory --param herding=false"
     done
   done
 }
 
 run_one() {
-  local scenario=$1 c=$2 seed=$3 dir=$4
+  local scenario=$1 c=$2 seed=$3 dir=$4 label=""
   shift 4
+  if [[ $c == *=* ]]; then
+    label=${c#*=}
+    c=${c%%=*}
+  fi
   local strategy=${c%%:*}
   local args=(run --scenario "$scenario" --strategy "$strategy" --seed "$seed" "$@")
   local name="$scenario-$strategy-s$seed"
@@ -44,6 +53,7 @@ run_one() {
     args+=(--ablate "${c#*:}")
     name="$scenario-$strategy-no-${c#*:}-s$seed"
   fi
+  if [[ -n $label ]]; then name="$scenario-$strategy-$label-s$seed"; fi
   echo "== $dir/$name" >&2
   "$bin" "${args[@]}" --out "$dir/$name.json" > /dev/null
 }
@@ -52,6 +62,8 @@ export bin
 jobs | xargs -P "$(nproc)" -L 1 bash -c 'run_one "$@"' _
 # runs are deterministic: the paired set shares seeds 1–3 with the tables
 cp "$out"/*-mspt-s[123].json "$out"/*-mspt-no-gm-s[123].json "$paired"/
+# and the memory set takes its herding side (the default) from the paired set
+cp "$paired"/*-mspt-s*.json "$memory"/
 
 {
   echo "# Results"
@@ -72,17 +84,23 @@ cp "$out"/*-mspt-s[123].json "$out"/*-mspt-no-gm-s[123].json "$paired"/
   echo "Full MSPT and MSPT without GM, seeds 1–10, each seed run both ways (records in \`$paired/\`);"
   echo "differences are full minus ablated, in percentage points; the interval is the 95 % Student-t interval of the mean difference."
   echo
-  python3 tools/gm_paired.py "$paired"
+  python3 tools/paired.py "$paired"
   echo "### The same with the fused loss alone"
   echo
   echo "MSPT's loss (Eq. 15) has no term for the unimodal heads; ours adds their cross-entropy at weight 0.5 (\`palimpsest list\`), which trains each stream on its own and could leave GM nothing to balance."
   echo "Here both sides run with \`--unimodal-weight 0\` (records in \`$fused/\`)."
   echo
-  python3 tools/gm_paired.py "$fused" | sed 's/^### /#### /'
+  python3 tools/paired.py "$fused" | sed 's/^### /#### /'
   echo "### The fused loss alone, with a stronger text stream"
   echo
   echo "By default 30 % of entity captions are replaced wholesale by three random words; here none are (\`$clean_args\`, records in \`$clean/\`), so the text stream dominates more, as in MSPT's datasets."
   echo
-  python3 tools/gm_paired.py "$clean" | sed 's/^### /#### /'
+  python3 tools/paired.py "$clean" | sed 's/^### /#### /'
+  echo "## MSPT's memory: herding or random, paired by seed"
+  echo
+  echo "MSPT keeps six training samples per task for its rehearsal (MM), chosen by herding over the trained model's features by default, as RP-CRE's rehearsal, which MSPT adopts, keeps representative samples (by K-means there)."
+  echo "Here full MSPT against MSPT with a random memory (\`--param herding=false\`), seeds 1–10 (records in \`$memory/\`)."
+  echo
+  python3 tools/paired.py "$memory" mspt mspt-random herding random "MSPT with a herded or a random memory"
 } > RESULTS.md
 echo "RESULTS.md written" >&2

@@ -84,7 +84,9 @@ pub struct MsptConfig {
     pub memory_per_task: usize,
     /// Samples kept per class instead, when above 0.
     pub memory_per_class: usize,
-    /// Herding instead of random memory selection.
+    /// Herding instead of random memory selection. On by default: the
+    /// rehearsal MSPT adopts from RP-CRE keeps representative samples chosen
+    /// from the encoder's features (by K-means there), not random ones.
     pub herding: bool,
     /// Share of each task's training set that replayed memory makes up
     /// (0: the task trains on its own data, as in RP-CRE, and the memory is
@@ -105,7 +107,7 @@ impl Default for MsptConfig {
             lambda_ad: 1.0,
             memory_per_task: 6,
             memory_per_class: 0,
-            herding: false,
+            herding: true,
             memory_share: 0.0,
             rehearsal_epochs: 10,
         }

@@ -132,7 +132,8 @@ impl Strategy for Mspt {
     }
 
     /// MM: the rehearsal protocol of RP-CRE that MSPT adopts: keep
-    /// `memory_per_task` samples of the task just learnt, then train on the
+    /// `memory_per_task` samples of the task just learnt (by herding over the
+    /// trained model's features unless `herding` is off), then train on the
     /// memory of every task so far, where old and new classes are equally few.
     fn rehearsal(
         &mut self,
@@ -198,13 +199,21 @@ mod tests {
     fn mm_rehearses_on_the_memory_of_every_task_within_budget() {
         use crate::strategy::memory::tests::samples;
         let mut m = Mspt::new(MsptConfig::default());
+        assert!(m.needs_features(), "herding by default");
         let mut rng = crate::data::scenario::rng_for(0, "r");
-        let (set, epochs) = m.rehearsal(1, &samples(100, 0), None, &mut rng).unwrap();
+        let features =
+            |n: usize| -> Vec<Vec<f32>> { (0..n).map(|i| vec![i as f32, 1.0]).collect() };
+        let (set, epochs) = m
+            .rehearsal(1, &samples(100, 0), Some(&features(100)), &mut rng)
+            .unwrap();
         assert_eq!((set.len(), epochs), (6, 10));
-        let (set, _) = m.rehearsal(2, &samples(3, 1), None, &mut rng).unwrap();
+        let (set, _) = m
+            .rehearsal(2, &samples(3, 1), Some(&features(3)), &mut rng)
+            .unwrap();
         assert_eq!(set.len(), 9);
         assert_eq!(set.iter().filter(|s| s.label == 0).count(), 6);
         let mut off = Mspt::new(MsptConfig::default().ablate(&["mm"]).unwrap());
+        assert!(!off.needs_features());
         assert!(off.rehearsal(1, &samples(100, 0), None, &mut rng).is_none());
     }
 
