@@ -10,6 +10,20 @@ fn record(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// `palimpsest run ARGS --epochs 1`, which must succeed; its run record.
+fn one_epoch_record(args: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    palimpsest()
+        .arg("run")
+        .args(args)
+        .args(["--epochs", "1", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    record(&out)
+}
+
 #[test]
 fn run_writes_a_record_and_prints_a_table() {
     let dir = tempfile::tempdir().unwrap();
@@ -54,23 +68,7 @@ fn run_writes_a_record_and_prints_a_table() {
 
 #[test]
 fn ablation_is_recorded_and_bad_names_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("a.json");
-    palimpsest()
-        .args([
-            "run",
-            "--strategy",
-            "mspt",
-            "--ablate",
-            "gm,ad",
-            "--epochs",
-            "1",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
-    let r = record(&out);
+    let r = one_epoch_record(&["--strategy", "mspt", "--ablate", "gm,ad"]);
     assert_eq!(r["config"]["strategy"]["gm"], false);
     assert_eq!(r["config"]["strategy"]["ad"], false);
     assert_eq!(r["config"]["strategy"]["mi"], true);
@@ -205,27 +203,16 @@ fn imagefolder_runs_and_names_the_broken_file() {
 
 #[test]
 fn params_and_settings_reach_the_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("h.json");
-    palimpsest()
-        .args([
-            "run",
-            "--strategy",
-            "replay",
-            "--param",
-            "herding=true",
-            "--param",
-            "memory_per_class=1",
-            "--set",
-            "entity.noise.replace_all=0",
-            "--epochs",
-            "1",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
-    let r = record(&out);
+    let r = one_epoch_record(&[
+        "--strategy",
+        "replay",
+        "--param",
+        "herding=true",
+        "--param",
+        "memory_per_class=1",
+        "--set",
+        "entity.noise.replace_all=0",
+    ]);
     assert_eq!(r["config"]["strategy"]["herding"], true);
     assert_eq!(r["config"]["strategy"]["memory_per_class"], 1);
     assert_eq!(r["config"]["entity"]["noise"]["replace_all"], 0.0);
