@@ -607,11 +607,10 @@ impl Runner {
     /// for one (and it has not run yet), else evaluation.
     async fn end_of_epochs(&mut self, k: usize) {
         if !self.rehearsing {
-            let features = self.task_features(k).await;
+            self.ensure_features(k).await;
+            let features = Self::features_of(&self.features, k);
             let train = &self.scenario.tasks[k - 1].train;
-            if let Some((set, epochs)) =
-                self.strategy
-                    .rehearsal(k, train, features.as_deref(), &mut self.rng)
+            if let Some((set, epochs)) = self.strategy.rehearsal(k, train, features, &mut self.rng)
                 && !set.is_empty()
                 && epochs > 0
             {
@@ -628,17 +627,13 @@ impl Runner {
         self.phase = Phase::Evaluate(k);
     }
 
-    /// The features of task `k`'s training samples if the strategy needs
-    /// them: computed once, after the task's own epochs, and kept until the
-    /// task is evaluated.
-    async fn task_features(&mut self, k: usize) -> Option<Vec<Vec<f32>>> {
-        if !self.strategy.needs_features() {
-            return None;
-        }
-        if let Some((task, f)) = &self.features
-            && *task == k
-        {
-            return Some(f.clone());
+    /// Computes the features of task `k`'s training samples into
+    /// `self.features` if the strategy needs them and they are not there yet:
+    /// once, after the task's own epochs; they stay until the task is evaluated.
+    async fn ensure_features(&mut self, k: usize) {
+        let cached = matches!(&self.features, Some((task, _)) if *task == k);
+        if cached || !self.strategy.needs_features() {
+            return;
         }
         let model = self.model();
         let mut rows = Vec::new();
@@ -652,27 +647,32 @@ impl Runner {
                     .map(|r| r.iter().map(|x| *x as f32).collect()),
             );
         }
-        self.features = Some((k, rows.clone()));
-        Some(rows)
+        self.features = Some((k, rows));
+    }
+
+    /// The features of task `k` held by [`Runner::ensure_features`], if any.
+    fn features_of(features: &Option<(usize, Vec<Vec<f32>>)>, k: usize) -> Option<&[Vec<f32>]> {
+        features
+            .as_ref()
+            .filter(|(task, _)| *task == k)
+            .map(|(_, rows)| rows.as_slice())
     }
 
     async fn evaluate(&mut self, k: usize) -> Vec<Event> {
-        let model = self.model.take().expect("model present");
         // the strategy sees the task's own training data, not the replayed mix
         self.train_set.clear();
-        self.model = Some(model);
-        let features = self.task_features(k).await;
-        self.features = None;
+        self.ensure_features(k).await;
         let model = self.model.take().expect("model present");
         let train = &self.scenario.tasks[k - 1].train;
         self.strategy.after_task(
             k,
             &model,
             train,
-            features.as_deref(),
+            Self::features_of(&self.features, k),
             &self.env,
             &mut self.rng,
         );
+        self.features = None;
         self.model = Some(model);
         let valid = self.model();
         let mut acc_row = Vec::new();

@@ -45,10 +45,8 @@ impl Memory {
     /// How many samples of a task's training set the memory keeps.
     pub fn allowance(&self, train: &[Sample]) -> usize {
         let want = if self.per_class > 0 {
-            let mut labels: Vec<usize> = train.iter().map(|s| s.label).collect();
-            labels.sort_unstable();
-            labels.dedup();
-            self.per_class * labels.len()
+            let labels: Vec<usize> = train.iter().map(|s| s.label).collect();
+            self.per_class * distinct(&labels).len()
         } else {
             self.per_task
         };
@@ -112,14 +110,14 @@ impl Memory {
         let mut tasks = Vec::with_capacity(kept.len());
         let mut allowed = Vec::with_capacity(kept.len());
         for (t, (ids, train)) in kept.iter().zip(trains).enumerate() {
-            allowed.push(self.allowance(train));
-            if ids.len() > self.allowance(train) {
+            let allowance = self.allowance(train);
+            if ids.len() > allowance {
                 return Err(format!(
-                    "task {} keeps more than {} samples",
-                    t + 1,
-                    self.allowance(train)
+                    "task {} keeps more than {allowance} samples",
+                    t + 1
                 ));
             }
+            allowed.push(allowance);
             let samples = ids
                 .iter()
                 .map(|&i| {
@@ -177,10 +175,7 @@ impl Memory {
 /// as possible to the class mean. `amount` is shared out over the classes as
 /// evenly as their sizes allow. Returns indices into `features`.
 pub fn herding(features: &[Vec<f32>], labels: &[usize], amount: usize) -> Vec<usize> {
-    let mut classes: Vec<usize> = labels.to_vec();
-    classes.sort_unstable();
-    classes.dedup();
-    let members: Vec<Vec<usize>> = classes
+    let members: Vec<Vec<usize>> = distinct(labels)
         .iter()
         .map(|c| (0..labels.len()).filter(|&i| labels[i] == *c).collect())
         .collect();
@@ -191,6 +186,14 @@ pub fn herding(features: &[Vec<f32>], labels: &[usize], amount: usize) -> Vec<us
         kept.extend(herd(&rows, quota).into_iter().map(|j| m[j]));
     }
     kept
+}
+
+/// The labels that occur, in ascending order.
+fn distinct(labels: &[usize]) -> Vec<usize> {
+    let mut classes = labels.to_vec();
+    classes.sort_unstable();
+    classes.dedup();
+    classes
 }
 
 /// `amount` split over groups of the given sizes, one at a time in turn.
