@@ -3,7 +3,8 @@
 # strategy and MSPT's single ablations, three seeds, mean ± std; then full
 # MSPT against MSPT without GM, AD or MI over ten seeds, paired by seed; GM with the
 # default loss, with the fused loss alone (--unimodal-weight 0, as in MSPT)
-# and with stronger text; and MSPT's herding memory against a random one.
+# and with stronger text; MSPT's herding memory against a random one; and
+# a sweep of AD's weight λ on seeds 11–20 (tools/sweep.sh).
 # Usage: tools/results.sh [out-dir]   (runs as many at once as there are cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,8 @@ jobs | xargs -P "$(nproc)" -L 1 bash -c 'run_one "$@"' _
 cp "$out"/*-mspt-s[123].json "$out"/*-mspt-no-{gm,ad,mi}-s[123].json "$paired"/
 # and the memory set takes its herding side (the default) from the paired set
 cp "$paired"/*-mspt-s*.json "$memory"/
+# AD's weight over seeds 11–20, which none of the runs above use
+sweep_ad=$(tools/sweep.sh mspt lambda_ad "0 1 3 10 30" "$(seq -s ' ' 11 20)" "$out/sweep-lambda_ad")
 
 {
   echo "# Results"
@@ -106,6 +109,11 @@ cp "$paired"/*-mspt-s*.json "$memory"/
   echo
   python3 tools/paired.py "$paired" mspt mspt-no-ad full −AD "MSPT with and without AD"
   python3 tools/paired.py "$paired" mspt mspt-no-mi full −MI "MSPT with and without MI"
+  echo "### AD's weight, on seeds no other table uses"
+  echo
+  echo "MSPT does not give its λ (Eq. 15); ours is 1. Here full MSPT with λ from 0 (the AD term weighs nothing) to 30, seeds 11–20 (\`tools/sweep.sh mspt lambda_ad\`, records in \`$out/sweep-lambda_ad/\`); mean ± std over the seeds."
+  echo "$sweep_ad" | sed 's/^### /#### /'
+  echo
   echo "## MSPT's memory: herding or random, paired by seed"
   echo
   echo "MSPT keeps six training samples per task for its rehearsal (MM), chosen by herding over the trained model's features by default, as RP-CRE's rehearsal, which MSPT adopts, keeps representative samples (by K-means there)."

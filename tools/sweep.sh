@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Validation sweep of one hyper-parameter: runs STRATEGY on both bundled
+# scenarios for every VALUE of PARAM over SEEDS, which default to 11–20 so
+# that a value chosen here is not chosen on the seeds RESULTS.md reports
+# (1–10), then prints mean final A_T, mean U_k and forgetting per value.
+# Usage: tools/sweep.sh STRATEGY PARAM "V1 V2 ..." ["SEEDS"] [OUT-DIR]
+# e.g.   tools/sweep.sh mspt lambda_ad "0 1 3 10 30"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+strategy=$1 param=$2 values=$3
+seeds=${4:-$(seq -s ' ' 11 20)}
+out=${5:-runs/sweep-$strategy-$param}
+mkdir -p "$out"
+cargo build --release -p palimpsest-cli
+export bin=target/release/palimpsest strategy param out
+for scenario in entity relation; do
+  for value in $values; do
+    for seed in $seeds; do echo "$scenario $value $seed"; done
+  done
+done | xargs -P "$(nproc)" -L 1 bash -c '
+  "$bin" run --scenario "$0" --strategy "$strategy" --seed "$2" --param "$param=$1" \
+    --out "$out/$0-$param=$1-s$2.json" > /dev/null && echo "== $0 $param=$1 seed $2" >&2'
+python3 - "$out" "$param" "$values" "$seeds" <<'PY'
+import json, statistics, sys
+out, param, values, seeds = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
+def fmt(xs):
+    sd = statistics.stdev(xs) if len(xs) > 1 else 0.0
+    return f"{statistics.mean(xs):.1f} ± {sd:.1f}"
+for scenario in ["entity", "relation"]:
+    print(f"\n### {scenario}, seeds {seeds[0]}–{seeds[-1]}\n")
+    print(f"| {param} | A_T | mean U_k | forgetting |")
+    print("|---|---|---|---|")
+    for v in values:
+        rs = [json.load(open(f"{out}/{scenario}-{param}={v}-s{s}.json")) for s in seeds]
+        a = [100 * r["A"][-1] for r in rs]
+        u = [100 * statistics.mean(r["U"]) for r in rs]
+        f = [100 * r["metrics"]["forgetting"] for r in rs]
+        print(f"| {v} | {fmt(a)} | {fmt(u)} | {fmt(f)} |")
+PY
