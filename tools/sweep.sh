@@ -7,6 +7,10 @@
 # e.g.   tools/sweep.sh mspt lambda_ad "0 1 3 10 30"
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ $# -lt 3 ]]; then
+  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+fi
 strategy=$1 param=$2 values=$3
 seeds=${4:-$(seq -s ' ' 11 20)}
 out=${5:-runs/sweep-$strategy-$param}
