@@ -15,73 +15,68 @@
 //!
 //! `cargo run --release -p palimpsest-core --example ad_diagnosis -- entity|relation SEED...`
 
-use burn::tensor::Tensor;
+use std::collections::BTreeMap;
+
 use palimpsest_core::data::Sample;
 use palimpsest_core::model::Model;
-use palimpsest_core::run::{Event, RunConfig, Runner, build_scenario, device_for};
-use palimpsest_core::strategy::StrategyConfig;
+use palimpsest_core::run::{Event, RunConfig, Runner, build_scenario, device_for, predict};
 use palimpsest_core::strategy::config::MsptConfig;
 use palimpsest_core::strategy::losses::attention_distillation;
+use palimpsest_core::strategy::{Env, StrategyConfig};
 
-/// Fused predictions, L2-normalised features and the AD distance to `first`
-/// (when given) of `samples`.
-struct Pass {
-    predicted: Vec<usize>,
-    features: Vec<Vec<f32>>,
-    drift: f64,
-}
-
-fn pass(model: &Model, first: Option<&Model>, runner: &Runner, samples: &[Sample]) -> Pass {
-    let env = runner.env();
+/// The AD distance (summed over both streams' top layers) between the
+/// attention maps of `first` and of `model` on `samples`, averaged over batches.
+fn drift(model: &Model, first: &Model, env: &Env, samples: &[Sample]) -> f64 {
     let top = env.model.interaction_layers;
-    let mut out = Pass {
-        predicted: Vec::new(),
-        features: Vec::new(),
-        drift: 0.0,
-    };
+    let mut total = 0.0;
     let mut batches = 0;
     for chunk in samples.chunks(128) {
         let refs: Vec<&Sample> = chunk.iter().collect();
         let batch = env.plain_batch(&refs);
-        let now = model.forward(&batch);
-        if let Some(first) = first {
-            let then = first.forward(&batch);
-            for (a, b) in [
-                (&then.image_maps, &now.image_maps),
-                (&then.text_maps, &now.text_maps),
-            ] {
-                for l in a.len() - top..a.len() {
-                    let d: f32 = attention_distillation(a[l].clone(), b[l].clone()).into_scalar();
-                    out.drift += f64::from(d);
-                }
+        let (then, now) = (first.forward(&batch), model.forward(&batch));
+        for (a, b) in [
+            (&then.image_maps, &now.image_maps),
+            (&then.text_maps, &now.text_maps),
+        ] {
+            for l in a.len() - top..a.len() {
+                let d: f32 = attention_distillation(a[l].clone(), b[l].clone()).into_scalar();
+                total += f64::from(d);
             }
-            batches += 1;
         }
-        let [n, _] = now.logits.fused.dims();
-        out.predicted.extend(
-            now.logits
-                .fused
-                .argmax(1)
-                .reshape([n])
-                .into_data()
-                .iter::<i64>()
-                .map(|x| x.max(0) as usize),
-        );
-        out.features.extend(normalised(now.features));
+        batches += 1;
     }
-    out.drift /= f64::from(batches.max(1));
-    out
+    total / f64::from(batches.max(1))
 }
 
-fn normalised(features: Tensor<2>) -> Vec<Vec<f32>> {
-    let [n, d] = features.dims();
-    let flat: Vec<f32> = features.into_data().iter::<f32>().collect();
-    (0..n)
-        .map(|i| {
+/// The classifier's input features of `samples`, L2-normalised.
+fn features(model: &Model, env: &Env, samples: &[Sample]) -> Vec<Vec<f32>> {
+    let mut rows = Vec::with_capacity(samples.len());
+    for chunk in samples.chunks(128) {
+        let refs: Vec<&Sample> = chunk.iter().collect();
+        let f = model.forward(&env.plain_batch(&refs)).features;
+        let [n, d] = f.dims();
+        let flat: Vec<f32> = f.into_data().iter::<f32>().collect();
+        rows.extend((0..n).map(|i| {
             let row = &flat[i * d..(i + 1) * d];
             let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-            row.iter().map(|x| x / norm).collect()
-        })
+            row.iter().map(|x| x / norm).collect::<Vec<f32>>()
+        }));
+    }
+    rows
+}
+
+/// The mean feature of every class among `samples`.
+fn class_means(samples: &[Sample], features: &[Vec<f32>]) -> Vec<(usize, Vec<f32>)> {
+    let mut sums: BTreeMap<usize, (Vec<f32>, usize)> = BTreeMap::new();
+    for (s, f) in samples.iter().zip(features) {
+        let (sum, n) = sums
+            .entry(s.label)
+            .or_insert_with(|| (vec![0.0; f.len()], 0));
+        sum.iter_mut().zip(f).for_each(|(a, x)| *a += x);
+        *n += 1;
+    }
+    sums.into_iter()
+        .map(|(c, (sum, n))| (c, sum.into_iter().map(|x| x / n as f32).collect()))
         .collect()
 }
 
@@ -116,45 +111,29 @@ fn diagnose(scenario: &str, seed: u64, ablate: &[&str]) -> Result<Vec<[f64; 4]>,
                 continue;
             };
             let model = runner.model();
-            let sc = runner.scenario();
-            let drift = pass(&model, first.as_ref(), &runner, &sc.tasks[0].test).drift;
+            let (sc, env) = (runner.scenario(), runner.env());
+            let drift = first
+                .as_ref()
+                .map_or(0.0, |f| drift(&model, f, env, &sc.tasks[0].test));
             // class means over every training sample seen so far
             let train: Vec<Sample> = sc.tasks[..task]
                 .iter()
                 .flat_map(|t| t.train.iter().cloned())
                 .collect();
-            let seen = pass(&model, None, &runner, &train);
-            let mut means = Vec::new();
-            let mut classes: Vec<usize> = train.iter().map(|s| s.label).collect();
-            classes.sort_unstable();
-            classes.dedup();
-            for class in classes {
-                let rows: Vec<&Vec<f32>> = train
-                    .iter()
-                    .zip(&seen.features)
-                    .filter(|(s, _)| s.label == class)
-                    .map(|(_, f)| f)
-                    .collect();
-                let mut mean = vec![0.0f32; rows[0].len()];
-                for r in &rows {
-                    mean.iter_mut().zip(r.iter()).for_each(|(m, x)| *m += x);
-                }
-                mean.iter_mut().for_each(|m| *m /= rows.len() as f32);
-                means.push((class, mean));
-            }
+            let means = class_means(&train, &features(&model, env, &train));
             let old: Vec<Sample> = sc.tasks[..task - 1]
                 .iter()
                 .flat_map(|t| t.test.iter().cloned())
                 .collect();
-            let p = pass(&model, None, &runner, &old);
+            let predicted = pollster::block_on(predict(&model, &old, env));
             let linear = old
                 .iter()
-                .zip(&p.predicted)
+                .zip(&predicted)
                 .filter(|(s, y)| s.label == **y)
                 .count();
             let ncm = old
                 .iter()
-                .zip(&p.features)
+                .zip(&features(&model, env, &old))
                 .filter(|(s, f)| nearest(&means, f) == s.label)
                 .count();
             lines.push([
