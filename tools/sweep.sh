@@ -25,8 +25,11 @@ done | xargs -P "$(nproc)" -L 1 bash -c '
   "$bin" run --scenario "$0" --strategy "$strategy" --seed "$2" --param "$param=$1" \
     --out "$out/$0-$param=$1-s$2.json" > /dev/null && echo "== $0 $param=$1 seed $2" >&2'
 python3 - "$out" "$param" "$values" "$seeds" <<'PY'
-import json, statistics, sys
+import statistics, sys
+sys.path.insert(0, "tools")
+from paired import load  # the measures, read as the paired comparisons read them
 out, param, values, seeds = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
+runs = load(out, [f"{param}={v}" for v in values])
 def fmt(xs):
     sd = statistics.stdev(xs) if len(xs) > 1 else 0.0
     return f"{statistics.mean(xs):.1f} ± {sd:.1f}"
@@ -35,9 +38,6 @@ for scenario in ["entity", "relation"]:
     print(f"| {param} | A_T | mean U_k | forgetting |")
     print("|---|---|---|---|")
     for v in values:
-        rs = [json.load(open(f"{out}/{scenario}-{param}={v}-s{s}.json")) for s in seeds]
-        a = [100 * r["A"][-1] for r in rs]
-        u = [100 * statistics.mean(r["U"]) for r in rs]
-        f = [100 * r["metrics"]["forgetting"] for r in rs]
-        print(f"| {v} | {fmt(a)} | {fmt(u)} | {fmt(f)} |")
+        rs = [runs[(scenario, int(s))][f"{param}={v}"] for s in seeds]
+        print(f"| {v} | " + " | ".join(fmt([r[m] for r in rs]) for m in ["A_T", "mean U_k", "forgetting"]) + " |")
 PY
