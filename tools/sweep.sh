@@ -5,10 +5,11 @@
 # (1–10), then prints mean final A_T, mean U_k and forgetting per value.
 # Usage: tools/sweep.sh STRATEGY PARAM "V1 V2 ..." ["SEEDS"] [OUT-DIR]
 # e.g.   tools/sweep.sh mspt lambda_ad "0 1 3 10 30"
+# ARGS="--set separated_softmax=true" adds those arguments to every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $# -lt 3 ]]; then
-  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 strategy=$1 param=$2 values=$3
@@ -16,13 +17,13 @@ seeds=${4:-$(seq -s ' ' 11 20)}
 out=${5:-runs/sweep-$strategy-$param}
 mkdir -p "$out"
 cargo build --release -p palimpsest-cli
-export bin=target/release/palimpsest strategy param out
+export bin=target/release/palimpsest strategy param out ARGS=${ARGS:-}
 for scenario in entity relation; do
   for value in $values; do
     for seed in $seeds; do echo "$scenario $value $seed"; done
   done
 done | xargs -P "$(nproc)" -L 1 bash -c '
-  "$bin" run --scenario "$0" --strategy "$strategy" --seed "$2" --param "$param=$1" \
+  "$bin" run --scenario "$0" --strategy "$strategy" --seed "$2" --param "$param=$1" $ARGS \
     --out "$out/$0-$param=$1-s$2.json" > /dev/null && echo "== $0 $param=$1 seed $2" >&2'
 python3 - "$out" "$param" "$values" "$seeds" <<'PY'
 import statistics, sys

@@ -42,6 +42,7 @@ pub fn render() -> String {
         "batch_size",
         "lr",
         "unimodal_weight",
+        "separated_softmax",
     ] {
         out.push_str(&format!("  {key}={}\n", run[key]));
     }

@@ -43,6 +43,13 @@ pub struct RunConfig {
     /// (0: the fused loss only, as in MSPT's Eq. 15; the heads then are just
     /// the two halves of the fused classifier that GM reads).
     pub unimodal_weight: f64,
+    /// During a task's own epochs, score each sample of that task's classes
+    /// by a softmax over those classes only; samples of earlier classes
+    /// (memory, or joint's old data) and the rehearsal phase keep the softmax
+    /// over every class seen. New data then no longer pushes the old classes'
+    /// logits down (ER-ACE, Caccia et al. 2022; SS-IL, Ahn et al. 2021). The
+    /// same for every strategy; off by default.
+    pub separated_softmax: bool,
     pub model: ModelConfig,
     pub entity: EntityOptions,
     pub relation: RelationOptions,
@@ -61,6 +68,7 @@ impl Default for RunConfig {
             batch_size: 32,
             lr: 1e-3,
             unimodal_weight: 0.5,
+            separated_softmax: false,
             model: ModelConfig::default(),
             entity: EntityOptions::default(),
             relation: RelationOptions::default(),

@@ -29,7 +29,7 @@ use crate::data::tokenizer::words;
 use crate::data::{Modality, Sample, Scenario, Task};
 use crate::metrics::{GAMMA_EPSILON, accuracy, gem_metrics, macro_f1};
 use crate::model::Model;
-use crate::strategy::losses::{cross_entropy, true_class_score};
+use crate::strategy::losses::{cross_entropy, separation_mask, true_class_score};
 use crate::strategy::{self, Env, Scales, StepInput, Strategy, StrategyState};
 
 /// Errors that stop a run before it starts.
@@ -537,10 +537,20 @@ impl Runner {
         let out = model.forward(&batch);
         // The unimodal heads learn alongside the fused one, so that each stream
         // learns to predict on its own and their scores (GM's s^v, s^t) mean something.
-        let ce = cross_entropy(out.logits.fused.clone(), batch.labels.clone())
-            + (cross_entropy(out.logits.image.clone(), batch.labels.clone())
-                + cross_entropy(out.logits.text.clone(), batch.labels.clone()))
-                * self.config.unimodal_weight;
+        let mask = (self.config.separated_softmax && !self.rehearsing).then(|| {
+            let [_, classes] = out.logits.fused.dims();
+            let current = &self.scenario.tasks[k - 1].classes;
+            separation_mask(&batch.label_values, current, classes, &self.env.autodiff)
+        });
+        let ce_of = |logits: &Tensor<2>| {
+            let logits = match &mask {
+                Some(m) => logits.clone() + m.clone(),
+                None => logits.clone(),
+            };
+            cross_entropy(logits, batch.labels.clone())
+        };
+        let ce = ce_of(&out.logits.fused)
+            + (ce_of(&out.logits.image) + ce_of(&out.logits.text)) * self.config.unimodal_weight;
         let s_text = true_class_score(out.logits.text.clone(), batch.labels.clone())
             .sum()
             .detach();

@@ -364,3 +364,44 @@ fn unimodal_weight_sets_the_heads_share_of_the_loss() {
         assert!(e.contains("unimodal weight"), "{e}");
     }
 }
+
+/// Task 1's classifier weights, image and text parts and bias, as numbers.
+fn first_chunk(r: &Runner) -> Vec<f32> {
+    let c = &r.model().classifier.chunks[0];
+    let mut v: Vec<f32> = c.image.val().into_data().try_to_vec().unwrap();
+    v.extend(c.text.val().into_data().try_to_vec::<f32>().unwrap());
+    v.extend(c.bias.val().into_data().try_to_vec::<f32>().unwrap());
+    v
+}
+
+/// Runs until task `k` has been evaluated.
+fn run_through(r: &mut Runner, k: usize) {
+    while let Some(events) = pollster::block_on(r.next()) {
+        if events
+            .iter()
+            .any(|e| matches!(e, Event::TaskEvaluated { task, .. } if *task == k))
+        {
+            return;
+        }
+    }
+    panic!("the run ended before task {k} was evaluated");
+}
+
+#[test]
+fn separated_softmax_keeps_new_data_off_the_old_classes() {
+    // Finetune sees only task 2's samples in task 2: with the softmax
+    // separated, no gradient reaches task 1's classes; without, it does.
+    for separated in [true, false] {
+        let config = RunConfig {
+            separated_softmax: separated,
+            ..small(StrategyConfig::by_name("finetune").unwrap())
+        };
+        let scenario = build_scenario(&config, None).unwrap();
+        let mut r = Runner::new(config, scenario, Device::flex(), "cpu").unwrap();
+        run_through(&mut r, 1);
+        let before = first_chunk(&r);
+        run_through(&mut r, 2);
+        let after = first_chunk(&r);
+        assert_eq!(before == after, separated, "separated softmax {separated}");
+    }
+}

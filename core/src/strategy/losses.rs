@@ -1,7 +1,7 @@
 //! Loss terms shared by the strategies.
 
 use burn::tensor::activation::{log_softmax, relu, softmax};
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// Mean cross-entropy of `logits` `[batch, classes]` against `labels`.
 pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
@@ -9,6 +9,32 @@ pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
     let picked = log_softmax(logits, 1).gather(1, labels.reshape([b, 1]));
     picked.mean().neg()
 }
+
+/// Additive logit mask `[batch, classes]` for a separated softmax: a row whose
+/// label is one of `current` may only score those classes (the others get a
+/// large negative logit, so their softmax weight and gradient vanish); every
+/// other row sees all classes.
+pub fn separation_mask(
+    labels: &[usize],
+    current: &[usize],
+    classes: usize,
+    device: &Device,
+) -> Tensor<2> {
+    let mut mask = vec![0f32; labels.len() * classes];
+    for (row, label) in mask.chunks_mut(classes).zip(labels) {
+        if current.contains(label) {
+            for (c, m) in row.iter_mut().enumerate() {
+                if !current.contains(&c) {
+                    *m = SEPARATED;
+                }
+            }
+        }
+    }
+    Tensor::from_data(TensorData::new(mask, [labels.len(), classes]), device)
+}
+
+/// The logit a separated softmax gives an excluded class: e^−10⁴ is 0 in f32.
+const SEPARATED: f32 = -1e4;
 
 /// Softmax score of the true class, `[batch]` (MSPT Eq. 5).
 pub fn true_class_score(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
@@ -45,7 +71,6 @@ pub fn attention_distillation(old: Tensor<4>, new: Tensor<4>) -> Tensor<1> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::{Device, TensorData};
 
     fn maps(values: Vec<f32>) -> Tensor<4> {
         // batch 1, 1 head, 2 queries, 2 keys
@@ -87,6 +112,39 @@ mod tests {
         // −(ln ½ + ln(e²/(e²+1))) / 2
         let expected = (2f32.ln() + (1.0 + (-2f32).exp()).ln()) / 2.0;
         assert!((scalar(cross_entropy(logits, labels)) - expected).abs() < 1e-5);
+    }
+
+    #[test]
+    fn separated_softmax_scores_new_samples_over_new_classes_only() {
+        let d = Device::flex();
+        // classes 0, 1 old; 2, 3 new. Row 0 is new (label 3), row 1 old (label 0).
+        let logits = Tensor::<2>::from_data(
+            TensorData::new(vec![5.0f32, 1.0, 0.0, 1.0, 0.0, 2.0, 1.0, 0.0], [2, 4]),
+            &d,
+        );
+        let mask = separation_mask(&[3, 0], &[2, 3], 4, &d);
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![3i64, 0], [2]), &d);
+        let masked = logits.clone() + mask;
+        // row 0 over classes {2, 3}: −ln(e¹/(e⁰+e¹)); row 1 over all four classes.
+        let row0 = (1.0 + (-1f32).exp()).ln();
+        let row1 = (1.0 + 2f32.exp() + 1f32.exp() + 1.0).ln();
+        let v = scalar(cross_entropy(masked.clone(), labels.clone()));
+        assert!((v - (row0 + row1) / 2.0).abs() < 1e-5, "{v}");
+        // No gradient reaches the old classes' logits from the new sample.
+        let ad = d.autodiff();
+        let logits = Tensor::<2>::from_data(logits.into_data(), &ad).require_grad();
+        let mask = separation_mask(&[3, 0], &[2, 3], 4, &ad);
+        let labels = Tensor::from_data(labels.into_data(), &ad);
+        let loss = cross_entropy(logits.clone() + mask, labels);
+        let grads = loss.backward();
+        let g: Vec<f32> = logits
+            .grad(&grads)
+            .unwrap()
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        assert_eq!(&g[..2], &[0.0, 0.0], "{g:?}");
+        assert!(g[2] > 0.0 && g[3] < 0.0 && g[4] < 0.0, "{g:?}");
     }
 
     #[test]
