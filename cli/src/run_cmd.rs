@@ -5,9 +5,7 @@ use std::path::Path;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use palimpsest_core::run::{
-    Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
-};
+use palimpsest_core::run::{Backend, Event, RunConfig, RunRecord, Runner};
 use palimpsest_core::strategy::StrategyConfig;
 
 use crate::folder::import_dir;
@@ -153,11 +151,8 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             Some(imp)
         }
     };
-    let scenario = build_scenario(&config, import.as_ref()).map_err(|e| e.to_string())?;
-    let device = device_for(config.backend).map_err(|e| e.to_string())?;
     let label = config.strategy.label();
-    let mut runner =
-        Runner::new(config, scenario, device, "cpu (flex)").map_err(|e| e.to_string())?;
+    let mut runner = Runner::native(config, import.as_ref()).map_err(|e| e.to_string())?;
     let style = ProgressStyle::with_template("task {prefix} [{bar:30}] {pos}/{len} {msg}")
         .expect("valid template")
         .progress_chars("=> ");

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use palimpsest_core::data::Sample;
 use palimpsest_core::model::Model;
-use palimpsest_core::run::{Event, RunConfig, Runner, build_scenario, device_for, predict};
+use palimpsest_core::run::{Event, RunConfig, Runner, predict};
 use palimpsest_core::strategy::config::MsptConfig;
 use palimpsest_core::strategy::losses::attention_distillation;
 use palimpsest_core::strategy::{Env, StrategyConfig};
@@ -100,9 +100,7 @@ fn diagnose(scenario: &str, seed: u64, ablate: &[&str]) -> Result<Vec<[f64; 4]>,
         seed,
         ..RunConfig::default()
     };
-    let scen = build_scenario(&config, None).map_err(|e| e.to_string())?;
-    let device = device_for(config.backend).map_err(|e| e.to_string())?;
-    let mut runner = Runner::new(config, scen, device, "cpu").map_err(|e| e.to_string())?;
+    let mut runner = Runner::native(config, None).map_err(|e| e.to_string())?;
     let mut first: Option<Model> = None;
     let mut lines = Vec::new();
     while let Some(events) = pollster::block_on(runner.next()) {

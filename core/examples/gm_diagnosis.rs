@@ -10,7 +10,7 @@
 
 use burn::tensor::Tensor;
 use palimpsest_core::data::Sample;
-use palimpsest_core::run::{Event, RunConfig, Runner, build_scenario, device_for};
+use palimpsest_core::run::{Event, RunConfig, Runner};
 use palimpsest_core::strategy::StrategyConfig;
 use palimpsest_core::strategy::config::MsptConfig;
 
@@ -46,9 +46,7 @@ fn main() -> Result<(), String> {
         seed: seed.parse().map_err(|_| usage.to_string())?,
         ..RunConfig::default()
     };
-    let scen = build_scenario(&config, None).map_err(|e| e.to_string())?;
-    let device = device_for(config.backend).map_err(|e| e.to_string())?;
-    let mut runner = Runner::new(config, scen, device, "cpu").map_err(|e| e.to_string())?;
+    let mut runner = Runner::native(config, None).map_err(|e| e.to_string())?;
     let mut steps: Vec<(usize, f64, f64)> = Vec::new();
     println!(
         "heads: fused / image / text; old = classes of earlier tasks, new = the task just learnt"

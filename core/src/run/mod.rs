@@ -218,6 +218,14 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// A native run of `config`: its scenario (an imagefolder one from
+    /// `import`) on the device its backend names.
+    pub fn native(config: RunConfig, import: Option<&Import>) -> Result<Runner, RunError> {
+        let scenario = build_scenario(&config, import)?;
+        let device = device_for(config.backend)?;
+        Runner::new(config, scenario, device, "cpu (flex)")
+    }
+
     pub fn new(
         config: RunConfig,
         scenario: Scenario,

@@ -16,8 +16,7 @@ fn small(strategy: StrategyConfig) -> RunConfig {
 }
 
 fn run(config: RunConfig) -> (RunRecord, Vec<Event>) {
-    let scenario = build_scenario(&config, None).unwrap();
-    let mut r = Runner::new(config, scenario, Device::flex(), "cpu").unwrap();
+    let mut r = Runner::native(config, None).unwrap();
     let mut events = Vec::new();
     while let Some(ev) = pollster::block_on(r.next()) {
         events.extend(ev);
@@ -292,8 +291,7 @@ fn herding_memory_comes_from_the_trained_models_features() {
     let mut kept = Vec::new();
     for strategy in [herding_replay(), StrategyConfig::by_name("replay").unwrap()] {
         let config = small(strategy);
-        let scenario = build_scenario(&config, None).unwrap();
-        let mut r = Runner::new(config, scenario, Device::flex(), "cpu").unwrap();
+        let mut r = Runner::native(config, None).unwrap();
         while pollster::block_on(r.checkpoint()).is_none() {
             pollster::block_on(r.next());
         }
@@ -318,8 +316,7 @@ fn herding_memory_comes_from_the_trained_models_features() {
 #[test]
 fn a_checkpoint_of_another_stream_is_refused() {
     let config = small(StrategyConfig::by_name("replay").unwrap());
-    let scenario = build_scenario(&config, None).unwrap();
-    let mut r = Runner::new(config.clone(), scenario, Device::flex(), "cpu").unwrap();
+    let mut r = Runner::native(config.clone(), None).unwrap();
     while pollster::block_on(r.checkpoint()).is_none() {
         pollster::block_on(r.next());
     }
@@ -396,8 +393,7 @@ fn separated_softmax_keeps_new_data_off_the_old_classes() {
             separated_softmax: separated,
             ..small(StrategyConfig::by_name("finetune").unwrap())
         };
-        let scenario = build_scenario(&config, None).unwrap();
-        let mut r = Runner::new(config, scenario, Device::flex(), "cpu").unwrap();
+        let mut r = Runner::native(config, None).unwrap();
         run_through(&mut r, 1);
         let before = first_chunk(&r);
         run_through(&mut r, 2);
