@@ -3,6 +3,8 @@
 //! or by herding (iCaRL, Rebuffi et al. 2017). It also remembers which
 //! samples it kept, so a checkpoint stores indices, not images.
 
+use std::collections::BTreeSet;
+
 use rand::seq::index;
 use rand_chacha::ChaCha8Rng;
 
@@ -45,8 +47,8 @@ impl Memory {
     /// How many samples of a task's training set the memory keeps.
     pub fn allowance(&self, train: &[Sample]) -> usize {
         let want = if self.per_class > 0 {
-            let labels: Vec<usize> = train.iter().map(|s| s.label).collect();
-            self.per_class * distinct(&labels).len()
+            let classes: BTreeSet<usize> = train.iter().map(|s| s.label).collect();
+            self.per_class * classes.len()
         } else {
             self.per_task
         };
