@@ -1,6 +1,7 @@
 use super::*;
 use crate::data::Modality;
 use crate::strategy::StrategyConfig;
+use crate::strategy::params::flat_params;
 
 /// A small, fast config: the bundled entity scenario with fewer copies.
 fn small(strategy: StrategyConfig) -> RunConfig {
@@ -362,13 +363,12 @@ fn unimodal_weight_sets_the_heads_share_of_the_loss() {
     }
 }
 
-/// Task 1's classifier weights, image and text parts and bias, as numbers.
+/// Every parameter of task 1's classifier chunk, as numbers.
 fn first_chunk(r: &Runner) -> Vec<f32> {
-    let c = &r.model().classifier.chunks[0];
-    let mut v: Vec<f32> = c.image.val().into_data().try_to_vec().unwrap();
-    v.extend(c.text.val().into_data().try_to_vec::<f32>().unwrap());
-    v.extend(c.bias.val().into_data().try_to_vec::<f32>().unwrap());
-    v
+    flat_params(&r.model().classifier.chunks[0])
+        .into_iter()
+        .flat_map(|(_, t)| t.into_data().try_to_vec::<f32>().unwrap())
+        .collect()
 }
 
 /// Runs until task `k` has been evaluated.
