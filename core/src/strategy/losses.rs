@@ -103,6 +103,45 @@ mod tests {
         assert!((v - 0.6).abs() < 1e-4, "{v}");
     }
 
+    /// Gradient of `loss(old, new)` with respect to `new`, flattened; maps of
+    /// one head, two queries and three keys.
+    fn grad_wrt_new(
+        old: Vec<f32>,
+        new: Vec<f32>,
+        loss: impl Fn(Tensor<4>, Tensor<4>) -> Tensor<1>,
+    ) -> Vec<f32> {
+        let ad = Device::flex().autodiff();
+        let old = Tensor::<4>::from_data(TensorData::new(old, [1, 1, 2, 3]), &ad);
+        let new = Tensor::<4>::from_data(TensorData::new(new, [1, 1, 2, 3]), &ad).require_grad();
+        let grads = loss(old, new.clone()).backward();
+        new.grad(&grads).unwrap().into_data().try_to_vec().unwrap()
+    }
+
+    #[test]
+    fn ad_pushes_mass_back_where_it_was_lost() {
+        // column sums: old [0.9, 0.7, 0.4], new [0.5, 0.5, 1.0]: lost [0.4, 0.2, 0]
+        let old = vec![0.5, 0.3, 0.2, 0.4, 0.4, 0.2];
+        let new = vec![0.2, 0.2, 0.6, 0.3, 0.3, 0.4];
+        let g = grad_wrt_new(old.clone(), new.clone(), attention_distillation);
+        // ∂‖lost‖/∂new = −lost/‖lost‖ = [−0.894, −0.447, 0] in every query row
+        let norm = 0.2f32.hypot(0.4);
+        for row in g.chunks(3) {
+            for (x, want) in row.iter().zip([-0.4 / norm, -0.2 / norm, 0.0]) {
+                assert!((x - want).abs() < 1e-4, "{g:?}");
+            }
+        }
+        // MSPT's published code (AttentionReg.cal_loss in zjunlp/ContinueMKGC)
+        // L2-normalises each row of ReLU(old − new) before taking the norm:
+        // the term is then √(rows that lost anything), with no gradient at all.
+        let published = |old: Tensor<4>, new: Tensor<4>| {
+            let lost = relu(old.sum_dim(2).reshape([1, 3]) - new.sum_dim(2).reshape([1, 3]));
+            let unit = lost.clone() / lost.powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
+            unit.powi_scalar(2).sum().sqrt()
+        };
+        let g = grad_wrt_new(old, new, published);
+        assert!(g.iter().all(|x| x.abs() < 1e-6), "{g:?}");
+    }
+
     #[test]
     fn cross_entropy_matches_hand_value() {
         let d = Device::flex();
