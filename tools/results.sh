@@ -4,9 +4,13 @@
 # MSPT against MSPT without GM, AD or MI over ten seeds, paired by seed; GM with the
 # default loss, with the fused loss alone (--unimodal-weight 0, as in MSPT)
 # and with stronger text; MSPT's herding memory against a random one; and
-# a sweep of AD's weight λ on seeds 11–20 (tools/sweep.sh); and the
-# first tables again with a separated softmax (a run switch, off by default).
+# sweeps on seeds 11–20 (tools/sweep.sh) of AD's weight λ, with and without
+# the memory, and of EWC's weight; and the first tables again with a
+# separated softmax (a run switch, off by default).
 # Usage: tools/results.sh [out-dir]   (runs as many at once as there are cores)
+# REUSE=1 keeps every run record already in out-dir instead of running it
+# again (to finish an interrupted regeneration; runs are deterministic, but
+# only records of the same code are the same).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/results}
@@ -63,11 +67,12 @@ run_one() {
     name="$scenario-$strategy-no-${c#*:}-s$seed"
   fi
   if [[ -n $label ]]; then name="$scenario-$strategy-$label-s$seed"; fi
+  if [[ -n $REUSE && -s $dir/$name.json ]]; then return; fi
   echo "== $dir/$name" >&2
   "$bin" "${args[@]}" --out "$dir/$name.json" > /dev/null
 }
 export -f run_one
-export bin
+export bin REUSE=${REUSE:-}
 jobs | xargs -P "$(nproc)" -L 1 bash -c 'run_one "$@"' _
 # runs are deterministic: the paired set shares seeds 1–3 with the tables
 cp "$out"/*-mspt-s[123].json "$out"/*-mspt-no-{gm,ad,mi}-s[123].json "$paired"/
@@ -75,6 +80,11 @@ cp "$out"/*-mspt-s[123].json "$out"/*-mspt-no-{gm,ad,mi}-s[123].json "$paired"/
 cp "$paired"/*-mspt-s*.json "$memory"/
 # AD's weight over seeds 11–20, which none of the runs above use
 sweep_ad=$(tools/sweep.sh mspt lambda_ad "0 1 3 10 30" "$(seq -s ' ' 11 20)" "$out/sweep-lambda_ad")
+# the same without the memory (MM), where AD is the only guard against forgetting
+sweep_ad_no_mm=$(ARGS="--ablate mm" tools/sweep.sh mspt lambda_ad "0 1 10" \
+  "$(seq -s ' ' 11 20)" "$out/sweep-lambda_ad-no-mm")
+# EWC's weight
+sweep_ewc=$(tools/sweep.sh ewc lambda "5000 50000 500000 5000000" "$(seq -s ' ' 11 20)" "$out/sweep-ewc-lambda")
 # and with or without AD (λ 0 is MSPT without AD) under a separated softmax
 sweep_ad_separated=$(ARGS=$separated_args tools/sweep.sh mspt lambda_ad "0 1" \
   "$(seq -s ' ' 11 20)" "$out/sweep-lambda_ad-separated")
@@ -122,6 +132,20 @@ sweep_ad_separated=$(ARGS=$separated_args tools/sweep.sh mspt lambda_ad "0 1" \
   echo
   echo "MSPT does not give its λ (Eq. 15); ours is 1. Here full MSPT with λ from 0 (the AD term weighs nothing) to 30, seeds 11–20 (\`tools/sweep.sh mspt lambda_ad\`, records in \`$out/sweep-lambda_ad/\`); mean ± std over the seeds."
   echo "$sweep_ad" | sed 's/^### /#### /'
+  echo
+  echo "### AD's weight without the memory"
+  echo
+  echo "The same with the memory off (\`--ablate mm\`), so that nothing but AD guards against forgetting (\`ARGS=\"--ablate mm\" tools/sweep.sh mspt lambda_ad \"0 1 10\"\`, records in \`$out/sweep-lambda_ad-no-mm/\`)."
+  echo "$sweep_ad_no_mm" | sed 's/^### /#### /'
+  echo
+  echo "The same runs paired by seed, λ 10 against λ 0 (MSPT without AD and without the memory):"
+  echo
+  python3 tools/paired.py "$out/sweep-lambda_ad-no-mm" lambda_ad=10 lambda_ad=0 "λ 10" "λ 0" \
+    "no memory, AD's weight 10 or 0" | sed 's/^### /#### /'
+  echo "## EWC's weight, on seeds 11–20"
+  echo
+  echo "Online EWC's λ (default 5000, \`palimpsest list\`) from 5000 to 5 000 000 (\`tools/sweep.sh ewc lambda\`, records in \`$out/sweep-ewc-lambda/\`)."
+  echo "$sweep_ewc" | sed 's/^### /### EWC on /'
   echo
   echo "## MSPT's memory: herding or random, paired by seed"
   echo

@@ -5,11 +5,12 @@
 # (1–10), then prints mean final A_T, mean U_k and forgetting per value.
 # Usage: tools/sweep.sh STRATEGY PARAM "V1 V2 ..." ["SEEDS"] [OUT-DIR]
 # e.g.   tools/sweep.sh mspt lambda_ad "0 1 3 10 30"
-# ARGS="--set separated_softmax=true" adds those arguments to every run.
+# ARGS="--set separated_softmax=true" adds those arguments to every run;
+# REUSE=1 keeps the records already in OUT-DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $# -lt 3 ]]; then
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 strategy=$1 param=$2 values=$3
@@ -17,14 +18,16 @@ seeds=${4:-$(seq -s ' ' 11 20)}
 out=${5:-runs/sweep-$strategy-$param}
 mkdir -p "$out"
 cargo build --release -p palimpsest-cli
-export bin=target/release/palimpsest strategy param out ARGS=${ARGS:-}
+export bin=target/release/palimpsest strategy param out ARGS=${ARGS:-} REUSE=${REUSE:-}
 for scenario in entity relation; do
   for value in $values; do
     for seed in $seeds; do echo "$scenario $value $seed"; done
   done
 done | xargs -P "$(nproc)" -L 1 bash -c '
+  record="$out/$0-$param=$1-s$2.json"
+  if [[ -n $REUSE && -s $record ]]; then exit 0; fi
   "$bin" run --scenario "$0" --strategy "$strategy" --seed "$2" --param "$param=$1" $ARGS \
-    --out "$out/$0-$param=$1-s$2.json" > /dev/null && echo "== $0 $param=$1 seed $2" >&2'
+    --out "$record" > /dev/null && echo "== $0 $param=$1 seed $2" >&2'
 python3 - "$out" "$param" "$values" "$seeds" <<'PY'
 import statistics, sys
 sys.path.insert(0, "tools")
