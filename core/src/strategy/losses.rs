@@ -60,12 +60,18 @@ pub fn distillation(new_logits: Tensor<2>, old_logits: Tensor<2>, temperature: f
 /// attention the new map *lost* — ReLU(old − new) — and take its L2 norm,
 /// averaged over the batch. Maps are `[batch, heads, queries, keys]`.
 pub fn attention_distillation(old: Tensor<4>, new: Tensor<4>) -> Tensor<1> {
+    let lost = lost_attention(old, new);
+    // ε keeps the gradient of the norm finite where nothing was lost.
+    (lost.powi_scalar(2).sum_dim(1) + 1e-12).sqrt().mean()
+}
+
+/// ReLU(old − new) of the maps summed over the query axis, `[batch, heads·keys]`:
+/// the attention each key lost, per sample.
+fn lost_attention(old: Tensor<4>, new: Tensor<4>) -> Tensor<2> {
     let [b, h, _, k] = new.dims();
     let old_w = old.sum_dim(2).reshape([b, h * k]);
     let new_w = new.sum_dim(2).reshape([b, h * k]);
-    let lost = relu(old_w - new_w);
-    // ε keeps the gradient of the norm finite where nothing was lost.
-    (lost.powi_scalar(2).sum_dim(1) + 1e-12).sqrt().mean()
+    relu(old_w - new_w)
 }
 
 #[cfg(test)]
@@ -134,7 +140,7 @@ mod tests {
         // L2-normalises each row of ReLU(old − new) before taking the norm:
         // the term is then √(rows that lost anything), with no gradient at all.
         let published = |old: Tensor<4>, new: Tensor<4>| {
-            let lost = relu(old.sum_dim(2).reshape([1, 3]) - new.sum_dim(2).reshape([1, 3]));
+            let lost = lost_attention(old, new);
             let unit = lost.clone() / lost.powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
             unit.powi_scalar(2).sum().sqrt()
         };
