@@ -4,45 +4,93 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's wall time, printed at the end (also when a step fails), so
+# that where CI's time goes can be read off any run's log.
+timings=()
+current=""
+started=$SECONDS
+close_step() {
+  [ -n "$current" ] && timings+=("$(printf '%5ds  %s' $((SECONDS - since)) "$current")")
+  current=""
+}
+step() {
+  close_step
+  current=$1
+  since=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+report() {
+  close_step
+  printf '\n==> time per step\n'
+  printf '%s\n' "${timings[@]}"
+  printf '%5ds  in all\n' $((SECONDS - started))
+}
+trap report EXIT
 
 step "toolchain: wasm32 target, rustfmt, clippy"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 
-step "format and lints"
+# Debian's Chromium and chromedriver (and Node where it is missing) download
+# while the native build below keeps the cores busy; waited for before the
+# first browser test.
+browsers_log=$(mktemp)
+(
+  need=()
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v chromedriver >/dev/null || need+=(chromium-driver)
+  command -v node >/dev/null || need+=(nodejs)
+  command -v npm >/dev/null || need+=(npm)
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  fi
+) >"$browsers_log" 2>&1 &
+browsers=$!
+
+step "format"
 cargo fmt --all -- --check
+
+step "lints (clippy, native, all targets)"
 cargo clippy --release --workspace --all-targets --locked -- -D warnings
 
-step "unit tests (core) and headless CLI runs"
+step "build the native tests"
+cargo test --release --workspace --locked --no-run
+
+step "unit tests (core, app) and headless CLI runs"
 cargo test --release --workspace --locked
 
-step "browser test tools: Chromium, chromedriver, wasm-bindgen, trunk, playwright-core"
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
-fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+step "install Chromium and chromedriver (Debian), wasm-bindgen-cli and trunk (crates.io), playwright-core (npm)"
+if ! wait "$browsers"; then
+  cat "$browsers_log"
+  echo "installing Chromium from Debian's packages failed" >&2
+  exit 1
 fi
 source scripts/web-tools.sh
 ensure_web_tools
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
-step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree; a WebGPU checkpoint goes on on the CPU"
 # app/worker/webdriver.json passes the Chromium flags, --enable-unsafe-webgpu
 # among them. The test lives in the worker crate: it builds on the worker's
 # dependency tree, which trunk then reuses for the app's worker.
-CHROMEDRIVER=$(command -v chromedriver) \
-WASM_BINDGEN_TEST_TIMEOUT=900 \
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --release --locked -p palimpsest-worker \
-  --target wasm32-unknown-unknown --test browser
+browser_test() {
+  CHROMEDRIVER=$(command -v chromedriver) \
+  WASM_BINDGEN_TEST_TIMEOUT=900 \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --release --locked -p palimpsest-worker \
+    --target wasm32-unknown-unknown --test browser "$@"
+}
 
-step "build the app (trunk) and test it end to end in headless Chromium (playwright-core)"
+step "build the core's browser test (wasm32, the worker's dependency tree)"
+browser_test --no-run
+
+step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree; a WebGPU checkpoint goes on on the CPU"
+browser_test
+
+step "build the app (trunk)"
 trunk build
+
+step "the built app end to end in headless Chromium (playwright-core)"
 (cd tests && npm test)
 
 echo
