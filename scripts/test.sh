@@ -27,6 +27,20 @@ report() {
 }
 trap report EXIT
 
+# Build outputs go to a cache outside the clone (CARGO_TARGET_DIR overrides
+# it): a machine that has run the tests before, from this clone or any
+# other, compiles only what changed since, while a new machine builds
+# everything once. Too large a cache is cleared first.
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/palimpsest
+if [ -z "${CARGO_TARGET_DIR:-}" ]; then
+  export CARGO_TARGET_DIR=$cache/target
+  if [ -d "$CARGO_TARGET_DIR" ] && [ "$(du -sm "$CARGO_TARGET_DIR" | cut -f1)" -gt 30000 ]; then
+    echo "clearing the build cache $CARGO_TARGET_DIR (over 30 GB)"
+    rm -rf "$CARGO_TARGET_DIR"
+  fi
+fi
+echo "build outputs in $CARGO_TARGET_DIR"
+
 step "toolchain: wasm32 target, rustfmt, clippy"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
@@ -85,7 +99,8 @@ step "build the core's browser test (wasm32, the worker's dependency tree)"
 browser_test --no-run
 
 step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree; a WebGPU checkpoint goes on on the CPU"
-browser_test
+# --nocapture: the test prints where a task's time goes on WebGPU
+browser_test -- --nocapture
 
 step "build the app (trunk)"
 trunk build
