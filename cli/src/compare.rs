@@ -13,7 +13,7 @@ fn load(path: &str) -> Result<RunRecord, String> {
             r.version
         ));
     }
-    if r.a.is_empty() || r.metrics.acc.is_empty() {
+    if r.measured.a.is_empty() || r.metrics.acc.is_empty() {
         return Err(format!("{path}: the run record holds no evaluated task"));
     }
     Ok(r)
@@ -31,9 +31,9 @@ fn mean_std(v: &[f64]) -> String {
 
 /// One row's values: final A_T, mean U_k, ACC_T, BWT, forgetting.
 fn values(r: &RunRecord) -> [f64; 5] {
-    let mean_u = r.u.iter().sum::<f64>() / r.u.len() as f64;
+    let mean_u = r.measured.u.iter().sum::<f64>() / r.measured.u.len() as f64;
     [
-        *r.a.last().expect("checked on load"),
+        *r.measured.a.last().expect("checked on load"),
         mean_u,
         *r.metrics.acc.last().expect("checked on load"),
         r.metrics.bwt.unwrap_or(0.0),

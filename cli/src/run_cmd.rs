@@ -214,7 +214,7 @@ fn fmt_opt(v: Option<f64>) -> String {
 
 /// The accuracy matrix and the headline metrics as a plain-text table.
 pub fn summary(r: &RunRecord, label: &str) -> String {
-    let t = r.acc_matrix.len();
+    let t = r.measured.acc_matrix.len();
     let mut s = format!(
         "\n{label} on {} (seed {})\n\naccuracy R[i][j] (after task i, on task j)\n",
         r.config.scenario, r.config.seed
@@ -224,17 +224,20 @@ pub fn summary(r: &RunRecord, label: &str) -> String {
         s.push_str(&format!("  T{j:<4}"));
     }
     s.push_str("     A_k    U_k\n");
-    for (i, row) in r.acc_matrix.iter().enumerate() {
+    for (i, row) in r.measured.acc_matrix.iter().enumerate() {
         s.push_str(&format!("after {:<2}", i + 1));
         for v in row {
             s.push_str(&format!(" {v:>6.3}"));
         }
-        s.push_str(&format!("  {:>6.3} {:>6.3}\n", r.a[i], r.u[i]));
+        s.push_str(&format!(
+            "  {:>6.3} {:>6.3}\n",
+            r.measured.a[i], r.measured.u[i]
+        ));
     }
     let acc_t = r.metrics.acc.last().copied().unwrap_or(0.0);
     s.push_str(&format!(
         "\nA_T {:.3}   ACC {:.3}   BWT {}   FWT {}   forgetting {}   ({:.1} s, {:.0} train samples/s on {})\n",
-        r.a.last().copied().unwrap_or(0.0),
+        r.measured.a.last().copied().unwrap_or(0.0),
         acc_t,
         fmt_opt(r.metrics.bwt),
         fmt_opt(r.metrics.fwt),

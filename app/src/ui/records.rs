@@ -19,16 +19,16 @@ pub fn parse_record(text: &str) -> Result<RunRecord, String> {
             rec.version
         ));
     }
-    validate_matrix(&rec.acc_matrix).map_err(|e| format!("acc_matrix: {e}"))?;
-    if rec.tasks.len() != rec.acc_matrix.len() {
+    validate_matrix(&rec.measured.acc_matrix).map_err(|e| format!("acc_matrix: {e}"))?;
+    if rec.tasks.len() != rec.measured.acc_matrix.len() {
         return Err(format!(
             "{} tasks but a {}×{} accuracy matrix",
             rec.tasks.len(),
-            rec.acc_matrix.len(),
-            rec.acc_matrix.len()
+            rec.measured.acc_matrix.len(),
+            rec.measured.acc_matrix.len()
         ));
     }
-    if rec.a.len() != rec.tasks.len() || rec.u.len() != rec.tasks.len() {
+    if rec.measured.a.len() != rec.tasks.len() || rec.measured.u.len() != rec.tasks.len() {
         return Err("A and U need one value per task".into());
     }
     Ok(rec)

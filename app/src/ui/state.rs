@@ -66,11 +66,11 @@ impl RunView {
         v.label = format!("{} (imported)", rec.config.strategy.label());
         v.tasks = rec.tasks.len();
         v.task_classes = rec.tasks.iter().map(|t| t.classes.clone()).collect();
-        v.acc = rec.acc_matrix.clone();
-        v.a = rec.a.clone();
-        v.u = rec.u.clone();
-        v.loss = rec.loss.iter().map(|p| p.loss).collect();
-        v.gamma = rec.gamma.iter().map(|p| (p.gamma, p.g)).collect();
+        v.acc = rec.measured.acc_matrix.clone();
+        v.a = rec.measured.a.clone();
+        v.u = rec.measured.u.clone();
+        v.loss = rec.measured.loss.iter().map(|p| p.loss).collect();
+        v.gamma = rec.measured.gamma.iter().map(|p| (p.gamma, p.g)).collect();
         v.task = v.tasks;
         v.state = Some(RunState::Finished);
         v.record = Some(rec);
@@ -123,9 +123,9 @@ impl RunView {
             }
             Event::Attention(_) => {}
             Event::Finished(rec) => {
-                self.acc = rec.acc_matrix.clone();
-                self.a = rec.a.clone();
-                self.u = rec.u.clone();
+                self.acc = rec.measured.acc_matrix.clone();
+                self.a = rec.measured.a.clone();
+                self.u = rec.measured.u.clone();
                 self.tasks = rec.tasks.len();
                 self.record = Some(*rec);
             }
@@ -179,8 +179,8 @@ impl RunView {
         let random = self
             .record
             .as_ref()
-            .filter(|r| r.random_init.len() >= k)
-            .map(|r| r.random_init[..k].to_vec());
+            .filter(|r| r.measured.random_init.len() >= k)
+            .map(|r| r.measured.random_init[..k].to_vec());
         if let Ok(m) = gem_metrics(&square, random.as_deref()) {
             if let Some(acc) = m.acc.last() {
                 out.push(("ACC", *acc));

@@ -4,7 +4,7 @@
 use palimpsest_app::png::png_url;
 use palimpsest_core::data::{Sample, Scenario};
 use palimpsest_core::model::Model;
-use palimpsest_core::run::{attention, top_k};
+use palimpsest_core::run::look;
 use palimpsest_core::strategy::Env;
 
 use palimpsest_app::protocol::{ClassView, DatasetView, MapView, SampleRef, SampleView, TaskView};
@@ -78,8 +78,7 @@ pub async fn map_view(
     after_task: usize,
     names: &[String],
 ) -> MapView {
-    let snap = attention(model, sample, env, after_task, 0).await;
-    let best = top_k(model, sample, env, 1).await;
+    let (snap, best) = look(model, sample, env, after_task, 0, 1).await;
     let (class, probability) = best.first().copied().unwrap_or((0, 0.0));
     MapView {
         after_task,

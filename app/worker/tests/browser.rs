@@ -12,6 +12,7 @@ use palimpsest_core::run::{
 };
 use palimpsest_core::strategy::StrategyConfig;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_time::Instant;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -100,17 +101,26 @@ async fn a_webgpu_checkpoint_goes_on_on_the_cpu() {
     }
     let (device, label) = gpu().await;
     let mut runner = Runner::new(config, scenario.clone(), device, &label).unwrap();
+    // where a task's time goes on WebGPU, by phase (printed; nothing asserted)
+    let mut phases = Phases::default();
     let checkpoint = loop {
-        runner
+        let t = Instant::now();
+        let events = runner
             .next()
             .await
             .expect("the run reaches its first boundary");
+        phases.add(phase_of(&events), t);
+        let t = Instant::now();
         if let Some(c) = runner.checkpoint().await {
+            phases.add("checkpoint (model and Fisher read back, packed)", t);
             break c;
         }
     };
+    web_sys_log(&format!(
+        "WebGPU, task 1 of a short EWC stream ({label}):\n{phases}"
+    ));
     assert_eq!(checkpoint.header.tasks_done, 1);
-    assert!(checkpoint.per_param.as_ref().is_some_and(|p| !p.is_empty()));
+    assert!(!checkpoint.tensors.is_empty(), "EWC's Fisher information");
     let probe = scenario.tasks[0].test.clone();
     let logits = |runner: &Runner| {
         let refs: Vec<_> = probe.iter().collect();
@@ -147,8 +157,50 @@ async fn a_webgpu_checkpoint_goes_on_on_the_cpu() {
         }
     }
     let record = record.expect("the resumed run finishes");
-    assert_eq!(record.acc_matrix.len(), 2);
-    assert_eq!(record.acc_matrix[0], checkpoint.header.acc[0]);
+    assert_eq!(record.measured.acc_matrix.len(), 2);
+    assert_eq!(
+        record.measured.acc_matrix[0],
+        checkpoint.header.measured.acc_matrix[0]
+    );
+}
+
+/// What a unit of the runner's work was, by the events it gave.
+fn phase_of(events: &[Event]) -> &'static str {
+    match events.first() {
+        None => "set-up: the untrained model on every test set",
+        Some(Event::TaskStarted { .. }) => "task start",
+        Some(Event::Step { .. }) => "training steps",
+        Some(Event::TaskEvaluated { .. }) => {
+            "after the task (Fisher), every test set, attention snapshot"
+        }
+        Some(_) => "other",
+    }
+}
+
+/// Seconds and calls per phase, in the order phases first came.
+#[derive(Default)]
+struct Phases(Vec<(&'static str, f64, usize)>);
+
+impl Phases {
+    fn add(&mut self, name: &'static str, since: Instant) {
+        let s = since.elapsed().as_secs_f64();
+        match self.0.iter_mut().find(|p| p.0 == name) {
+            Some(p) => {
+                p.1 += s;
+                p.2 += 1;
+            }
+            None => self.0.push((name, s, 1)),
+        }
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, s, n) in &self.0 {
+            writeln!(f, "  {s:7.2} s  {name} ({n}×)")?;
+        }
+        Ok(())
+    }
 }
 
 fn web_sys_log(s: &str) {

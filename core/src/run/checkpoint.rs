@@ -2,17 +2,18 @@
 //! browser moves a run from a failed WebGPU device to the CPU this way.
 //!
 //! What a boundary needs: the model (burn's burnpack format, parameter ids
-//! included), what the strategy carries between tasks ([`StrategyState`]),
+//! included), what the strategy carries between tasks
+//! ([`crate::strategy::StrategyState`]),
 //! the run's random-number stream and everything measured so far. The
 //! optimiser is not stored: every task starts a fresh one.
 //!
-//! Byte layout: `PALCKPT1`, then three length-prefixed (u64 little-endian)
-//! sections — a JSON header, the burnpack model, the per-parameter tensors
-//! (`u64` id, `u64` length, `f32`s, all little-endian) — and nothing after.
+//! Byte layout: `PALCKPT2`, then three length-prefixed (u64 little-endian)
+//! sections — a JSON header (the strategy's own value inside it), the
+//! burnpack model, the strategy's named tensors (each: `u64` name length,
+//! the UTF-8 name, `u64` value count, the `f32`s; all little-endian) — and
+//! nothing after.
 
-use std::collections::HashMap;
-
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use rand_chacha::ChaCha8Rng;
@@ -21,12 +22,11 @@ use serde::{Deserialize, Serialize};
 
 use super::config::RunConfig;
 use super::read_floats;
-use super::record::{GammaPoint, LossPoint};
+use super::record::Measured;
 use crate::model::Model;
-use crate::strategy::Scales;
 
-const MAGIC: &[u8; 8] = b"PALCKPT1";
-pub const CHECKPOINT_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"PALCKPT2";
+pub const CHECKPOINT_VERSION: u32 = 2;
 
 /// The position of the run's ChaCha stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,18 +68,13 @@ pub struct Header {
     /// The stream's class names at the boundary (to check the stream it resumes on).
     pub class_names: Vec<String>,
     pub rng: RngState,
-    pub acc: Vec<Vec<f64>>,
-    pub f1: Vec<Vec<f64>>,
-    pub random_init: Vec<f64>,
-    pub a: Vec<f64>,
-    pub u: Vec<f64>,
-    pub gamma: Vec<GammaPoint>,
-    pub loss: Vec<LossPoint>,
+    /// Everything measured up to the boundary.
+    pub measured: Measured,
     pub elapsed_s: f64,
     pub train_seconds: f64,
     pub train_samples: usize,
-    pub memory: Option<Vec<Vec<usize>>>,
-    pub scales: Option<Scales>,
+    /// The strategy's carried value ([`crate::strategy::StrategyState::value`]).
+    pub strategy: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,25 +82,21 @@ pub struct Checkpoint {
     pub header: Header,
     /// The model, as a burnpack.
     pub model: Vec<u8>,
-    /// The strategy's per-parameter tensors, by parameter id.
-    pub per_param: Option<Vec<(u64, Vec<f32>)>>,
+    /// The strategy's named tensors ([`crate::strategy::StrategyState::tensors`]), read back.
+    pub tensors: Vec<(String, Vec<f32>)>,
 }
 
 impl Checkpoint {
     pub fn to_bytes(&self) -> Vec<u8> {
         let header = serde_json::to_vec(&self.header).expect("a header serialises");
         let mut tensors = Vec::new();
-        if let Some(pp) = &self.per_param {
-            tensors.push(1u8);
-            for (id, values) in pp {
-                tensors.extend_from_slice(&id.to_le_bytes());
-                tensors.extend_from_slice(&(values.len() as u64).to_le_bytes());
-                for v in values {
-                    tensors.extend_from_slice(&v.to_le_bytes());
-                }
+        for (name, values) in &self.tensors {
+            tensors.extend_from_slice(&(name.len() as u64).to_le_bytes());
+            tensors.extend_from_slice(name.as_bytes());
+            tensors.extend_from_slice(&(values.len() as u64).to_le_bytes());
+            for v in values {
+                tensors.extend_from_slice(&v.to_le_bytes());
             }
-        } else {
-            tensors.push(0u8);
         }
         let mut out = Vec::with_capacity(8 + 24 + header.len() + self.model.len() + tensors.len());
         out.extend_from_slice(MAGIC);
@@ -136,28 +127,24 @@ impl Checkpoint {
                 header.version
             ));
         }
-        let per_param = match t.take(1)?[0] {
-            0 => None,
-            1 => {
-                let mut pp = Vec::new();
-                while !t.0.is_empty() {
-                    let id = t.u64()?;
-                    let n = usize::try_from(t.u64()?).map_err(|_| "tensor too long")?;
-                    let raw = t.take(n.checked_mul(4).ok_or("tensor too long")?)?;
-                    let values = raw
-                        .chunks_exact(4)
-                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                        .collect();
-                    pp.push((id, values));
-                }
-                Some(pp)
-            }
-            other => return Err(format!("unknown tensor-section flag {other}")),
-        };
+        let mut tensors = Vec::new();
+        while !t.0.is_empty() {
+            let len = usize::try_from(t.u64()?).map_err(|_| "tensor name too long")?;
+            let name = std::str::from_utf8(t.take(len)?)
+                .map_err(|_| "a tensor name is not UTF-8")?
+                .to_string();
+            let n = usize::try_from(t.u64()?).map_err(|_| "tensor too long")?;
+            let raw = t.take(n.checked_mul(4).ok_or("tensor too long")?)?;
+            let values = raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            tensors.push((name, values));
+        }
         Ok(Checkpoint {
             header,
             model,
-            per_param,
+            tensors,
         })
     }
 }
@@ -185,15 +172,15 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Every float parameter: id, shape and flattened value.
-struct Gather(Vec<(ParamId, Vec<usize>, Tensor<1>)>);
+/// Every float parameter: shape and flattened value.
+struct Gather(Vec<(Vec<usize>, Tensor<1>)>);
 
 impl ModuleVisitor for Gather {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let value = param.val();
         let dims = value.dims().to_vec();
         let n = value.shape().num_elements();
-        self.0.push((param.id, dims, value.reshape([n])));
+        self.0.push((dims, value.reshape([n])));
     }
 }
 
@@ -216,15 +203,13 @@ impl ModuleMapper for Replace {
 pub async fn model_bytes(model: &Model) -> Vec<u8> {
     let mut gather = Gather(Vec::new());
     model.visit(&mut gather);
-    let mut values = Vec::with_capacity(gather.0.len());
-    for (_, dims, flat) in gather.0 {
-        let floats: Vec<f32> = read_floats(flat)
-            .await
-            .into_iter()
-            .map(|v| v as f32)
-            .collect();
-        values.push(TensorData::new(floats, dims));
-    }
+    let (shapes, flats): (Vec<Vec<usize>>, Vec<Tensor<1>>) = gather.0.into_iter().unzip();
+    let values = read_all(flats)
+        .await
+        .into_iter()
+        .zip(shapes)
+        .map(|(floats, dims)| TensorData::new(floats, dims))
+        .collect::<Vec<_>>();
     let cpu = model.clone().map(&mut Replace {
         values: values.into_iter(),
         device: Device::flex(),
@@ -233,6 +218,26 @@ pub async fn model_bytes(model: &Model) -> Vec<u8> {
     cpu.save_into(&mut store)
         .expect("a CPU model packs into memory");
     store.get_bytes().expect("bytes after packing").to_vec()
+}
+
+/// The values of several flat tensors on one device, in one read-back: on
+/// WebGPU every read waits for the device and maps a buffer, so a model
+/// read tensor by tensor pays that once per parameter.
+async fn read_all(flats: Vec<Tensor<1>>) -> Vec<Vec<f32>> {
+    if flats.is_empty() {
+        return Vec::new();
+    }
+    let sizes: Vec<usize> = flats.iter().map(|t| t.dims()[0]).collect();
+    let all = read_floats(Tensor::cat(flats, 0)).await;
+    let mut rest = &all[..];
+    sizes
+        .into_iter()
+        .map(|n| {
+            let (head, tail) = rest.split_at(n);
+            rest = tail;
+            head.iter().map(|v| *v as f32).collect()
+        })
+        .collect()
 }
 
 /// Loads burnpack bytes into `model`, which must have the same shape.
@@ -253,27 +258,20 @@ pub fn load_model(model: Model, bytes: &[u8]) -> Result<Model, String> {
     Ok(model)
 }
 
-/// Per-parameter tensors read back from the device, by id.
-pub async fn read_per_param(tensors: HashMap<ParamId, Tensor<1>>) -> Vec<(u64, Vec<f32>)> {
-    let mut ids: Vec<ParamId> = tensors.keys().copied().collect();
-    ids.sort();
-    let mut tensors = tensors;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let t = tensors.remove(&id).expect("listed id");
-        let values = read_floats(t).await.into_iter().map(|v| v as f32).collect();
-        out.push((id.val(), values));
-    }
-    out
+/// A strategy's named tensors read back from the device.
+pub async fn read_tensors(tensors: Vec<(String, Tensor<1>)>) -> Vec<(String, Vec<f32>)> {
+    let (names, flats): (Vec<String>, Vec<Tensor<1>>) = tensors.into_iter().unzip();
+    names.into_iter().zip(read_all(flats).await).collect()
 }
 
-/// [`read_per_param`] back into tensors on `device`.
-pub fn per_param_tensors(pp: &[(u64, Vec<f32>)], device: &Device) -> HashMap<ParamId, Tensor<1>> {
-    pp.iter()
-        .map(|(id, values)| {
+/// [`read_tensors`] back into tensors on `device`.
+pub fn state_tensors(tensors: &[(String, Vec<f32>)], device: &Device) -> Vec<(String, Tensor<1>)> {
+    tensors
+        .iter()
+        .map(|(name, values)| {
             let n = values.len();
             (
-                ParamId::from(*id),
+                name.clone(),
                 Tensor::from_data(TensorData::new(values.clone(), [n]), device),
             )
         })
@@ -282,6 +280,10 @@ pub fn per_param_tensors(pp: &[(u64, Vec<f32>)], device: &Device) -> HashMap<Par
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
+    use burn::module::ParamId;
+
     use super::*;
     use crate::data::scenario::rng_for;
 
@@ -293,24 +295,25 @@ mod tests {
                 tasks_done: 2,
                 class_names: vec!["a".into(), "b".into()],
                 rng: RngState::of(&rng_for(3, "run")),
-                acc: vec![vec![0.5, 0.0], vec![0.25, 0.75]],
-                f1: vec![vec![0.5, 0.0], vec![0.25, 0.75]],
-                random_init: vec![0.1, 0.2],
-                a: vec![0.5, 0.5],
-                u: vec![0.5, 0.75],
-                gamma: Vec::new(),
-                loss: Vec::new(),
+                measured: Measured {
+                    acc_matrix: vec![vec![0.5, 0.0], vec![0.25, 0.75]],
+                    f1_matrix: vec![vec![0.5, 0.0], vec![0.25, 0.75]],
+                    random_init: vec![0.1, 0.2],
+                    a: vec![0.5, 0.5],
+                    u: vec![0.5, 0.75],
+                    gamma: Vec::new(),
+                    loss: Vec::new(),
+                },
                 elapsed_s: 1.5,
                 train_seconds: 1.0,
                 train_samples: 64,
-                memory: Some(vec![vec![1, 2], vec![0]]),
-                scales: Some(Scales {
-                    image: 1.0,
-                    text: 0.75,
-                }),
+                strategy: serde_json::json!({"memory": [[1, 2], [0]], "previous": {"image": 1.0, "text": 0.75}}),
             },
             model: vec![1, 2, 3],
-            per_param: Some(vec![(7, vec![0.5, -1.0]), (9, vec![])]),
+            tensors: vec![
+                ("fisher/7".into(), vec![0.5, -1.0]),
+                ("fisher/9".into(), vec![]),
+            ],
         }
     }
 
@@ -319,7 +322,8 @@ mod tests {
         let c = sample();
         assert_eq!(Checkpoint::from_bytes(&c.to_bytes()).unwrap(), c);
         let mut none = sample();
-        none.per_param = None;
+        none.tensors.clear();
+        none.header.strategy = serde_json::Value::Null;
         assert_eq!(Checkpoint::from_bytes(&none.to_bytes()).unwrap(), none);
     }
 

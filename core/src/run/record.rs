@@ -24,6 +24,35 @@ pub struct LossPoint {
     pub loss: f64,
 }
 
+/// What a run measures as it goes, declared once: the runner fills it, a
+/// checkpoint carries it across a restart, the record holds it (METRICS.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// R[i][j]: accuracy after task i on task j's test set (every j).
+    pub acc_matrix: Vec<Vec<f64>>,
+    /// The same with macro-F1.
+    pub f1_matrix: Vec<Vec<f64>>,
+    /// b[j]: the untrained model on task j's test set.
+    pub random_init: Vec<f64>,
+    /// A_k after each task k.
+    #[serde(rename = "A")]
+    pub a: Vec<f64>,
+    /// U_k after each task k.
+    #[serde(rename = "U")]
+    pub u: Vec<f64>,
+    /// γ and g of every training step.
+    pub gamma: Vec<GammaPoint>,
+    /// The loss of every training step.
+    pub loss: Vec<LossPoint>,
+}
+
+impl Measured {
+    /// Tasks measured so far (rows of the matrices).
+    pub fn tasks(&self) -> usize {
+        self.acc_matrix.len()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Timing {
     pub total_s: f64,
@@ -37,17 +66,11 @@ pub struct RunRecord {
     pub config: RunConfig,
     pub tasks: Vec<TaskInfo>,
     pub class_names: Vec<String>,
-    pub acc_matrix: Vec<Vec<f64>>,
-    pub f1_matrix: Vec<Vec<f64>>,
-    pub random_init: Vec<f64>,
-    #[serde(rename = "A")]
-    pub a: Vec<f64>,
-    #[serde(rename = "U")]
-    pub u: Vec<f64>,
+    /// The matrices and traces (their fields sit at the record's top level).
+    #[serde(flatten)]
+    pub measured: Measured,
     pub metrics: GemMetrics,
     pub modality_gains: Option<serde_json::Value>,
-    pub gamma: Vec<GammaPoint>,
-    pub loss: Vec<LossPoint>,
     pub timing: Timing,
 }
 

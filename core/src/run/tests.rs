@@ -1,5 +1,6 @@
 use super::*;
 use crate::data::Modality;
+use crate::run::top_k;
 use crate::strategy::StrategyConfig;
 use crate::strategy::params::flat_params;
 
@@ -36,7 +37,7 @@ fn same_seed_same_record_on_cpu() {
     let mut other = small(StrategyConfig::by_name("mspt").unwrap());
     other.seed = 12;
     let (c, _) = run(other);
-    assert_ne!(a.acc_matrix, c.acc_matrix);
+    assert_ne!(a.measured.acc_matrix, c.measured.acc_matrix);
 }
 
 #[test]
@@ -44,14 +45,14 @@ fn every_strategy_runs_to_a_full_record() {
     for name in StrategyConfig::NAMES {
         let (rec, events) = run(small(StrategyConfig::by_name(name).unwrap()));
         let t = rec.tasks.len();
-        assert_eq!(rec.acc_matrix.len(), t, "{name}");
-        assert!(rec.acc_matrix.iter().all(|r| r.len() == t));
-        assert_eq!(rec.a.len(), t);
+        assert_eq!(rec.measured.acc_matrix.len(), t, "{name}");
+        assert!(rec.measured.acc_matrix.iter().all(|r| r.len() == t));
+        assert_eq!(rec.measured.a.len(), t);
         assert_eq!(rec.metrics.acc.len(), t);
         assert!(rec.metrics.bwt.is_some());
-        assert!(!rec.gamma.is_empty());
+        assert!(!rec.measured.gamma.is_empty());
         assert!(
-            rec.loss.iter().all(|l| l.loss.is_finite()),
+            rec.measured.loss.iter().all(|l| l.loss.is_finite()),
             "{name}: non-finite loss"
         );
         let evaluated = events
@@ -86,9 +87,9 @@ fn training_learns_the_first_task() {
     let (rec, _) = run(small(StrategyConfig::Finetune));
     let chance = 1.0 / rec.tasks[0].classes.len() as f64;
     assert!(
-        rec.acc_matrix[0][0] > chance + 0.2,
+        rec.measured.acc_matrix[0][0] > chance + 0.2,
         "R[1][1] = {}",
-        rec.acc_matrix[0][0]
+        rec.measured.acc_matrix[0][0]
     );
 }
 
@@ -118,7 +119,7 @@ fn fused_beats_image_only_and_text_only() {
             last = ev.into_iter().last().or(last);
         }
         match last {
-            Some(Event::Finished(rec)) => rec.acc_matrix[0][0],
+            Some(Event::Finished(rec)) => rec.measured.acc_matrix[0][0],
             other => panic!("{other:?}"),
         }
     };
@@ -193,10 +194,10 @@ fn a_finished_run_trains_an_appended_task_and_keeps_its_rows() {
     }
     let rec = last.expect("a second Finished");
     let n = t + 1;
-    assert_eq!(rec.acc_matrix.len(), n);
-    assert!(rec.acc_matrix.iter().all(|row| row.len() == n));
-    assert!(rec.acc_matrix[..t].iter().all(|row| row[t] == 0.0));
-    assert_eq!(rec.random_init.len(), n);
+    assert_eq!(rec.measured.acc_matrix.len(), n);
+    assert!(rec.measured.acc_matrix.iter().all(|row| row.len() == n));
+    assert!(rec.measured.acc_matrix[..t].iter().all(|row| row[t] == 0.0));
+    assert_eq!(rec.measured.random_init.len(), n);
     assert_eq!(rec.tasks.len(), n);
     assert_eq!(rec.class_names.last().map(String::as_str), Some("mine"));
     // a task holding old classes is refused
@@ -297,7 +298,8 @@ fn herding_memory_comes_from_the_trained_models_features() {
             pollster::block_on(r.next());
         }
         let cp = pollster::block_on(r.checkpoint()).unwrap();
-        let memory = cp.header.memory.expect("replay keeps a memory");
+        let memory: Vec<Vec<usize>> = serde_json::from_value(cp.header.strategy)
+            .expect("replay carries its memory's indices");
         assert_eq!(memory.len(), 1);
         assert_eq!(memory[0].len(), 6);
         kept.push(memory[0].clone());
@@ -347,12 +349,12 @@ fn unimodal_weight_sets_the_heads_share_of_the_loss() {
     let (a, _) = run(with);
     let (b, _) = run(without);
     assert!(
-        b.loss[0].loss < a.loss[0].loss,
+        b.measured.loss[0].loss < a.measured.loss[0].loss,
         "{} vs {}",
-        b.loss[0].loss,
-        a.loss[0].loss
+        b.measured.loss[0].loss,
+        a.measured.loss[0].loss
     );
-    assert_ne!(a.acc_matrix, b.acc_matrix);
+    assert_ne!(a.measured.acc_matrix, b.measured.acc_matrix);
     for bad in [-0.5, f64::NAN, f64::INFINITY] {
         let c = RunConfig {
             unimodal_weight: bad,
@@ -400,4 +402,52 @@ fn separated_softmax_keeps_new_data_off_the_old_classes() {
         let after = first_chunk(&r);
         assert_eq!(before == after, separated, "separated softmax {separated}");
     }
+}
+
+/// Every parameter of one of the model's groups, as numbers.
+fn group_values(model: &Model, group: &str) -> Vec<f32> {
+    let ids = model
+        .param_groups()
+        .into_iter()
+        .find(|(g, _)| *g == group)
+        .map(|(_, ids)| ids)
+        .expect("a group of that name");
+    flat_params(model)
+        .into_iter()
+        .filter(|(id, _)| ids.contains(id))
+        .flat_map(|(_, t)| t.into_data().try_to_vec::<f32>().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_group_at_factor_zero_is_not_updated_and_the_others_are() {
+    let config = small(StrategyConfig::by_name("finetune").unwrap());
+    let r = Runner::native(config, None).unwrap();
+    let env = r.env();
+    let model = r
+        .model
+        .clone()
+        .unwrap()
+        .expand_to(4, &mut rng_for(1, "c"), &env.autodiff);
+    let samples: Vec<&Sample> = r.scenario().tasks[0].train.iter().take(8).collect();
+    let step = |model: Model, factors: &LrFactors| {
+        let batch = env.train_batch(&samples);
+        let loss = cross_entropy(model.forward(&batch).logits.fused, batch.labels);
+        let mut optim = AdamConfig::new().init();
+        apply(&mut optim, 0.01, model.clone(), loss.backward(), factors)
+    };
+    let frozen = LrFactors(vec![("text".into(), 0.0), ("image".into(), 0.5)]);
+    let after = step(model.clone(), &frozen);
+    let groups: Vec<&str> = model.param_groups().iter().map(|(g, _)| *g).collect();
+    assert_eq!(groups, ["image", "text", "interaction", "classifier"]);
+    assert_eq!(group_values(&after, "text"), group_values(&model, "text"));
+    for g in ["image", "classifier"] {
+        assert_ne!(group_values(&after, g), group_values(&model, g), "{g}");
+    }
+    // every group in one step when nothing is set: the text group moves too
+    let all = step(model.clone(), &LrFactors::default());
+    assert_ne!(group_values(&all, "text"), group_values(&model, "text"));
+    // a factor of 1 named explicitly is the same as none at all
+    let named = step(model.clone(), &LrFactors(vec![("text".into(), 1.0)]));
+    assert_eq!(group_values(&named, "image"), group_values(&all, "image"));
 }

@@ -103,15 +103,17 @@ impl Strategy for Ewc {
         self.anchors = next;
     }
 
+    /// The Fisher information, one tensor per parameter, named
+    /// `fisher/<parameter id>` (ids survive a checkpoint of the model).
     fn state(&self) -> StrategyState {
-        let fisher = self
-            .anchors
-            .iter()
-            .map(|(id, (f, _))| (*id, f.clone()))
-            .collect();
+        let mut ids: Vec<&ParamId> = self.anchors.keys().collect();
+        ids.sort();
         StrategyState {
-            per_param: Some(fisher),
-            ..Default::default()
+            value: serde_json::Value::Null,
+            tensors: ids
+                .into_iter()
+                .map(|id| (format!("fisher/{}", id.val()), self.anchors[id].0.clone()))
+                .collect(),
         }
     }
 
@@ -122,14 +124,17 @@ impl Strategy for Ewc {
         model: &Model,
         tasks: &[Task],
     ) -> Result<(), String> {
-        let fisher = match state.per_param {
-            Some(f) => f,
-            None if tasks.is_empty() => HashMap::new(),
-            None => return Err("the checkpoint has no EWC Fisher information".into()),
-        };
+        if state.tensors.is_empty() && !tasks.is_empty() {
+            return Err("the checkpoint has no EWC Fisher information".into());
+        }
         let params: HashMap<ParamId, Tensor<1>> = flat_params(model).into_iter().collect();
         let mut anchors = HashMap::new();
-        for (id, f) in fisher {
+        for (name, f) in state.tensors {
+            let id = name
+                .strip_prefix("fisher/")
+                .and_then(|id| id.parse::<u64>().ok())
+                .map(ParamId::from)
+                .ok_or_else(|| format!("the EWC state holds an unknown tensor '{name}'"))?;
             let theta = params
                 .get(&id)
                 .ok_or("the EWC Fisher information names a parameter the model lacks")?;

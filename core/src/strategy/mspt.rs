@@ -4,16 +4,17 @@
 //! rehearsal memory (MM), each switchable for ablation.
 
 use burn::module::Module;
-use burn::tensor::Tensor;
+use burn::tensor::{Int, Tensor};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use super::config::MsptConfig;
-use super::losses::attention_distillation;
+use super::losses::{attention_distillation, true_class_score};
 use super::memory::Memory;
-use super::{Env, Scales, StepInput, Strategy, StrategyConfig, StrategyState};
-use crate::data::{Sample, Task};
+use super::{Env, LrFactors, StepInput, Strategy, StrategyConfig, StrategyState};
+use crate::data::{Modality, Sample, Task};
 use crate::metrics::{averaged_coefficient, gm_coefficient};
-use crate::model::Model;
+use crate::model::{Logits, Model};
 
 pub struct Mspt {
     config: MsptConfig,
@@ -24,7 +25,41 @@ pub struct Mspt {
     g_image: Vec<f64>,
     g_text: Vec<f64>,
     /// G(k−1) of Eq. 8, per stream: used for every step of tasks k > 1.
-    previous: Option<Scales>,
+    previous: Option<Coefficients>,
+}
+
+/// GM's coefficients of the two streams' updates (1: the update as it is).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Coefficients {
+    pub image: f64,
+    pub text: f64,
+}
+
+impl Coefficients {
+    /// As learning-rate factors of the two encoders' parameter groups.
+    fn factors(self) -> LrFactors {
+        LrFactors(vec![
+            (Modality::Image.name().to_string(), self.image),
+            (Modality::Text.name().to_string(), self.text),
+        ])
+    }
+}
+
+/// What MSPT carries across a task boundary (a checkpoint's strategy state).
+#[derive(Serialize, Deserialize)]
+struct Carried {
+    memory: Option<Vec<Vec<usize>>>,
+    previous: Option<Coefficients>,
+}
+
+/// Σ s_text and Σ s_image over a batch, detached, as one `[2]` tensor: the
+/// numerator and denominator of the contribution ratio γ (MSPT Eq. 5–6),
+/// from the true-class softmax scores of the unimodal heads. The runner
+/// measures γ with it for every run (the γ trace); GM steers by it.
+pub fn contribution(logits: &Logits, labels: &Tensor<1, Int>) -> Tensor<1> {
+    let s_text = true_class_score(logits.text.clone(), labels.clone()).sum();
+    let s_image = true_class_score(logits.image.clone(), labels.clone()).sum();
+    Tensor::cat(vec![s_text.detach(), s_image.detach()], 0)
 }
 
 impl Mspt {
@@ -45,8 +80,8 @@ impl Mspt {
 
 /// Eq. 7 applied to whichever stream dominates: γ > 1 means the text stream
 /// contributes more and its update is damped; 1/γ > 1 likewise for the image.
-pub fn modulation(gamma: f64, alpha: f64) -> Scales {
-    Scales {
+pub fn modulation(gamma: f64, alpha: f64) -> Coefficients {
+    Coefficients {
         text: gm_coefficient(gamma, alpha),
         image: gm_coefficient(1.0 / gamma.max(f64::MIN_POSITIVE), alpha),
     }
@@ -102,16 +137,16 @@ impl Strategy for Mspt {
         self.config.mm && self.config.herding
     }
 
-    fn update_scales(&mut self, _task: usize, gamma: f64) -> Scales {
+    /// Eq. 9 scales each encoder's update: by the per-step coefficient on
+    /// the first task, by the previous task's average afterwards.
+    fn lr_factors(&mut self, _task: usize, gamma: f64) -> LrFactors {
         if !self.config.gm {
-            return Scales::default();
+            return LrFactors::default();
         }
         let now = modulation(gamma, self.config.alpha);
         self.g_image.push(now.image);
         self.g_text.push(now.text);
-        // Eq. 9: the per-step coefficient on the first task, the previous
-        // task's average afterwards.
-        self.previous.unwrap_or(now)
+        self.previous.unwrap_or(now).factors()
     }
 
     fn after_task(
@@ -124,7 +159,7 @@ impl Strategy for Mspt {
         _rng: &mut ChaCha8Rng,
     ) {
         if self.config.gm && !self.g_text.is_empty() {
-            self.previous = Some(Scales {
+            self.previous = Some(Coefficients {
                 image: averaged_coefficient(&self.g_image),
                 text: averaged_coefficient(&self.g_text),
             });
@@ -153,11 +188,10 @@ impl Strategy for Mspt {
     }
 
     fn state(&self) -> StrategyState {
-        StrategyState {
+        StrategyState::of(&Carried {
             memory: self.config.mm.then(|| self.memory.indices()),
-            scales: self.previous,
-            per_param: None,
-        }
+            previous: self.previous,
+        })
     }
 
     fn restore(
@@ -166,10 +200,11 @@ impl Strategy for Mspt {
         _model: &Model,
         tasks: &[Task],
     ) -> Result<(), String> {
+        let carried: Carried = state.value_as()?;
         if self.config.mm {
-            self.memory.restore_over(state.memory, tasks)?;
+            self.memory.restore_over(carried.memory, tasks)?;
         }
-        self.previous = state.scales;
+        self.previous = carried.previous;
         Ok(())
     }
 }
@@ -188,7 +223,7 @@ mod tests {
         assert!((s.image - (1.0 - (0.6f64).tanh())).abs() < 1e-12);
         assert_eq!(
             modulation(1.0, 0.3),
-            Scales {
+            Coefficients {
                 image: 1.0,
                 text: 1.0
             }
@@ -220,9 +255,10 @@ mod tests {
     #[test]
     fn later_tasks_use_the_previous_tasks_average() {
         let mut m = Mspt::new(MsptConfig::default());
-        let first = m.update_scales(1, 2.0);
-        assert!(first.text < 1.0);
-        m.update_scales(1, 1.0);
+        let first = m.lr_factors(1, 2.0);
+        assert!(first.of("text") < 1.0);
+        assert_eq!(first.of("image"), 1.0);
+        m.lr_factors(1, 1.0);
         let device = burn::tensor::Device::flex();
         let env = Env {
             device: device.clone(),
@@ -244,12 +280,12 @@ mod tests {
             &env,
             &mut crate::data::scenario::rng_for(0, "r"),
         );
-        let expected_text = (first.text + 1.0) / 2.0;
+        let expected_text = (first.of("text") + 1.0) / 2.0;
         // whatever γ is now, task 2 uses G(1)
         for gamma in [0.1, 1.0, 5.0] {
-            let s = m.update_scales(2, gamma);
-            assert!((s.text - expected_text).abs() < 1e-12);
-            assert_eq!(s.image, 1.0);
+            let f = m.lr_factors(2, gamma);
+            assert!((f.of("text") - expected_text).abs() < 1e-12);
+            assert_eq!(f.of("image"), 1.0);
         }
     }
 }

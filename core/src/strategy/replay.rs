@@ -49,10 +49,7 @@ impl Strategy for Replay {
     }
 
     fn state(&self) -> StrategyState {
-        StrategyState {
-            memory: Some(self.memory.indices()),
-            ..Default::default()
-        }
+        StrategyState::of(&self.memory.indices())
     }
 
     fn restore(
@@ -61,6 +58,6 @@ impl Strategy for Replay {
         _model: &Model,
         tasks: &[Task],
     ) -> Result<(), String> {
-        self.memory.restore_over(state.memory, tasks)
+        self.memory.restore_over(Some(state.value_as()?), tasks)
     }
 }

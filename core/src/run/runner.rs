@@ -1,0 +1,620 @@
+//! The step-wise run loop: one unit of work (a training step, or an
+//! evaluation) per call of [`Runner::next`].
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use web_time::Instant;
+
+use super::checkpoint::{self, Checkpoint};
+use super::config::RunConfig;
+use super::device::{device_for, read_floats};
+use super::infer::{attention, predict};
+use super::record::{self, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing};
+use super::{RunError, build_scenario};
+use crate::data::folder::Import;
+use crate::data::scenario::rng_for;
+use crate::data::{Sample, Scenario, Task};
+use crate::metrics::{GAMMA_EPSILON, accuracy, gem_metrics, macro_f1};
+use crate::model::Model;
+use crate::strategy::losses::{cross_entropy, separation_mask};
+use crate::strategy::mspt::contribution;
+use crate::strategy::{self, Env, LrFactors, StepInput, Strategy, StrategyState};
+
+enum Phase {
+    Start,
+    BeginTask(usize),
+    Train,
+    Evaluate(usize),
+    Finish,
+    Done,
+}
+
+pub struct Runner {
+    config: RunConfig,
+    scenario: Scenario,
+    env: Env,
+    strategy: Box<dyn Strategy>,
+    model: Option<Model>,
+    optim: ModuleOptimizer,
+    rng: ChaCha8Rng,
+    phase: Phase,
+    task: usize,
+    train_set: Vec<Sample>,
+    epoch: usize,
+    /// Epochs of the current phase (the task's own, or its rehearsal).
+    epochs: usize,
+    rehearsing: bool,
+    /// Features of a task's training samples after its own epochs, for
+    /// strategies that choose their memory by them (herding).
+    features: Option<(usize, Vec<Vec<f32>>)>,
+    pos: usize,
+    step: usize,
+    steps: usize,
+    /// Matrices, A/U and the traces, as the record will hold them.
+    measured: Measured,
+    /// The untrained model, for b[j] of tasks appended later.
+    init_model: Option<Model>,
+    started: Instant,
+    train_seconds: f64,
+    train_samples: usize,
+    device_name: String,
+}
+
+impl Runner {
+    /// A native run of `config`: its scenario (an imagefolder one from
+    /// `import`) on the device its backend names.
+    pub fn native(config: RunConfig, import: Option<&Import>) -> Result<Runner, RunError> {
+        let scenario = build_scenario(&config, import)?;
+        let device = device_for(config.backend)?;
+        Runner::new(config, scenario, device, "cpu (flex)")
+    }
+
+    pub fn new(
+        config: RunConfig,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+    ) -> Result<Runner, RunError> {
+        config.validate().map_err(RunError::Config)?;
+        scenario.validate().map_err(RunError::Scenario)?;
+        let strategy = strategy::build(&config.strategy);
+        let autodiff = device.clone().autodiff();
+        let model = Model::new(
+            &config.model,
+            strategy.shared_keys(),
+            &mut rng_for(config.seed, "model"),
+            &autodiff,
+        );
+        let env = Env {
+            device,
+            autodiff,
+            model: config.model.clone(),
+            batch_size: config.batch_size,
+        };
+        Ok(Runner {
+            rng: rng_for(config.seed, "run"),
+            config,
+            scenario,
+            env,
+            strategy,
+            model: Some(model),
+            optim: AdamConfig::new().init(),
+            phase: Phase::Start,
+            task: 0,
+            train_set: Vec::new(),
+            epoch: 0,
+            epochs: 0,
+            rehearsing: false,
+            features: None,
+            pos: 0,
+            step: 0,
+            steps: 0,
+            measured: Measured::default(),
+            init_model: None,
+            started: Instant::now(),
+            train_seconds: 0.0,
+            train_samples: 0,
+            device_name: device_name.to_string(),
+        })
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// The model as it is now, without autodiff (for inference).
+    pub fn model(&self) -> Model {
+        self.model
+            .as_ref()
+            .expect("model present between steps")
+            .valid()
+    }
+
+    /// The task being trained or evaluated (1-based; 0 before the first).
+    pub fn task(&self) -> usize {
+        self.task
+    }
+
+    /// Does the next unit of work; `None` once the run is finished.
+    pub async fn next(&mut self) -> Option<Vec<Event>> {
+        match self.phase {
+            Phase::Start => {
+                self.measured.random_init = self.evaluate_random_init().await;
+                self.phase = Phase::BeginTask(1);
+                Some(Vec::new())
+            }
+            Phase::BeginTask(k) => Some(vec![self.begin_task(k)]),
+            Phase::Train => Some(vec![self.train_step().await]),
+            Phase::Evaluate(k) => Some(self.evaluate(k).await),
+            Phase::Finish => {
+                self.phase = Phase::Done;
+                Some(vec![Event::Finished(Box::new(self.record()))])
+            }
+            Phase::Done => None,
+        }
+    }
+
+    /// b[j]: the untrained model (its classifier grown to every class) on
+    /// each task's test set.
+    async fn evaluate_random_init(&mut self) -> Vec<f64> {
+        let init = self.model();
+        self.init_model = Some(init.clone());
+        let probe = self.probe(init, self.scenario.classes_after(self.scenario.tasks.len()));
+        let mut out = Vec::new();
+        for t in &self.scenario.tasks {
+            let pred = predict(&probe, &t.test, &self.env).await;
+            out.push(accuracy(&pred, &labels(&t.test)));
+        }
+        out
+    }
+
+    /// The untrained model with its classifier grown to `total` classes.
+    fn probe(&self, init: Model, total: usize) -> Model {
+        init.expand_to(
+            total,
+            &mut rng_for(self.config.seed, "probe"),
+            &self.env.device,
+        )
+    }
+
+    /// Appends a task to the stream of a running, paused or finished run (the
+    /// browser's "add class"); a finished run goes on to train it. The task
+    /// must bring only new classes: models trained before it cannot output
+    /// them, so their scores on it are exactly 0, which fills the new column
+    /// of the rows already measured.
+    pub async fn extend(&mut self, task: Task, class_names: Vec<String>) -> Result<(), RunError> {
+        let known = self.scenario.classes_after(self.scenario.tasks.len());
+        if task.test.iter().chain(&task.train).any(|s| s.label < known) {
+            return Err(RunError::Scenario(
+                "an appended task may only hold new classes".into(),
+            ));
+        }
+        let mut grown = self.scenario.clone();
+        grown.tasks.push(task);
+        grown.class_names = class_names;
+        grown.validate().map_err(RunError::Scenario)?;
+        let k = grown.tasks.len();
+        self.scenario = grown;
+        self.add_column(k).await;
+        if matches!(self.phase, Phase::Finish | Phase::Done) {
+            self.phase = Phase::BeginTask(k);
+        }
+        Ok(())
+    }
+
+    /// The scores on task `j` (1-based, just appended to the stream) of the
+    /// models measured so far: b[j] for the untrained one, and exactly 0 in
+    /// every row already measured.
+    async fn add_column(&mut self, j: usize) {
+        let test = &self.scenario.tasks[j - 1].test;
+        if let Some(init) = self.init_model.clone() {
+            let probe = self.probe(init, self.scenario.classes_after(j));
+            let pred = predict(&probe, test, &self.env).await;
+            self.measured
+                .random_init
+                .push(accuracy(&pred, &labels(test)));
+        }
+        for row in self
+            .measured
+            .acc_matrix
+            .iter_mut()
+            .chain(self.measured.f1_matrix.iter_mut())
+        {
+            row.push(0.0);
+        }
+    }
+
+    /// The run as it stands at a task boundary (right after a task's
+    /// evaluation), to go on from with [`Runner::resume`]; `None` elsewhere.
+    pub async fn checkpoint(&self) -> Option<Checkpoint> {
+        let at_boundary = matches!(
+            self.phase,
+            Phase::BeginTask(_) | Phase::Finish | Phase::Done
+        );
+        let k = self.measured.tasks();
+        if !at_boundary || k == 0 {
+            return None;
+        }
+        let state = self.strategy.state();
+        let model = checkpoint::model_bytes(&self.model()).await;
+        let tensors = checkpoint::read_tensors(state.tensors).await;
+        Some(Checkpoint {
+            header: checkpoint::Header {
+                version: checkpoint::CHECKPOINT_VERSION,
+                config: self.config.clone(),
+                tasks_done: k,
+                class_names: self.scenario.class_names[..self.scenario.classes_after(k)].to_vec(),
+                rng: checkpoint::RngState::of(&self.rng),
+                measured: self.measured.clone(),
+                elapsed_s: self.started.elapsed().as_secs_f64(),
+                train_seconds: self.train_seconds,
+                train_samples: self.train_samples,
+                strategy: state.value,
+            },
+            model,
+            tensors,
+        })
+    }
+
+    /// Goes on from a [`Runner::checkpoint`] on `device`. `scenario` is the
+    /// stream the run trained on; it may have gained tasks since.
+    pub async fn resume(
+        checkpoint: Checkpoint,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+    ) -> Result<Runner, RunError> {
+        let bad = |m: &str| Err(RunError::Checkpoint(m.to_string()));
+        let h = checkpoint.header;
+        let k = h.tasks_done;
+        let m = &h.measured;
+        let tasks = m.random_init.len();
+        if k == 0 || k > tasks || tasks > scenario.tasks.len() {
+            return bad("its task count does not fit the stream");
+        }
+        if scenario.class_names.get(..scenario.classes_after(k)) != Some(&h.class_names[..]) {
+            return bad("it was taken on another stream (the class names differ)");
+        }
+        let rows_fit = |m: &Vec<Vec<f64>>| m.len() == k && m.iter().all(|r| r.len() == tasks);
+        if !rows_fit(&m.acc_matrix) || !rows_fit(&m.f1_matrix) || m.a.len() != k || m.u.len() != k {
+            return bad("its accuracy matrix does not match its task count");
+        }
+        let rng = h.rng.rng().map_err(RunError::Checkpoint)?;
+        let mut r = Runner::new(h.config, scenario, device, device_name)?;
+        r.init_model = Some(r.model());
+        let mut model = r.model.take().expect("a new runner has its model");
+        for j in 1..=k {
+            model = r.grow_classifier(model, j);
+        }
+        let model =
+            checkpoint::load_model(model, &checkpoint.model).map_err(RunError::Checkpoint)?;
+        let state = StrategyState {
+            value: h.strategy,
+            tensors: checkpoint::state_tensors(&checkpoint.tensors, &r.env.autodiff),
+        };
+        r.strategy
+            .restore(state, &model, &r.scenario.tasks[..k])
+            .map_err(RunError::Checkpoint)?;
+        r.model = Some(model);
+        r.rng = rng;
+        r.measured = h.measured;
+        r.train_seconds = h.train_seconds;
+        r.train_samples = h.train_samples;
+        r.started = Instant::now()
+            .checked_sub(std::time::Duration::from_secs_f64(h.elapsed_s.max(0.0)))
+            .unwrap_or_else(Instant::now);
+        r.task = k;
+        for j in tasks + 1..=r.scenario.tasks.len() {
+            r.add_column(j).await;
+        }
+        r.phase = if k < r.scenario.tasks.len() {
+            Phase::BeginTask(k + 1)
+        } else {
+            Phase::Finish
+        };
+        Ok(r)
+    }
+
+    /// The classifier grown to the classes of tasks 1..=k, task k's new
+    /// outputs drawn from their own seeded stream (so that a resumed run
+    /// rebuilds exactly the classifier the interrupted one had).
+    fn grow_classifier(&self, model: Model, k: usize) -> Model {
+        let mut rng = rng_for(self.config.seed, &format!("classifier/{k}"));
+        model.expand_to(self.scenario.classes_after(k), &mut rng, &self.env.autodiff)
+    }
+
+    fn begin_task(&mut self, k: usize) -> Event {
+        self.task = k;
+        let model = self.model.take().expect("model present");
+        self.strategy.before_task(k, &model, &self.env);
+        self.model = Some(self.grow_classifier(model, k));
+        self.train_set = self.strategy.training_set(k, &self.scenario.tasks);
+        self.train_set.shuffle(&mut self.rng);
+        self.optim = AdamConfig::new().init();
+        self.epoch = 0;
+        self.epochs = self.config.epochs;
+        self.rehearsing = false;
+        self.pos = 0;
+        self.step = 0;
+        let per_epoch = self.train_set.len().div_ceil(self.config.batch_size);
+        self.steps = per_epoch * self.config.epochs;
+        self.phase = if self.steps == 0 {
+            Phase::Evaluate(k)
+        } else {
+            Phase::Train
+        };
+        let task = &self.scenario.tasks[k - 1];
+        Event::TaskStarted {
+            task: k,
+            tasks: self.scenario.tasks.len(),
+            classes: task
+                .classes
+                .iter()
+                .map(|&c| self.scenario.class_names[c].clone())
+                .collect(),
+            train_size: self.train_set.len(),
+            steps: self.steps,
+        }
+    }
+
+    async fn train_step(&mut self) -> Event {
+        let t0 = Instant::now();
+        let k = self.task;
+        let end = (self.pos + self.config.batch_size).min(self.train_set.len());
+        let refs: Vec<&Sample> = self.train_set[self.pos..end].iter().collect();
+        let model = self.model.take().expect("model present");
+        let batch = self.env.train_batch(&refs);
+        let out = model.forward(&batch);
+        // The unimodal heads learn alongside the fused one, so that each stream
+        // learns to predict on its own and their scores (GM's s^v, s^t) mean something.
+        let mask = (self.config.separated_softmax && !self.rehearsing).then(|| {
+            let [_, classes] = out.logits.fused.dims();
+            let current = &self.scenario.tasks[k - 1].classes;
+            separation_mask(&batch.label_values, current, classes, &self.env.autodiff)
+        });
+        let ce_of = |logits: &Tensor<2>| {
+            let logits = match &mask {
+                Some(m) => logits.clone() + m.clone(),
+                None => logits.clone(),
+            };
+            cross_entropy(logits, batch.labels.clone())
+        };
+        let ce = ce_of(&out.logits.fused)
+            + (ce_of(&out.logits.image) + ce_of(&out.logits.text)) * self.config.unimodal_weight;
+        let scores = contribution(&out.logits, &batch.labels);
+        let extra = self.strategy.extra_loss(&StepInput {
+            task: k,
+            model: &model,
+            samples: &refs,
+            batch: &batch,
+            out: &out,
+            env: &self.env,
+        });
+        let loss = match extra {
+            Some(e) => ce + e,
+            None => ce,
+        };
+        let stats = read_floats(Tensor::cat(vec![loss.clone().detach(), scores], 0)).await;
+        let gamma = stats[1] / stats[2].max(GAMMA_EPSILON);
+        let factors = self.strategy.lr_factors(k, gamma);
+        let grads = loss.backward();
+        let model = apply(&mut self.optim, self.config.lr, model, grads, &factors);
+        self.model = Some(model);
+
+        let n = refs.len();
+        self.train_samples += n;
+        self.train_seconds += t0.elapsed().as_secs_f64();
+        let g = factors.smallest();
+        self.measured.gamma.push(GammaPoint {
+            task: k,
+            step: self.step,
+            gamma,
+            g,
+        });
+        self.measured.loss.push(LossPoint {
+            task: k,
+            step: self.step,
+            loss: stats[0],
+        });
+        let event = Event::Step {
+            task: k,
+            step: self.step + 1,
+            steps: self.steps,
+            loss: stats[0],
+            gamma,
+            g,
+            samples_per_s: self.train_samples as f64 / self.train_seconds.max(1e-9),
+        };
+        self.step += 1;
+        self.pos = end;
+        if self.pos >= self.train_set.len() {
+            self.pos = 0;
+            self.epoch += 1;
+            self.train_set.shuffle(&mut self.rng);
+            if self.epoch >= self.epochs {
+                self.end_of_epochs(k).await;
+            }
+        }
+        event
+    }
+
+    /// After the task's own epochs: a rehearsal phase if the strategy asks
+    /// for one (and it has not run yet), else evaluation.
+    async fn end_of_epochs(&mut self, k: usize) {
+        if !self.rehearsing {
+            self.ensure_features(k).await;
+            let features = Self::features_of(&self.features, k);
+            let train = &self.scenario.tasks[k - 1].train;
+            if let Some((set, epochs)) = self.strategy.rehearsal(k, train, features, &mut self.rng)
+                && !set.is_empty()
+                && epochs > 0
+            {
+                self.rehearsing = true;
+                self.train_set = set;
+                self.train_set.shuffle(&mut self.rng);
+                self.epoch = 0;
+                self.pos = 0;
+                self.epochs = epochs;
+                self.steps += self.train_set.len().div_ceil(self.config.batch_size) * epochs;
+                return;
+            }
+        }
+        self.phase = Phase::Evaluate(k);
+    }
+
+    /// Computes the features of task `k`'s training samples into
+    /// `self.features` if the strategy needs them and they are not there yet:
+    /// once, after the task's own epochs; they stay until the task is evaluated.
+    async fn ensure_features(&mut self, k: usize) {
+        let cached = matches!(&self.features, Some((task, _)) if *task == k);
+        if cached || !self.strategy.needs_features() {
+            return;
+        }
+        let model = self.model();
+        let mut rows = Vec::new();
+        for chunk in self.scenario.tasks[k - 1].train.chunks(128) {
+            let refs: Vec<&Sample> = chunk.iter().collect();
+            let f = model.forward(&self.env.plain_batch(&refs)).features;
+            let [n, d] = f.dims();
+            let flat = read_floats(f.reshape([n * d])).await;
+            rows.extend(
+                flat.chunks(d)
+                    .map(|r| r.iter().map(|x| *x as f32).collect()),
+            );
+        }
+        self.features = Some((k, rows));
+    }
+
+    /// The features of task `k` held by [`Runner::ensure_features`], if any.
+    fn features_of(features: &Option<(usize, Vec<Vec<f32>>)>, k: usize) -> Option<&[Vec<f32>]> {
+        features
+            .as_ref()
+            .filter(|(task, _)| *task == k)
+            .map(|(_, rows)| rows.as_slice())
+    }
+
+    async fn evaluate(&mut self, k: usize) -> Vec<Event> {
+        // the strategy sees the task's own training data, not the replayed mix
+        self.train_set.clear();
+        self.ensure_features(k).await;
+        let model = self.model.take().expect("model present");
+        let train = &self.scenario.tasks[k - 1].train;
+        self.strategy.after_task(
+            k,
+            &model,
+            train,
+            Self::features_of(&self.features, k),
+            &self.env,
+            &mut self.rng,
+        );
+        self.features = None;
+        self.model = Some(model);
+        let valid = self.model();
+        let mut acc_row = Vec::new();
+        let mut f1_row = Vec::new();
+        let (mut seen_pred, mut seen_truth) = (Vec::new(), Vec::new());
+        for (j, t) in self.scenario.tasks.iter().enumerate() {
+            let pred = predict(&valid, &t.test, &self.env).await;
+            let truth = labels(&t.test);
+            acc_row.push(accuracy(&pred, &truth));
+            f1_row.push(macro_f1(&pred, &truth, &t.classes));
+            if j < k {
+                seen_pred.extend_from_slice(&pred);
+                seen_truth.extend_from_slice(&truth);
+            }
+        }
+        let a = accuracy(&seen_pred, &seen_truth);
+        let u = acc_row[k - 1];
+        self.measured.acc_matrix.push(acc_row.clone());
+        self.measured.f1_matrix.push(f1_row.clone());
+        self.measured.a.push(a);
+        self.measured.u.push(u);
+        let probe = &self.scenario.tasks[0].test[0];
+        let snapshot = attention(&valid, probe, &self.env, k, 0).await;
+        self.phase = if k < self.scenario.tasks.len() {
+            Phase::BeginTask(k + 1)
+        } else {
+            Phase::Finish
+        };
+        vec![
+            Event::TaskEvaluated {
+                task: k,
+                acc_row,
+                f1_row,
+                a,
+                u,
+            },
+            Event::Attention(snapshot),
+        ]
+    }
+
+    fn record(&self) -> RunRecord {
+        let metrics = gem_metrics(&self.measured.acc_matrix, Some(&self.measured.random_init))
+            .expect("accuracies are fractions");
+        RunRecord {
+            version: record::RECORD_VERSION,
+            config: self.config.clone(),
+            tasks: self.scenario.task_infos(),
+            class_names: self.scenario.class_names.clone(),
+            measured: self.measured.clone(),
+            metrics,
+            modality_gains: None,
+            timing: Timing {
+                total_s: self.started.elapsed().as_secs_f64(),
+                train_samples_per_s: self.train_samples as f64 / self.train_seconds.max(1e-9),
+                device: self.device_name.clone(),
+            },
+        }
+    }
+}
+
+/// One optimiser step, each parameter group at its learning-rate factor
+/// (MSPT Eq. 9 scales the update, not the gradient, which Adam would
+/// normalise away); a group at factor 0 is not updated at all.
+fn apply(
+    optim: &mut ModuleOptimizer,
+    lr: f64,
+    model: Model,
+    mut grads: burn::tensor::Gradients,
+    factors: &LrFactors,
+) -> Model {
+    if factors.is_neutral() {
+        let all = GradientsParams::from_grads(grads, &model);
+        return optim.step(lr, model, all);
+    }
+    let groups = model.param_groups();
+    let mut parts = Vec::new();
+    for (name, factor) in factors.0.iter().filter(|(_, f)| *f != 1.0) {
+        let (_, ids) = groups
+            .iter()
+            .find(|(g, _)| g == name)
+            .unwrap_or_else(|| panic!("the model has no parameter group '{name}'"));
+        parts.push((
+            *factor,
+            GradientsParams::from_params(&mut grads, &model, ids),
+        ));
+    }
+    let rest = GradientsParams::from_grads(grads, &model);
+    let mut model = optim.step(lr, model, rest);
+    for (factor, part) in parts {
+        if factor != 0.0 {
+            model = optim.step(lr * factor, model, part);
+        }
+    }
+    model
+}
+
+fn labels(samples: &[Sample]) -> Vec<usize> {
+    samples.iter().map(|s| s.label).collect()
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
