@@ -78,9 +78,21 @@ impl Runner {
         device: Device,
         device_name: &str,
     ) -> Result<Runner, RunError> {
+        let strategy = strategy::build(&config.strategy);
+        Runner::with_strategy(config, scenario, device, device_name, strategy)
+    }
+
+    /// A run with a strategy of the caller's instead of the one the config
+    /// names (the config still sets everything else).
+    pub fn with_strategy(
+        config: RunConfig,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+        strategy: Box<dyn Strategy>,
+    ) -> Result<Runner, RunError> {
         config.validate().map_err(RunError::Config)?;
         scenario.validate().map_err(RunError::Scenario)?;
-        let strategy = strategy::build(&config.strategy);
         let autodiff = device.clone().autodiff();
         let model = Model::new(
             &config.model,
@@ -334,7 +346,8 @@ impl Runner {
         self.task = k;
         let model = self.model.take().expect("model present");
         self.strategy.before_task(k, &model, &self.env);
-        self.model = Some(self.grow_classifier(model, k));
+        let model = self.grow_classifier(model, k);
+        self.model = Some(self.strategy.adapt(k, model, &self.env));
         self.train_set = self.strategy.training_set(k, &self.scenario.tasks);
         self.train_set.shuffle(&mut self.rng);
         self.optim = AdamConfig::new().init();

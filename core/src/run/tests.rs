@@ -451,3 +451,45 @@ fn a_group_at_factor_zero_is_not_updated_and_the_others_are() {
     let named = step(model.clone(), &LrFactors(vec![("text".into(), 1.0)]));
     assert_eq!(group_values(&named, "image"), group_values(&all, "image"));
 }
+
+/// A strategy that freezes the text encoder and counts the tasks it adapted
+/// the model for.
+struct FreezeText(std::rc::Rc<std::cell::RefCell<Vec<usize>>>);
+
+impl Strategy for FreezeText {
+    fn config(&self) -> StrategyConfig {
+        StrategyConfig::Finetune
+    }
+    fn adapt(&mut self, task: usize, model: Model, _env: &Env) -> Model {
+        self.0.borrow_mut().push(task);
+        model
+    }
+    fn lr_factors(&mut self, _task: usize, _gamma: f64) -> LrFactors {
+        LrFactors(vec![("text".into(), 0.0)])
+    }
+}
+
+#[test]
+fn a_frozen_encoder_is_bit_identical_after_a_task_and_adapt_runs_before_each() {
+    let config = small(StrategyConfig::by_name("finetune").unwrap());
+    let scenario = build_scenario(&config, None).unwrap();
+    let adapted = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let strategy = Box::new(FreezeText(adapted.clone()));
+    let mut r = Runner::with_strategy(
+        config,
+        scenario,
+        burn::tensor::Device::flex(),
+        "cpu",
+        strategy,
+    )
+    .unwrap();
+    let before = r.model();
+    run_through(&mut r, 2);
+    let after = r.model();
+    assert_eq!(group_values(&after, "text"), group_values(&before, "text"));
+    assert_ne!(
+        group_values(&after, "image"),
+        group_values(&before, "image")
+    );
+    assert_eq!(*adapted.borrow(), vec![1, 2]);
+}

@@ -133,6 +133,9 @@ pub trait Strategy {
     /// and after the classifier grew to the task's classes): the model to
     /// train it with. A strategy may reshape it here (grow, merge, replace a
     /// part), as Avalanche's `model_adaptation` does; by default it is kept.
+    /// (A checkpoint rebuilds the model's shape by growing the classifier
+    /// only: a strategy that changes the shape must also make `resume`
+    /// rebuild it — none does yet.)
     fn adapt(&mut self, _task: usize, model: Model, _env: &Env) -> Model {
         model
     }
