@@ -225,4 +225,33 @@ fn params_and_settings_reach_the_record() {
         let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
         assert!(err.contains(bad[0]) && err.lines().count() == 1, "{err}");
     }
+    // out of range: refused before anything is built, in one line naming
+    // the setting, its value and its range (these panicked or exhausted
+    // memory before)
+    for (args, named) in [
+        (
+            ["--set", "entity.noise.replace_all=2"],
+            "entity.noise.replace_all = 2",
+        ),
+        (
+            ["--set", "model.tokenizer.vocab=3"],
+            "model.tokenizer.vocab = 3",
+        ),
+        (
+            ["--set", "model.d_model=4000000"],
+            "model.d_model = 4000000",
+        ),
+        (["--param", "temperature=0"], "strategy.lwf.temperature = 0"),
+    ] {
+        let a = palimpsest()
+            .args(["run", "--strategy", "lwf"])
+            .args(args)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(
+            err.contains(named) && err.contains("must lie in") && err.lines().count() == 1,
+            "{err}"
+        );
+    }
 }

@@ -78,6 +78,8 @@ impl Default for RunConfig {
 }
 
 impl RunConfig {
+    /// The settings that must fit each other, then every setting within its
+    /// range ([`super::limits::LIMITS`]).
     pub fn validate(&self) -> Result<(), String> {
         self.model.validate()?;
         if self.epochs == 0 {
@@ -101,6 +103,7 @@ impl RunConfig {
         if self.classes_per_task == 0 {
             return Err("classes per task must be at least 1".into());
         }
-        Ok(())
+        let json = serde_json::to_value(self).map_err(|e| format!("the config: {e}"))?;
+        super::limits::check(&json)
     }
 }

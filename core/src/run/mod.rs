@@ -12,6 +12,7 @@ pub mod config;
 mod device;
 #[cfg(feature = "train")]
 mod infer;
+pub mod limits;
 pub mod record;
 #[cfg(feature = "train")]
 mod runner;
