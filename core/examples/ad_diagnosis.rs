@@ -34,10 +34,7 @@ fn drift(model: &Model, first: &Model, env: &Env, samples: &[Sample]) -> f64 {
         let refs: Vec<&Sample> = chunk.iter().collect();
         let batch = env.plain_batch(&refs);
         let (then, now) = (first.forward(&batch), model.forward(&batch));
-        for (a, b) in [
-            (&then.image_maps, &now.image_maps),
-            (&then.text_maps, &now.text_maps),
-        ] {
+        for ((_, a), (_, b)) in then.maps.iter().zip(&now.maps) {
             for l in a.len() - top..a.len() {
                 let d: f32 = attention_distillation(a[l].clone(), b[l].clone()).into_scalar();
                 total += f64::from(d);

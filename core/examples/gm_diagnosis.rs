@@ -9,7 +9,7 @@
 //! (the second argument names the ablated components; `none` is full MSPT).
 
 use burn::tensor::Tensor;
-use palimpsest_core::data::Sample;
+use palimpsest_core::data::{Modality, Sample};
 use palimpsest_core::run::{Event, RunConfig, Runner};
 use palimpsest_core::strategy::StrategyConfig;
 use palimpsest_core::strategy::config::MsptConfig;
@@ -70,9 +70,9 @@ fn main() -> Result<(), String> {
                             let refs: Vec<&Sample> = chunk.iter().collect();
                             let out = model.forward(&env.plain_batch(&refs));
                             let pred = [
-                                argmax(out.logits.fused),
-                                argmax(out.logits.image),
-                                argmax(out.logits.text),
+                                argmax(out.logits.fused.clone()),
+                                argmax(out.logits.of(Modality::Image).unwrap().clone()),
+                                argmax(out.logits.of(Modality::Text).unwrap().clone()),
                             ];
                             for (i, s) in chunk.iter().enumerate() {
                                 n[w] += 1;

@@ -78,7 +78,7 @@ pub fn Playground() -> impl IntoView {
             </div>
             <div class="row">
                 <label class="file">"Your image " <input data-testid="playground-image" type="file" accept="image/*" on:change=on_image /></label>
-                {move || image.get().map(|px| view! { <img src=png_url(Some(&px)) width="48" height="48" alt="" /> })}
+                {move || image.get().map(|px| view! { <img src=png_url(Some(&px[..])) width="48" height="48" alt="" /> })}
                 <input type="text" data-testid="playground-caption" placeholder="a caption, e.g. a smiling yellow face"
                     prop:value=move || caption.get() on:input=move |ev| caption.set(event_target_value(&ev)) />
                 <button data-testid="predict" on:click=ask_own prop:disabled=move || !trained()>"Predict"</button>

@@ -129,7 +129,7 @@ pub async fn take_files(st: AppState, files: Vec<(String, File)>) {
         .into_iter()
         .map(|pair| Pending {
             id: st.id(),
-            thumb: png_url(Some(&pair.image)),
+            thumb: png_url(Some(&pair.image[..])),
             pair,
         })
         .collect();

@@ -234,12 +234,7 @@ async fn add_classes(st: &Shared, classes: Vec<NewClass>) {
                 let samples = c
                     .samples
                     .into_iter()
-                    .map(|u| Sample {
-                        image: Some(u.image),
-                        text: u.text,
-                        label: 0,
-                        entities: None,
-                    })
+                    .map(|u| Sample::image_text(Some(u.image), u.text, 0))
                     .collect();
                 (c.name, samples)
             })
@@ -335,12 +330,7 @@ async fn predict(st: &Shared, at: Option<SampleRef>, image: Option<Vec<u8>>, tex
                 {
                     return error("the image has the wrong size");
                 }
-                Sample {
-                    image,
-                    text,
-                    label: 0,
-                    entities: None,
-                }
+                Sample::image_text(image, text, 0)
             }
         };
         let env = env(device, &s.model_config);

@@ -15,8 +15,8 @@ const SHOWN_PER_CLASS: usize = 4;
 pub fn sample_view(sample: &Sample, at: SampleRef) -> SampleView {
     SampleView {
         at,
-        png: png_url(sample.image.as_ref()),
-        caption: sample.text.clone().unwrap_or_default(),
+        png: png_url(sample.image()),
+        caption: sample.text().unwrap_or_default().to_string(),
     }
 }
 

@@ -97,16 +97,11 @@ pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario
             task.classes.push(label);
             let (train, test) = &splits[t][c];
             let mut rng = rng_for(seed, &format!("entity/{sub}"));
-            let make = |i: usize, rng: &mut _| Sample {
-                image: Some(augment(pack.image(i), rng, 2, 0.1)),
-                text: Some(noisy_caption(
-                    &item_words(&pack.items[i]),
-                    &pool,
-                    &opts.noise,
-                    rng,
-                )),
-                label,
-                entities: None,
+            let make = |i: usize, rng: &mut _| {
+                // the image's augmentation draws first, then the caption's noise
+                let image = augment(pack.image(i), rng, 2, 0.1);
+                let text = noisy_caption(&item_words(&pack.items[i]), &pool, &opts.noise, rng);
+                Sample::image_text(Some(image), Some(text), label)
             };
             for _ in 0..opts.train_copies {
                 for &i in train {

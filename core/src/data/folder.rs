@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use image::{ImageReader, Limits, Rgba, RgbaImage, imageops};
 
 use super::prep::BACKGROUND;
-use super::sample::{IMAGE_SIZE, Sample};
+use super::sample::{IMAGE_SIZE, Input, Modality, Sample};
 
 /// Largest accepted image file.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -405,12 +405,10 @@ pub fn import_files(files: &[ImportFile]) -> Import {
             });
             continue;
         };
-        imp.classes.entry(label).or_default().push(Sample {
-            image: Some(p.image),
-            text: p.text,
-            label: 0,
-            entities: None,
-        });
+        imp.classes
+            .entry(label)
+            .or_default()
+            .push(Sample::image_text(Some(p.image), p.text, 0));
     }
     imp
 }
@@ -467,11 +465,12 @@ fn add_class(task: &mut super::Task, class: &str, samples: &[Sample], label: usi
     let (train, test) = split(samples, 0.3, &mut rng);
     for _ in 0..3 {
         for s in &train {
-            task.train.push(Sample {
-                image: s.image.as_ref().map(|i| augment(i, &mut rng, 2, 0.1)),
-                label,
-                ..s.clone()
-            });
+            let mut copy = Sample { label, ..s.clone() };
+            if let Some(px) = s.image() {
+                let px = augment(px, &mut rng, 2, 0.1);
+                copy = copy.with(Modality::Image, Input::Pixels(px));
+            }
+            task.train.push(copy);
         }
     }
     task.test
@@ -567,8 +566,8 @@ not json
         assert_eq!(imp.classes.len(), 2);
         assert_eq!(imp.classes["cat"].len(), 2);
         assert_eq!(imp.classes["dog"].len(), 1);
-        assert_eq!(imp.classes["cat"][0].text.as_deref(), Some("a grey cat"));
-        let px = imp.classes["dog"][0].image.as_ref().unwrap();
+        assert_eq!(imp.classes["cat"][0].text(), Some("a grey cat"));
+        let px = imp.classes["dog"][0].image().unwrap();
         assert_eq!(px.len(), IMAGE_SIZE * IMAGE_SIZE * 3);
         assert_eq!(&px[..3], &[200, 150, 0]);
         let problems: Vec<String> = imp.issues.iter().map(|i| i.to_string()).collect();
@@ -637,7 +636,7 @@ not json
             file("b.png", png(0, 255, 0)),
         ];
         let imp = import_files(&files);
-        assert_eq!(imp.classes["apple"][0].text.as_deref(), Some("red, round"));
+        assert_eq!(imp.classes["apple"][0].text(), Some("red, round"));
         assert_eq!(imp.issues.len(), 1);
         assert!(imp.issues[0].to_string().starts_with("b.png: no label"));
     }
@@ -675,11 +674,12 @@ not json
 
     #[test]
     fn append_task_adds_named_classes_after_the_stream() {
-        let sample = |v: u8| Sample {
-            image: Some(vec![v; IMAGE_SIZE * IMAGE_SIZE * 3]),
-            text: Some(format!("thing {v}")),
-            label: 0,
-            entities: None,
+        let sample = |v: u8| {
+            Sample::image_text(
+                Some(vec![v; IMAGE_SIZE * IMAGE_SIZE * 3]),
+                Some(format!("thing {v}")),
+                0,
+            )
         };
         let mut files = Vec::new();
         for i in 0..3 {

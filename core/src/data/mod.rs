@@ -10,5 +10,5 @@ pub mod sample;
 pub mod scenario;
 pub mod tokenizer;
 
-pub use sample::{IMAGE_BYTES, IMAGE_SIZE, Modality, Sample};
+pub use sample::{IMAGE_BYTES, IMAGE_SIZE, Input, InputKind, Modality, Sample};
 pub use scenario::{Scenario, Task, TaskInfo};

@@ -214,11 +214,10 @@ pub fn relation_scenario(pack: &Pack, seed: u64, opts: &RelationOptions) -> Scen
                     } else if r < opts.hint + opts.wrong_hint {
                         sentence.push(hint_of(Some(rng.random_range(0..RELATIONS.len()))).into());
                     }
+                    let text = noisy_caption(&sentence, &pool, &opts.noise, &mut rng);
                     out.push(Sample {
-                        image: Some(image),
-                        text: Some(noisy_caption(&sentence, &pool, &opts.noise, &mut rng)),
-                        label,
                         entities: Some((sn.clone(), on.clone())),
+                        ..Sample::image_text(Some(image), Some(text), label)
                     });
                 }
             }
@@ -259,11 +258,11 @@ mod tests {
     fn scenes_differ_between_relations() {
         let s = relation_scenario(bundled(), 2, &RelationOptions::default());
         let mean_dark = |label: usize| {
-            let imgs: Vec<&Vec<u8>> = s.tasks[0]
+            let imgs: Vec<&[u8]> = s.tasks[0]
                 .train
                 .iter()
                 .filter(|x| x.label == label)
-                .filter_map(|x| x.image.as_ref())
+                .filter_map(|x| x.image())
                 .collect();
             // fraction of non-white pixels in the left and right halves
             let mut left = 0usize;

@@ -1,18 +1,20 @@
 //! The expandable classifier. New classes get a new chunk of outputs; old
 //! chunks are kept as they are, so old logits do not change on expansion.
-//! Its image and text halves double as the unimodal heads that gradient
-//! modulation reads (as in OGM-GE, which MSPT's GM builds on).
+//! Each chunk holds one weight per modality (in encoder order); each part
+//! doubles as that modality's unimodal head, which gradient modulation reads
+//! (as in OGM-GE, which MSPT's GM builds on).
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use super::init;
+use crate::data::Modality;
 
 #[derive(Module, Debug)]
 pub struct ClassChunk {
-    pub image: Param<Tensor<2>>,
-    pub text: Param<Tensor<2>>,
+    /// `[d, n]` per modality, in encoder order.
+    pub parts: Vec<Param<Tensor<2>>>,
     pub bias: Param<Tensor<1>>,
 }
 
@@ -20,20 +22,33 @@ pub struct ClassChunk {
 pub struct Classifier {
     pub chunks: Vec<ClassChunk>,
     pub d: usize,
+    /// How many modalities (parts per chunk).
+    pub modalities: usize,
 }
 
-/// Fused logits and the two unimodal logits, `[batch, classes]` each.
+/// Fused logits and each modality's own, `[batch, classes]` each.
 pub struct Logits {
     pub fused: Tensor<2>,
-    pub image: Tensor<2>,
-    pub text: Tensor<2>,
+    /// Per modality, in encoder order.
+    pub unimodal: Vec<(Modality, Tensor<2>)>,
+}
+
+impl Logits {
+    /// `modality`'s unimodal logits, if the model has that encoder.
+    pub fn of(&self, modality: Modality) -> Option<&Tensor<2>> {
+        self.unimodal
+            .iter()
+            .find(|(m, _)| *m == modality)
+            .map(|(_, t)| t)
+    }
 }
 
 impl Classifier {
-    pub fn new(d: usize) -> Self {
+    pub fn new(d: usize, modalities: usize) -> Self {
         Classifier {
             chunks: Vec::new(),
             d,
+            modalities,
         }
     }
 
@@ -46,39 +61,46 @@ impl Classifier {
         if n == 0 {
             return self;
         }
-        let bound = 1.0 / ((2 * self.d) as f32).sqrt();
+        let bound = 1.0 / ((self.modalities * self.d) as f32).sqrt();
         self.chunks.push(ClassChunk {
-            image: init::param(rng, [self.d, n], bound, device),
-            text: init::param(rng, [self.d, n], bound, device),
+            parts: (0..self.modalities)
+                .map(|_| init::param(rng, [self.d, n], bound, device))
+                .collect(),
             bias: Param::from_tensor(Tensor::zeros([n], device)),
         });
         self
     }
 
-    /// `present_*`: `[batch, 1]`, 1 where the modality is present, 0 where missing.
-    pub fn forward(
-        &self,
-        h_image: Tensor<2>,
-        h_text: Tensor<2>,
-        present_image: Tensor<2>,
-        present_text: Tensor<2>,
-    ) -> Logits {
+    /// `cls`: each modality's [CLS] `[batch, d]`; `present`: `[batch, 1]`
+    /// each, 1 where the modality is present, 0 where missing. The fused
+    /// logits sum the present parts and the bias; each unimodal head has its
+    /// share of the bias.
+    pub fn forward(&self, cls: &[(Modality, Tensor<2>)], present: &[Tensor<2>]) -> Logits {
         assert!(!self.chunks.is_empty(), "the classifier has no classes yet");
-        let (mut fused, mut image, mut text) = (Vec::new(), Vec::new(), Vec::new());
+        assert_eq!(cls.len(), self.modalities, "one [CLS] per modality");
+        let mut fused = Vec::new();
+        let mut unimodal: Vec<Vec<Tensor<2>>> = vec![Vec::new(); cls.len()];
         for c in &self.chunks {
             let b = c.bias.val().unsqueeze_dim::<2>(0);
-            let li = h_image.clone().matmul(c.image.val());
-            let lt = h_text.clone().matmul(c.text.val());
-            fused.push(
-                li.clone() * present_image.clone() + lt.clone() * present_text.clone() + b.clone(),
-            );
-            image.push(li + b.clone() / 2.0);
-            text.push(lt + b / 2.0);
+            let mut sum: Option<Tensor<2>> = None;
+            for (i, ((_, h), w)) in cls.iter().zip(&c.parts).enumerate() {
+                let l = h.clone().matmul(w.val());
+                let part = l.clone() * present[i].clone();
+                sum = Some(match sum {
+                    Some(s) => s + part,
+                    None => part,
+                });
+                unimodal[i].push(l + b.clone() / self.modalities as f64);
+            }
+            fused.push(sum.expect("at least one modality") + b);
         }
         Logits {
             fused: Tensor::cat(fused, 1),
-            image: Tensor::cat(image, 1),
-            text: Tensor::cat(text, 1),
+            unimodal: cls
+                .iter()
+                .zip(unimodal)
+                .map(|((m, _), parts)| (*m, Tensor::cat(parts, 1)))
+                .collect(),
         }
     }
 }

@@ -1,13 +1,102 @@
-//! One stream of the dual-stream transformer: pre-norm encoder layers.
+//! One modality's encoder: its embedding, learnt positions and a stream of
+//! pre-norm encoder layers.
 
-use burn::module::Module;
-use burn::nn::{LayerNorm, Linear};
+use burn::module::{Module, Param};
+use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::tensor::activation::gelu;
-use burn::tensor::{Bool, Device, Tensor};
+use burn::tensor::{Bool, Device, Int, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use super::attention::Attention;
 use super::init;
+use crate::data::{InputKind, Modality};
+
+/// How a modality's input becomes a sequence of `d`-vectors.
+#[derive(Module, Debug)]
+pub enum Embed {
+    /// Image patches, flattened, through one linear map; position 0 ([CLS])
+    /// is a zero patch.
+    Patches(Linear),
+    /// Token ids through an embedding table; the tokenizer puts [CLS] first.
+    Tokens(Embedding),
+}
+
+/// One modality's input to the model, as tensors. (One per modality and
+/// batch: the variants' sizes do not matter.)
+#[allow(clippy::large_enum_variant)]
+pub enum Encoded {
+    /// `[batch, patches, patch·patch·3]`, pixel values scaled to [−1, 1].
+    Patches(Tensor<3>),
+    /// `[batch, seq]` token ids, and `[batch, seq]` true at padding.
+    Tokens {
+        ids: Tensor<2, Int>,
+        pad: Tensor<2, Bool>,
+    },
+}
+
+/// A modality's encoder: embedding, positions `[1, seq, d]` and stream.
+#[derive(Module, Debug)]
+pub struct Encoder {
+    pub embed: Embed,
+    pub pos: Param<Tensor<3>>,
+    pub stream: Stream,
+    #[module(skip)]
+    pub modality: Modality,
+}
+
+impl Embed {
+    /// The embedding of `modality`'s kind (`input_dim`: a patch's values or
+    /// the vocabulary size), followed by its positions — drawn in that order.
+    pub fn new(
+        modality: Modality,
+        input_dim: usize,
+        d: usize,
+        seq: usize,
+        rng: &mut ChaCha8Rng,
+        device: &Device,
+    ) -> (Embed, Param<Tensor<3>>) {
+        let embed = match modality.kind() {
+            InputKind::Pixels => Embed::Patches(init::linear(rng, input_dim, d, device)),
+            InputKind::Words => Embed::Tokens(Embedding {
+                weight: init::param(rng, [input_dim, d], 0.1, device),
+            }),
+        };
+        (embed, init::param(rng, [1, seq, d], 0.02, device))
+    }
+}
+
+impl Encoder {
+    /// The [CLS] representation `[batch, d]` and every layer's attention.
+    pub fn forward(
+        &self,
+        input: &Encoded,
+        shared_keys: &[Option<Tensor<2>>],
+    ) -> (Tensor<2>, Vec<Tensor<4>>) {
+        match (&self.embed, input) {
+            (Embed::Patches(linear), Encoded::Patches(patches)) => {
+                let [b, p, _] = patches.dims();
+                let d = self.pos.dims()[2];
+                let x = Tensor::cat(
+                    vec![
+                        Tensor::zeros([b, 1, d], &patches.device()),
+                        linear.forward(patches.clone()),
+                    ],
+                    1,
+                );
+                let x = x + self.pos.val().narrow(1, 0, p + 1);
+                self.stream.forward(x, shared_keys, None)
+            }
+            (Embed::Tokens(table), Encoded::Tokens { ids, pad }) => {
+                let x = table.forward(ids.clone()) + self.pos.val();
+                self.stream.forward(x, shared_keys, Some(pad.clone()))
+            }
+            _ => panic!(
+                "the {} encoder was given another kind of input",
+                self.modality.name()
+            ),
+        }
+    }
+}
 
 #[derive(Module, Debug)]
 pub struct EncoderLayer {

@@ -17,9 +17,11 @@ pub mod init;
 mod network;
 
 #[cfg(feature = "train")]
-pub use batch::Batch;
+pub use batch::{Batch, ModalityInput};
 #[cfg(feature = "train")]
 pub use classifier::{Classifier, Logits};
-pub use config::ModelConfig;
+pub use config::{EncoderConfig, EncoderInit, ModelConfig};
+#[cfg(feature = "train")]
+pub use encoder::{Embed, Encoded, Encoder};
 #[cfg(feature = "train")]
 pub use network::{ForwardOutput, Model};

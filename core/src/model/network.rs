@@ -1,24 +1,19 @@
-//! The network: two encoder streams, the shared keys, the classifier.
+//! The network: one encoder per modality, the shared keys, the classifier.
 
 use burn::module::{Module, Param, ParamId, list_param_ids};
-use burn::nn::{Embedding, Linear};
 use burn::tensor::{Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use super::classifier::{Classifier, Logits};
-use super::encoder::Stream;
+use super::encoder::{Embed, Encoder, Stream};
 use super::{Batch, ModelConfig, init};
-use crate::data::Modality;
+use crate::data::{InputKind, Modality};
 
 #[derive(Module, Debug)]
 pub struct Model {
-    pub patch_embed: Linear,
-    pub image_pos: Param<Tensor<3>>,
-    pub tokens: Embedding,
-    pub text_pos: Param<Tensor<3>>,
-    pub image_stream: Stream,
-    pub text_stream: Stream,
-    /// K_s of each interaction layer, `[seq, d]`, shared by both streams.
+    /// One per modality, in [`ModelConfig::encoders`] order.
+    pub encoders: Vec<Encoder>,
+    /// K_s of each interaction layer, `[seq, d]`, shared by every stream.
     pub shared_keys: Vec<Param<Tensor<2>>>,
     pub classifier: Classifier,
     /// MI switch: shared keys on or off (self-attention).
@@ -28,12 +23,22 @@ pub struct Model {
 /// Everything one forward pass gives back.
 pub struct ForwardOutput {
     pub logits: Logits,
-    /// What the classifier sees, `[batch, 2·d]`: the image stream's [CLS]
-    /// then the text stream's, each zero where its modality is missing.
+    /// What the classifier sees, `[batch, modalities·d]`: each encoder's
+    /// [CLS] in encoder order, zero where its modality is missing.
     pub features: Tensor<2>,
-    /// Attention weights of every layer, `[batch, heads, seq, seq]`.
-    pub image_maps: Vec<Tensor<4>>,
-    pub text_maps: Vec<Tensor<4>>,
+    /// Attention weights of every layer, `[batch, heads, seq, seq]`, per
+    /// modality in encoder order.
+    pub maps: Vec<(Modality, Vec<Tensor<4>>)>,
+}
+
+impl ForwardOutput {
+    /// `modality`'s attention maps, every layer (empty if no such encoder).
+    pub fn maps_of(&self, modality: Modality) -> &[Tensor<4>] {
+        self.maps
+            .iter()
+            .find(|(m, _)| *m == modality)
+            .map_or(&[], |(_, maps)| maps.as_slice())
+    }
 }
 
 impl Model {
@@ -45,29 +50,46 @@ impl Model {
     ) -> Self {
         let d = config.d_model;
         let s = config.seq_len();
-        let patch_dim = config.patch * config.patch * 3;
-        let stream = |rng: &mut ChaCha8Rng| {
-            Stream::new(rng, config.layers, d, config.heads, config.d_ff, s, device)
-        };
+        let modalities = config.modalities();
+        // Random draws: every embedding with its positions, then every
+        // stream, then the shared keys (the order the records were made in).
+        let embeds: Vec<(Embed, Param<Tensor<3>>)> = modalities
+            .iter()
+            .map(|&m| {
+                let input_dim = match m.kind() {
+                    InputKind::Pixels => config.patch * config.patch * 3,
+                    InputKind::Words => config.tokenizer.vocab as usize,
+                };
+                Embed::new(m, input_dim, d, s, rng, device)
+            })
+            .collect();
+        let encoders = embeds
+            .into_iter()
+            .zip(&modalities)
+            .map(|((embed, pos), &modality)| Encoder {
+                embed,
+                pos,
+                stream: Stream::new(rng, config.layers, d, config.heads, config.d_ff, s, device),
+                modality,
+            })
+            .collect();
         Model {
-            patch_embed: init::linear(rng, patch_dim, d, device),
-            image_pos: init::param(rng, [1, s, d], 0.02, device),
-            tokens: Embedding {
-                weight: init::param(rng, [config.tokenizer.vocab as usize, d], 0.1, device),
-            },
-            text_pos: init::param(rng, [1, s, d], 0.02, device),
-            image_stream: stream(rng),
-            text_stream: stream(rng),
+            encoders,
             shared_keys: (0..config.interaction_layers)
                 .map(|_| init::param(rng, [s, d], 1.0 / (d as f32).sqrt(), device))
                 .collect(),
-            classifier: Classifier::new(d),
+            classifier: Classifier::new(d, modalities.len()),
             interaction,
         }
     }
 
     pub fn classes(&self) -> usize {
         self.classifier.classes()
+    }
+
+    /// The modalities the model has an encoder for, in encoder order.
+    pub fn modalities(&self) -> Vec<Modality> {
+        self.encoders.iter().map(|e| e.modality).collect()
     }
 
     /// Grows the classifier to `total` classes.
@@ -78,65 +100,53 @@ impl Model {
     }
 
     pub fn forward(&self, batch: &Batch) -> ForwardOutput {
-        let [b, p, _] = batch.patches.dims();
-        let d = self.image_pos.dims()[2];
-        // [CLS] of the image stream is the (learnt) position 0 on a zero patch.
-        let patches = Tensor::cat(
-            vec![
-                Tensor::zeros([b, 1, d], &batch.patches.device()),
-                self.patch_embed.forward(batch.patches.clone()),
-            ],
-            1,
-        );
-        let x_image = patches + self.image_pos.val().narrow(1, 0, p + 1);
-        let x_text = self.tokens.forward(batch.tokens.clone()) + self.text_pos.val();
         let keys: Vec<Option<Tensor<2>>> = self
             .shared_keys
             .iter()
             .map(|k| self.interaction.then(|| k.val()))
             .collect();
-        let (h_image, image_maps) = self.image_stream.forward(x_image, &keys, None);
-        let (h_text, text_maps) = self
-            .text_stream
-            .forward(x_text, &keys, Some(batch.pad.clone()));
+        assert_eq!(
+            batch.modalities(),
+            self.modalities(),
+            "the batch was made for other encoders"
+        );
+        let mut cls = Vec::with_capacity(self.encoders.len());
+        let mut maps = Vec::with_capacity(self.encoders.len());
+        for (encoder, input) in self.encoders.iter().zip(&batch.inputs) {
+            let (h, m) = encoder.forward(&input.encoded, &keys);
+            cls.push((encoder.modality, h));
+            maps.push((encoder.modality, m));
+        }
+        let present: Vec<Tensor<2>> = batch.inputs.iter().map(|i| i.present.clone()).collect();
         let features = Tensor::cat(
-            vec![
-                h_image.clone() * batch.image_present.clone(),
-                h_text.clone() * batch.text_present.clone(),
-            ],
+            cls.iter()
+                .zip(&present)
+                .map(|((_, h), p)| h.clone() * p.clone())
+                .collect(),
             1,
         );
-        let logits = self.classifier.forward(
-            h_image,
-            h_text,
-            batch.image_present.clone(),
-            batch.text_present.clone(),
-        );
+        let logits = self.classifier.forward(&cls, &present);
         ForwardOutput {
             logits,
             features,
-            image_maps,
-            text_maps,
+            maps,
         }
     }
 
     /// The model's parameter groups, by name: each modality's encoder
-    /// (embedding, positions and stream: `image`, `text`), the shared keys
-    /// (`interaction`) and the `classifier`. Strategies name them to set
-    /// their learning rates ([`crate::strategy::LrFactors`]).
+    /// (embedding, positions and stream, named by the modality: `image`,
+    /// `text`), the shared keys (`interaction`) and the `classifier`.
+    /// Strategies name them to set their learning rates
+    /// ([`crate::strategy::LrFactors`]).
     pub fn param_groups(&self) -> Vec<(&'static str, Vec<ParamId>)> {
-        let mut image = list_param_ids(&self.patch_embed);
-        image.extend(list_param_ids(&self.image_pos));
-        image.extend(list_param_ids(&self.image_stream));
-        let mut text = list_param_ids(&self.tokens);
-        text.extend(list_param_ids(&self.text_pos));
-        text.extend(list_param_ids(&self.text_stream));
-        vec![
-            (Modality::Image.name(), image),
-            (Modality::Text.name(), text),
-            ("interaction", list_param_ids(&self.shared_keys)),
-            ("classifier", list_param_ids(&self.classifier)),
-        ]
+        let mut groups: Vec<(&'static str, Vec<ParamId>)> = self
+            .encoders
+            .iter()
+            .map(|e| (e.modality.name(), list_param_ids(e)))
+            .collect();
+        groups.push(("interaction", list_param_ids(&self.shared_keys)));
+        groups.push(("classifier", list_param_ids(&self.classifier)));
+        groups
     }
 }
 

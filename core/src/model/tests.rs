@@ -2,7 +2,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::*;
 use crate::data::scenario::rng_for;
-use crate::data::{IMAGE_BYTES, Sample};
+use crate::data::{IMAGE_BYTES, Modality, Sample};
 
 fn device() -> Device {
     Device::flex()
@@ -10,24 +10,9 @@ fn device() -> Device {
 
 fn samples() -> Vec<Sample> {
     vec![
-        Sample {
-            image: Some(vec![10; IMAGE_BYTES]),
-            text: Some("a red fox".into()),
-            label: 0,
-            entities: None,
-        },
-        Sample {
-            image: Some(vec![200; IMAGE_BYTES]),
-            text: None,
-            label: 1,
-            entities: None,
-        },
-        Sample {
-            image: None,
-            text: Some("apple".into()),
-            label: 1,
-            entities: None,
-        },
+        Sample::image_text(Some(vec![10; IMAGE_BYTES]), Some("a red fox".into()), 0),
+        Sample::image_text(Some(vec![200; IMAGE_BYTES]), None, 1),
+        Sample::image_text(None, Some("apple".into()), 1),
     ]
 }
 
@@ -58,7 +43,7 @@ fn expanding_the_classifier_keeps_old_logits() {
     let (m, cfg) = model(true);
     let s = samples();
     let refs: Vec<&Sample> = s.iter().collect();
-    let batch = Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device());
+    let batch = Batch::new(&refs, &cfg, &device());
     let before = values(m.forward(&batch).logits.fused);
     let m = m.expand_to(5, &mut rng_for(2, "cls"), &device());
     assert_eq!(m.classes(), 5);
@@ -76,10 +61,10 @@ fn attention_maps_from_every_layer_are_distributions() {
         let (m, cfg) = model(mi);
         let s = samples();
         let refs: Vec<&Sample> = s.iter().collect();
-        let out = m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device()));
-        assert_eq!(out.image_maps.len(), cfg.layers);
-        assert_eq!(out.text_maps.len(), cfg.layers);
-        let w = out.text_maps[cfg.layers - 1].clone();
+        let out = m.forward(&Batch::new(&refs, &cfg, &device()));
+        assert_eq!(out.maps_of(Modality::Image).len(), cfg.layers);
+        assert_eq!(out.maps_of(Modality::Text).len(), cfg.layers);
+        let w = out.maps_of(Modality::Text)[cfg.layers - 1].clone();
         assert_eq!(w.dims(), [3, cfg.heads, cfg.seq_len(), cfg.seq_len()]);
         let sums = w
             .clone()
@@ -103,19 +88,11 @@ fn a_missing_modality_does_not_reach_the_fused_logits() {
     let (m, cfg) = model(true);
     let mut s = samples();
     let refs: Vec<&Sample> = s.iter().collect();
-    let a = values(
-        m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device()))
-            .logits
-            .fused,
-    );
+    let a = values(m.forward(&Batch::new(&refs, &cfg, &device())).logits.fused);
     // sample 1 has no text; changing what would be its text changes nothing
-    s[1].text = None;
-    s[2].image = None;
+    s[1] = s[1].without(Modality::Text);
+    s[2] = s[2].without(Modality::Image);
     let refs: Vec<&Sample> = s.iter().collect();
-    let b = values(
-        m.forward(&Batch::new(&refs, cfg.patch, &cfg.tokenizer, &device()))
-            .logits
-            .fused,
-    );
+    let b = values(m.forward(&Batch::new(&refs, &cfg, &device())).logits.fused);
     assert_eq!(a, b);
 }

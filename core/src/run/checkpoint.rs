@@ -26,7 +26,9 @@ use super::record::Measured;
 use crate::model::Model;
 
 const MAGIC: &[u8; 8] = b"PALCKPT2";
-pub const CHECKPOINT_VERSION: u32 = 2;
+/// The header's version: 3 since the model is keyed by modality (its
+/// tensors' paths are `encoders.<i>.…`, the classifier's `parts.<i>`).
+pub const CHECKPOINT_VERSION: u32 = 3;
 
 /// The position of the run's ChaCha stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,8 +6,8 @@ use burn::tensor::activation::softmax;
 
 use super::device::{read_floats, read_ints};
 use super::record::AttentionSnapshot;
-use crate::data::Sample;
 use crate::data::tokenizer::words;
+use crate::data::{Modality, Sample};
 use crate::model::Model;
 use crate::strategy::Env;
 
@@ -62,7 +62,7 @@ pub async fn look(
 ) -> (AttentionSnapshot, Vec<(usize, f64)>) {
     let out = model.forward(&env.plain_batch(&[sample]));
     let s = env.model.seq_len();
-    let cls_row = |maps: &Vec<Tensor<4>>| {
+    let cls_row = |maps: &[Tensor<4>]| {
         let top = maps.last().expect("the model has layers").clone();
         let [_, h, _, _] = top.dims();
         top.narrow(2, 0, 1)
@@ -72,7 +72,10 @@ pub async fn look(
             / h as f64
     };
     let n = model.classes();
-    let mut parts = vec![cls_row(&out.image_maps), cls_row(&out.text_maps)];
+    let mut parts = vec![
+        cls_row(out.maps_of(Modality::Image)),
+        cls_row(out.maps_of(Modality::Text)),
+    ];
     if k > 0 {
         parts.push(softmax(out.logits.fused, 1).reshape([n]));
     }
@@ -80,8 +83,7 @@ pub async fn look(
     let (image, rest) = values.split_at(s - 1);
     let (text, probs) = rest.split_at(s - 1);
     let ws: Vec<String> = sample
-        .text
-        .as_deref()
+        .text()
         .map(words)
         .unwrap_or_default()
         .into_iter()

@@ -399,8 +399,14 @@ impl Runner {
             };
             cross_entropy(logits, batch.labels.clone())
         };
-        let ce = ce_of(&out.logits.fused)
-            + (ce_of(&out.logits.image) + ce_of(&out.logits.text)) * self.config.unimodal_weight;
+        let unimodal = out
+            .logits
+            .unimodal
+            .iter()
+            .map(|(_, l)| ce_of(l))
+            .reduce(|a, b| a + b)
+            .expect("the model has encoders");
+        let ce = ce_of(&out.logits.fused) + unimodal * self.config.unimodal_weight;
         let scores = contribution(&out.logits, &batch.labels);
         let extra = self.strategy.extra_loss(&StepInput {
             task: k,

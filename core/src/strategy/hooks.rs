@@ -23,20 +23,10 @@ pub struct Env {
 impl Env {
     /// A batch of `samples` on the plain device (for frozen models).
     pub fn plain_batch(&self, samples: &[&Sample]) -> Batch {
-        Batch::new(
-            samples,
-            self.model.patch,
-            &self.model.tokenizer,
-            &self.device,
-        )
+        Batch::new(samples, &self.model, &self.device)
     }
     pub fn train_batch(&self, samples: &[&Sample]) -> Batch {
-        Batch::new(
-            samples,
-            self.model.patch,
-            &self.model.tokenizer,
-            &self.autodiff,
-        )
+        Batch::new(samples, &self.model, &self.autodiff)
     }
 }
 

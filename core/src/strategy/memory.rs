@@ -257,12 +257,7 @@ pub(crate) mod tests {
     /// `n` text-only samples of one label, for the strategies' tests.
     pub(crate) fn samples(n: usize, label: usize) -> Vec<Sample> {
         (0..n)
-            .map(|i| Sample {
-                image: None,
-                text: Some(format!("s{i}")),
-                label,
-                entities: None,
-            })
+            .map(|i| Sample::image_text(None, Some(format!("s{i}")), label))
             .collect()
     }
 

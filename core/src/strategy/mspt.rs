@@ -57,8 +57,12 @@ struct Carried {
 /// from the true-class softmax scores of the unimodal heads. The runner
 /// measures γ with it for every run (the γ trace); GM steers by it.
 pub fn contribution(logits: &Logits, labels: &Tensor<1, Int>) -> Tensor<1> {
-    let s_text = true_class_score(logits.text.clone(), labels.clone()).sum();
-    let s_image = true_class_score(logits.image.clone(), labels.clone()).sum();
+    let score = |m: Modality| {
+        let l = logits.of(m).expect("the model has image and text encoders");
+        true_class_score(l.clone(), labels.clone()).sum()
+    };
+    let s_text = score(Modality::Text);
+    let s_image = score(Modality::Image);
     Tensor::cat(vec![s_text.detach(), s_image.detach()], 0)
 }
 
@@ -116,10 +120,7 @@ impl Strategy for Mspt {
         let old_out = old.forward(&step.env.plain_batch(step.samples));
         let top = step.env.model.interaction_layers;
         let mut loss: Option<Tensor<1>> = None;
-        for (old_maps, new_maps) in [
-            (&old_out.image_maps, &step.out.image_maps),
-            (&old_out.text_maps, &step.out.text_maps),
-        ] {
+        for ((_, old_maps), (_, new_maps)) in old_out.maps.iter().zip(&step.out.maps) {
             let first = new_maps.len() - top;
             for l in first..new_maps.len() {
                 let term =
