@@ -2,12 +2,15 @@
 //! optional `metadata.jsonl` or `metadata.csv` with `file_name`, `text` and
 //! `label`. Works on in-memory files so the browser (File objects) and the
 //! CLI (a directory walk) share it. A bad file is reported by name and
-//! skipped; the rest of the import goes on.
+//! skipped; the rest of the import goes on. The metadata files themselves
+//! are read in [`super::metadata`].
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use image::{ImageReader, Limits, Rgba, RgbaImage, imageops};
 
+use super::metadata::{Table, normalize};
 use super::prep::BACKGROUND;
 use super::sample::{IMAGE_SIZE, Sample};
 
@@ -15,6 +18,8 @@ use super::sample::{IMAGE_SIZE, Sample};
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Largest accepted image side in pixels.
 pub const MAX_SIDE: u32 = 4096;
+/// Fewest samples a class needs: one is kept for testing.
+pub const MIN_CLASS_SAMPLES: usize = 2;
 
 /// One file of an import, its path relative to the dataset root.
 #[derive(Debug, Clone)]
@@ -30,10 +35,38 @@ pub struct ImportIssue {
     pub problem: String,
 }
 
+/// Names and problems are printed escaped (see [`escape`]): one issue is
+/// always one line, whatever a file is called.
 impl std::fmt::Display for ImportIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.file, self.problem)
+        write!(f, "{}: {}", escape(&self.file), escape(&self.problem))
     }
+}
+
+/// `s` with control characters, Unicode line separators and direction
+/// overrides written as Rust escapes (`\n`, `\u{1b}`, `\u{202e}`), so a
+/// file name cannot start a new line, colour the terminal or reorder what
+/// is printed after it.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if !s.chars().any(|c| c.is_control() || hidden(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else if hidden(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// What an import produced: samples per class name (labels are assigned when
@@ -51,12 +84,6 @@ impl Import {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-#[derive(Debug, Clone, Default)]
-struct Meta {
-    text: Option<String>,
-    label: Option<String>,
 }
 
 /// Decodes any supported image to `IMAGE_SIZE`² RGB, compositing transparency
@@ -101,102 +128,10 @@ fn flatten(img: &RgbaImage) -> Vec<u8> {
         .collect()
 }
 
-fn parse_jsonl(text: &str, issues: &mut Vec<ImportIssue>, file: &str) -> BTreeMap<String, Meta> {
-    let mut out = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(v) => {
-                let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-                match get("file_name") {
-                    Some(name) => {
-                        out.insert(
-                            norm(&name),
-                            Meta {
-                                text: get("text"),
-                                label: get("label"),
-                            },
-                        );
-                    }
-                    None => issues.push(ImportIssue {
-                        file: format!("{file}:{}", i + 1),
-                        problem: "row has no \"file_name\"".into(),
-                    }),
-                }
-            }
-            Err(e) => issues.push(ImportIssue {
-                file: format!("{file}:{}", i + 1),
-                problem: format!("not valid JSON ({e})"),
-            }),
-        }
-    }
-    out
-}
-
-/// Splits one CSV line, honouring double quotes.
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                fields.last_mut().unwrap().push('"');
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(String::new()),
-            c => fields.last_mut().unwrap().push(c),
-        }
-    }
-    fields
-}
-
-fn parse_csv(text: &str, issues: &mut Vec<ImportIssue>, file: &str) -> BTreeMap<String, Meta> {
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines();
-    let Some(header) = lines.next() else {
-        return out;
-    };
-    let header = csv_fields(header.trim_start_matches('\u{feff}'));
-    let col = |n: &str| header.iter().position(|h| h.trim() == n);
-    let (Some(fc), tc, lc) = (col("file_name"), col("text"), col("label")) else {
-        issues.push(ImportIssue {
-            file: file.into(),
-            problem: "header has no \"file_name\" column".into(),
-        });
-        return out;
-    };
-    for (i, line) in lines.enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f = csv_fields(line);
-        match f.get(fc) {
-            Some(name) if !name.is_empty() => {
-                let at =
-                    |c: Option<usize>| c.and_then(|c| f.get(c)).filter(|s| !s.is_empty()).cloned();
-                out.insert(
-                    norm(name),
-                    Meta {
-                        text: at(tc),
-                        label: at(lc),
-                    },
-                );
-            }
-            _ => issues.push(ImportIssue {
-                file: format!("{file}:{}", i + 2),
-                problem: "row has no file_name".into(),
-            }),
-        }
-    }
-    out
-}
-
+/// A path in one spelling (see [`normalize`]); one that climbs out of the
+/// root is kept as given, so it matches no metadata row.
 fn norm(path: &str) -> String {
-    path.trim().trim_start_matches("./").replace('\\', "/")
+    normalize(path).unwrap_or_else(|| path.replace('\\', "/"))
 }
 
 /// A file of an import once read. The CLI decodes images with the `image`
@@ -255,15 +190,21 @@ fn stem(path: &str) -> &str {
 
 /// Pairs images with their captions — from `metadata.jsonl`/`.csv`, or from
 /// a `.txt` file of the same name — and with a class: the metadata's label,
-/// else the image's folder. A metadata label that names no class folder
-/// (when there are class folders) is reported and the image skipped; an
-/// image without a caption is kept without text and reported.
+/// else the image's folder. A metadata row speaks of files under its own
+/// folder (see [`super::metadata`]); a row that is broken, repeats an image,
+/// names no image or gives an empty label is reported by file and line. A
+/// metadata label that names no class folder (when there are class folders)
+/// is reported and the image skipped; an image without a caption is kept
+/// without text and reported.
 pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
     let mut issues = Vec::new();
-    let mut meta = BTreeMap::new();
+    let mut meta = Table::default();
     let mut captions = BTreeMap::new();
-    for f in files {
-        let name = norm(&f.path);
+    // metadata nearest the root first, then in path order: which of two
+    // rows for one image is kept never depends on the order files arrived in
+    let mut sorted: Vec<(String, &ReadFile)> = files.iter().map(|f| (norm(&f.path), f)).collect();
+    sorted.sort_by_cached_key(|(name, _)| (name.matches('/').count(), name.clone()));
+    for (name, f) in sorted {
         let base = name.rsplit('/').next().unwrap_or(&name);
         let FileContent::Bytes(bytes) = &f.content else {
             continue;
@@ -274,10 +215,7 @@ pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
             continue;
         }
         match std::str::from_utf8(bytes) {
-            Ok(text) if base.ends_with("jsonl") => {
-                meta.extend(parse_jsonl(text, &mut issues, &name))
-            }
-            Ok(text) if is_meta => meta.extend(parse_csv(text, &mut issues, &name)),
+            Ok(text) if is_meta => meta.add(&name, text, &mut issues),
             Ok(text) => {
                 captions.insert(stem(&name).to_string(), text.trim().to_string());
             }
@@ -292,15 +230,14 @@ pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
         .filter(|f| matches!(f.content, FileContent::Image(_)))
         .map(|f| norm(&f.path))
         .collect();
-    let folders: std::collections::BTreeSet<String> = image_paths
+    let folders: BTreeSet<String> = image_paths
         .iter()
         .filter_map(|p| {
             p.rsplit_once('/')
                 .map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string())
         })
         .collect();
-    let image_stems: std::collections::BTreeSet<&str> =
-        image_paths.iter().map(|p| stem(p)).collect();
+    let image_stems: BTreeSet<&str> = image_paths.iter().map(|p| stem(p)).collect();
     let mut pairs = Vec::new();
     for f in files {
         let name = norm(&f.path);
@@ -328,15 +265,28 @@ pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
                 continue;
             }
         };
-        let m = meta
-            .get(&name)
-            .or_else(|| meta.get(&base))
-            .cloned()
-            .unwrap_or_default();
+        let row = meta.take(&name);
         let folder = name
             .rsplit_once('/')
             .map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string());
-        let label = match (&m.label, folder) {
+        let label = match (row.as_ref().and_then(|r| r.label.as_ref()), folder) {
+            (Some(l), folder) if l.is_empty() => {
+                let at = row.as_ref().map_or(name.clone(), |r| r.at.clone());
+                let Some(folder) = folder else {
+                    issues.push(ImportIssue {
+                        file: at,
+                        problem: format!("empty label for \"{name}\"; the image is left out"),
+                    });
+                    continue;
+                };
+                issues.push(ImportIssue {
+                    file: at,
+                    problem: format!(
+                        "empty label for \"{name}\"; its folder \"{folder}\" gives the class"
+                    ),
+                });
+                Some(folder)
+            }
             (Some(l), _) if folders.is_empty() || folders.contains(l) => Some(l.clone()),
             (Some(l), _) => {
                 issues.push(ImportIssue {
@@ -368,8 +318,8 @@ pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
                 continue;
             }
         };
-        let text = m
-            .text
+        let text = row
+            .and_then(|r| r.text)
             .or_else(|| captions.get(stem(&name)).cloned())
             .filter(|t| !t.trim().is_empty());
         if text.is_none() {
@@ -385,6 +335,8 @@ pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
             label,
         });
     }
+    let names: BTreeSet<String> = files.iter().map(|f| norm(&f.path)).collect();
+    meta.report_unused(&names, &mut issues);
     (pairs, issues)
 }
 
@@ -412,6 +364,18 @@ pub fn import_files(files: &[ImportFile]) -> Import {
             entities: None,
         });
     }
+    for (class, samples) in &imp.classes {
+        if samples.len() < MIN_CLASS_SAMPLES {
+            imp.issues.push(ImportIssue {
+                file: class.clone(),
+                problem: format!(
+                    "class \"{class}\" has {} usable image(s) and is left out: \
+                     a class needs {MIN_CLASS_SAMPLES} or more (one is kept for testing)",
+                    samples.len()
+                ),
+            });
+        }
+    }
     imp
 }
 
@@ -425,8 +389,11 @@ pub fn folder_scenario(
     classes_per_task: usize,
 ) -> Result<super::Scenario, String> {
     use super::scenario::Task;
-    let usable: Vec<(&String, &Vec<Sample>)> =
-        imp.classes.iter().filter(|(_, v)| v.len() >= 2).collect();
+    let usable: Vec<(&String, &Vec<Sample>)> = imp
+        .classes
+        .iter()
+        .filter(|(_, v)| v.len() >= MIN_CLASS_SAMPLES)
+        .collect();
     if usable.is_empty() {
         return Err(format!(
             "{name}: no class has the two or more readable images a train/test split needs"
@@ -504,7 +471,7 @@ pub fn append_task(
         {
             return Err(format!("a class named \"{name}\" already exists"));
         }
-        if samples.len() < 2 {
+        if samples.len() < MIN_CLASS_SAMPLES {
             return Err(format!(
                 "class \"{name}\" has {} sample(s); it needs at least 2 (one is kept for testing)",
                 samples.len()
@@ -584,7 +551,11 @@ not json
             "{problems:?}"
         );
         assert!(has("metadata.jsonl:4: not valid JSON"), "{problems:?}");
-        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(
+            has("dog: class \"dog\" has 1 usable image(s) and is left out"),
+            "{problems:?}"
+        );
+        assert_eq!(problems.len(), 6, "{problems:?}");
     }
 
     #[test]
@@ -638,8 +609,15 @@ not json
         ];
         let imp = import_files(&files);
         assert_eq!(imp.classes["apple"][0].text.as_deref(), Some("red, round"));
-        assert_eq!(imp.issues.len(), 1);
-        assert!(imp.issues[0].to_string().starts_with("b.png: no label"));
+        let problems: Vec<String> = imp.issues.iter().map(|i| i.to_string()).collect();
+        assert_eq!(
+            problems,
+            [
+                "metadata.csv:3: empty label for \"b.png\"; the image is left out",
+                "apple: class \"apple\" has 1 usable image(s) and is left out: \
+                 a class needs 2 or more (one is kept for testing)"
+            ]
+        );
     }
 
     #[test]
@@ -664,6 +642,18 @@ not json
         }
         files.push(file("d/only.png", png(1, 1, 1)));
         let imp = import_files(&files);
+        let problems: Vec<String> = imp
+            .issues
+            .iter()
+            .map(|i| i.to_string())
+            .filter(|p| !p.contains("no caption"))
+            .collect();
+        assert_eq!(
+            problems,
+            ["d: class \"d\" has 1 usable image(s) and is left out: \
+              a class needs 2 or more (one is kept for testing)"],
+            "a class too small is named"
+        );
         let s = folder_scenario(&imp, "mine", 1, 2).unwrap();
         s.validate().unwrap();
         assert_eq!(s.class_names, ["a", "b", "c"]);

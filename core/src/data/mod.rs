@@ -3,6 +3,7 @@
 pub mod caption;
 pub mod entity;
 pub mod folder;
+mod metadata;
 pub mod pack;
 pub mod prep;
 pub mod relation;
