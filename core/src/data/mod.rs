@@ -5,6 +5,7 @@ pub mod entity;
 pub mod folder;
 mod metadata;
 pub mod pack;
+mod pairing;
 pub mod prep;
 pub mod relation;
 pub mod sample;
