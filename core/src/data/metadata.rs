@@ -85,14 +85,16 @@ pub(crate) fn parse_jsonl(text: &str, file: &str) -> (Vec<Row>, Vec<ImportIssue>
             }
         };
         match (field("file_name"), field("text"), field("label")) {
-            (Ok(Some(file_name)), Ok(text), Ok(label)) => rows.push(Row {
-                at,
-                file_name,
-                text,
-                label: label.map(|l| l.trim().to_string()),
-            }),
+            (Ok(Some(file_name)), Ok(text), Ok(label)) if !file_name.trim().is_empty() => rows
+                .push(Row {
+                    at,
+                    file_name,
+                    text,
+                    label: label.map(|l| l.trim().to_string()),
+                }),
             (Ok(None), ..) => issues.push(issue(at, "row has no \"file_name\"; ignored")),
             (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => issues.push(issue(at, e)),
+            (Ok(Some(_)), ..) => issues.push(issue(at, "row has an empty file_name; ignored")),
         }
     }
     (rows, issues)

@@ -131,7 +131,8 @@ fn a_bom_opening_the_file_does_not_cost_its_first_line() {
 #[test]
 fn jsonl_rows_of_the_wrong_shape_are_reported_by_line() {
     let jsonl = "[1, 2]\n{\"text\": \"no name\"}\n{\"file_name\": \"a.png\", \"label\": 3}\n\n\
-                 {\"file_name\": \"b.png\", \"text\": null, \"extra\": 1}\n";
+                 {\"file_name\": \"b.png\", \"text\": null, \"extra\": 1}\n\
+                 {\"file_name\": \" \"}\n";
     let (rows, issues) = parse_jsonl(jsonl, "m.jsonl");
     assert_eq!(rows.len(), 1);
     assert_eq!(
@@ -145,6 +146,7 @@ fn jsonl_rows_of_the_wrong_shape_are_reported_by_line() {
             "m.jsonl:1: row is not a JSON object; ignored",
             "m.jsonl:2: row has no \"file_name\"; ignored",
             "m.jsonl:3: \"label\" is not a string; row ignored",
+            "m.jsonl:6: row has an empty file_name; ignored",
         ]
     );
 }
