@@ -2,8 +2,11 @@
 //! optional `metadata.jsonl` or `metadata.csv` with `file_name`, `text` and
 //! `label`. Works on in-memory files so the browser (File objects) and the
 //! CLI (a directory walk) share it. A bad file is reported by name and
-//! skipped; the rest of the import goes on.
+//! skipped; the rest of the import goes on. Images are paired with captions
+//! and classes in `pairing.rs`, metadata files read in
+//! `metadata.rs`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use image::{ImageReader, Limits, Rgba, RgbaImage, imageops};
@@ -11,10 +14,14 @@ use image::{ImageReader, Limits, Rgba, RgbaImage, imageops};
 use super::prep::BACKGROUND;
 use super::sample::{IMAGE_SIZE, Input, Modality, Sample};
 
+pub use super::pairing::{FileContent, Pair, ReadFile, is_image_name, pair_files, read_file};
+
 /// Largest accepted image file.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Largest accepted image side in pixels.
 pub const MAX_SIDE: u32 = 4096;
+/// Fewest samples a class needs: one is kept for testing.
+pub const MIN_CLASS_SAMPLES: usize = 2;
 
 /// One file of an import, its path relative to the dataset root.
 #[derive(Debug, Clone)]
@@ -30,10 +37,38 @@ pub struct ImportIssue {
     pub problem: String,
 }
 
+/// Names and problems are printed escaped (see [`escape`]): one issue is
+/// always one line, whatever a file is called.
 impl std::fmt::Display for ImportIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.file, self.problem)
+        write!(f, "{}: {}", escape(&self.file), escape(&self.problem))
     }
+}
+
+/// `s` with control characters, Unicode line separators and direction
+/// overrides written as Rust escapes (`\n`, `\u{1b}`, `\u{202e}`), so a
+/// file name cannot start a new line, colour the terminal or reorder what
+/// is printed after it.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if !s.chars().any(|c| c.is_control() || hidden(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else if hidden(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// What an import produced: samples per class name (labels are assigned when
@@ -51,12 +86,6 @@ impl Import {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-#[derive(Debug, Clone, Default)]
-struct Meta {
-    text: Option<String>,
-    label: Option<String>,
 }
 
 /// Decodes any supported image to `IMAGE_SIZE`² RGB, compositing transparency
@@ -101,293 +130,6 @@ fn flatten(img: &RgbaImage) -> Vec<u8> {
         .collect()
 }
 
-fn parse_jsonl(text: &str, issues: &mut Vec<ImportIssue>, file: &str) -> BTreeMap<String, Meta> {
-    let mut out = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(v) => {
-                let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-                match get("file_name") {
-                    Some(name) => {
-                        out.insert(
-                            norm(&name),
-                            Meta {
-                                text: get("text"),
-                                label: get("label"),
-                            },
-                        );
-                    }
-                    None => issues.push(ImportIssue {
-                        file: format!("{file}:{}", i + 1),
-                        problem: "row has no \"file_name\"".into(),
-                    }),
-                }
-            }
-            Err(e) => issues.push(ImportIssue {
-                file: format!("{file}:{}", i + 1),
-                problem: format!("not valid JSON ({e})"),
-            }),
-        }
-    }
-    out
-}
-
-/// Splits one CSV line, honouring double quotes.
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                fields.last_mut().unwrap().push('"');
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(String::new()),
-            c => fields.last_mut().unwrap().push(c),
-        }
-    }
-    fields
-}
-
-fn parse_csv(text: &str, issues: &mut Vec<ImportIssue>, file: &str) -> BTreeMap<String, Meta> {
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines();
-    let Some(header) = lines.next() else {
-        return out;
-    };
-    let header = csv_fields(header.trim_start_matches('\u{feff}'));
-    let col = |n: &str| header.iter().position(|h| h.trim() == n);
-    let (Some(fc), tc, lc) = (col("file_name"), col("text"), col("label")) else {
-        issues.push(ImportIssue {
-            file: file.into(),
-            problem: "header has no \"file_name\" column".into(),
-        });
-        return out;
-    };
-    for (i, line) in lines.enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f = csv_fields(line);
-        match f.get(fc) {
-            Some(name) if !name.is_empty() => {
-                let at =
-                    |c: Option<usize>| c.and_then(|c| f.get(c)).filter(|s| !s.is_empty()).cloned();
-                out.insert(
-                    norm(name),
-                    Meta {
-                        text: at(tc),
-                        label: at(lc),
-                    },
-                );
-            }
-            _ => issues.push(ImportIssue {
-                file: format!("{file}:{}", i + 2),
-                problem: "row has no file_name".into(),
-            }),
-        }
-    }
-    out
-}
-
-fn norm(path: &str) -> String {
-    path.trim().trim_start_matches("./").replace('\\', "/")
-}
-
-/// A file of an import once read. The CLI decodes images with the `image`
-/// crate ([`read_file`]); the browser decodes them itself and hands over the
-/// pixels, or the reason it could not.
-#[derive(Debug, Clone)]
-pub struct ReadFile {
-    pub path: String,
-    pub content: FileContent,
-}
-
-#[derive(Debug, Clone)]
-pub enum FileContent {
-    /// `IMAGE_BYTES` of RGB, or why the file is not a usable image.
-    Image(Result<Vec<u8>, String>),
-    /// Anything else, raw (metadata, caption `.txt` files, stray files).
-    Bytes(Vec<u8>),
-}
-
-/// An image with its caption and, when the layout gives one, its class.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pair {
-    pub file: String,
-    pub image: Vec<u8>,
-    pub text: Option<String>,
-    pub label: Option<String>,
-}
-
-/// Whether a file name looks like an image the importer reads.
-pub fn is_image_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"]
-        .iter()
-        .any(|e| n.ends_with(e))
-}
-
-/// Reads one file natively: images are decoded, the rest kept as bytes.
-pub fn read_file(f: &ImportFile) -> ReadFile {
-    let content = if is_image_name(&f.path) {
-        FileContent::Image(decode_image(&f.bytes))
-    } else {
-        FileContent::Bytes(f.bytes.clone())
-    };
-    ReadFile {
-        path: f.path.clone(),
-        content,
-    }
-}
-
-fn stem(path: &str) -> &str {
-    match path.rsplit_once('.') {
-        Some((s, ext)) if !ext.contains('/') => s,
-        _ => path,
-    }
-}
-
-/// Pairs images with their captions — from `metadata.jsonl`/`.csv`, or from
-/// a `.txt` file of the same name — and with a class: the metadata's label,
-/// else the image's folder. A metadata label that names no class folder
-/// (when there are class folders) is reported and the image skipped; an
-/// image without a caption is kept without text and reported.
-pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
-    let mut issues = Vec::new();
-    let mut meta = BTreeMap::new();
-    let mut captions = BTreeMap::new();
-    for f in files {
-        let name = norm(&f.path);
-        let base = name.rsplit('/').next().unwrap_or(&name);
-        let FileContent::Bytes(bytes) = &f.content else {
-            continue;
-        };
-        let is_meta = base == "metadata.jsonl" || base == "metadata.csv";
-        let is_caption = base.to_ascii_lowercase().ends_with(".txt");
-        if !is_meta && !is_caption {
-            continue;
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(text) if base.ends_with("jsonl") => {
-                meta.extend(parse_jsonl(text, &mut issues, &name))
-            }
-            Ok(text) if is_meta => meta.extend(parse_csv(text, &mut issues, &name)),
-            Ok(text) => {
-                captions.insert(stem(&name).to_string(), text.trim().to_string());
-            }
-            Err(_) => issues.push(ImportIssue {
-                file: name.clone(),
-                problem: "is not UTF-8 text".into(),
-            }),
-        }
-    }
-    let image_paths: Vec<String> = files
-        .iter()
-        .filter(|f| matches!(f.content, FileContent::Image(_)))
-        .map(|f| norm(&f.path))
-        .collect();
-    let folders: std::collections::BTreeSet<String> = image_paths
-        .iter()
-        .filter_map(|p| {
-            p.rsplit_once('/')
-                .map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string())
-        })
-        .collect();
-    let image_stems: std::collections::BTreeSet<&str> =
-        image_paths.iter().map(|p| stem(p)).collect();
-    let mut pairs = Vec::new();
-    for f in files {
-        let name = norm(&f.path);
-        let base = name.rsplit('/').next().unwrap_or(&name).to_string();
-        if base.starts_with('.') || base == "metadata.jsonl" || base == "metadata.csv" {
-            continue;
-        }
-        let pixels = match &f.content {
-            FileContent::Image(px) => px,
-            FileContent::Bytes(_) if base.to_ascii_lowercase().ends_with(".txt") => {
-                if !image_stems.contains(stem(&name)) {
-                    issues.push(ImportIssue {
-                        file: name.clone(),
-                        problem: "caption file without an image of the same name".into(),
-                    });
-                }
-                continue;
-            }
-            FileContent::Bytes(_) => {
-                issues.push(ImportIssue {
-                    file: name,
-                    problem: "not an image file (expected .png, .jpg, .jpeg, .gif, .bmp or .webp)"
-                        .into(),
-                });
-                continue;
-            }
-        };
-        let m = meta
-            .get(&name)
-            .or_else(|| meta.get(&base))
-            .cloned()
-            .unwrap_or_default();
-        let folder = name
-            .rsplit_once('/')
-            .map(|(d, _)| d.rsplit('/').next().unwrap_or(d).to_string());
-        let label = match (&m.label, folder) {
-            (Some(l), _) if folders.is_empty() || folders.contains(l) => Some(l.clone()),
-            (Some(l), _) => {
-                issues.push(ImportIssue {
-                    file: name,
-                    problem: format!("label \"{l}\" names no class folder"),
-                });
-                continue;
-            }
-            (None, folder) => folder,
-        };
-        let image = match pixels {
-            Ok(px) if px.len() == super::IMAGE_BYTES => px.clone(),
-            Ok(px) => {
-                issues.push(ImportIssue {
-                    file: name,
-                    problem: format!(
-                        "decoded to {} bytes instead of {}",
-                        px.len(),
-                        super::IMAGE_BYTES
-                    ),
-                });
-                continue;
-            }
-            Err(problem) => {
-                issues.push(ImportIssue {
-                    file: name,
-                    problem: problem.clone(),
-                });
-                continue;
-            }
-        };
-        let text = m
-            .text
-            .or_else(|| captions.get(stem(&name)).cloned())
-            .filter(|t| !t.trim().is_empty());
-        if text.is_none() {
-            issues.push(ImportIssue {
-                file: name.clone(),
-                problem: "no caption: the image is used without text".into(),
-            });
-        }
-        pairs.push(Pair {
-            file: name,
-            image,
-            text,
-            label,
-        });
-    }
-    (pairs, issues)
-}
-
 /// Imports an imagefolder (see [`pair_files`]). Images directly under the
 /// root need a `label` in the metadata.
 pub fn import_files(files: &[ImportFile]) -> Import {
@@ -410,6 +152,18 @@ pub fn import_files(files: &[ImportFile]) -> Import {
             .or_default()
             .push(Sample::image_text(Some(p.image), p.text, 0));
     }
+    for (class, samples) in &imp.classes {
+        if samples.len() < MIN_CLASS_SAMPLES {
+            imp.issues.push(ImportIssue {
+                file: class.clone(),
+                problem: format!(
+                    "class \"{class}\" has {} usable image(s) and is left out: \
+                     a class needs {MIN_CLASS_SAMPLES} or more (one is kept for testing)",
+                    samples.len()
+                ),
+            });
+        }
+    }
     imp
 }
 
@@ -423,8 +177,11 @@ pub fn folder_scenario(
     classes_per_task: usize,
 ) -> Result<super::Scenario, String> {
     use super::scenario::Task;
-    let usable: Vec<(&String, &Vec<Sample>)> =
-        imp.classes.iter().filter(|(_, v)| v.len() >= 2).collect();
+    let usable: Vec<(&String, &Vec<Sample>)> = imp
+        .classes
+        .iter()
+        .filter(|(_, v)| v.len() >= MIN_CLASS_SAMPLES)
+        .collect();
     if usable.is_empty() {
         return Err(format!(
             "{name}: no class has the two or more readable images a train/test split needs"
@@ -503,7 +260,7 @@ pub fn append_task(
         {
             return Err(format!("a class named \"{name}\" already exists"));
         }
-        if samples.len() < 2 {
+        if samples.len() < MIN_CLASS_SAMPLES {
             return Err(format!(
                 "class \"{name}\" has {} sample(s); it needs at least 2 (one is kept for testing)",
                 samples.len()
@@ -583,7 +340,11 @@ not json
             "{problems:?}"
         );
         assert!(has("metadata.jsonl:4: not valid JSON"), "{problems:?}");
-        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(
+            has("dog: class \"dog\" has 1 usable image(s) and is left out"),
+            "{problems:?}"
+        );
+        assert_eq!(problems.len(), 6, "{problems:?}");
     }
 
     #[test]
@@ -637,8 +398,15 @@ not json
         ];
         let imp = import_files(&files);
         assert_eq!(imp.classes["apple"][0].text(), Some("red, round"));
-        assert_eq!(imp.issues.len(), 1);
-        assert!(imp.issues[0].to_string().starts_with("b.png: no label"));
+        let problems: Vec<String> = imp.issues.iter().map(|i| i.to_string()).collect();
+        assert_eq!(
+            problems,
+            [
+                "metadata.csv:3: empty label for \"b.png\"; the image is left out",
+                "apple: class \"apple\" has 1 usable image(s) and is left out: \
+                 a class needs 2 or more (one is kept for testing)"
+            ]
+        );
     }
 
     #[test]
@@ -663,6 +431,18 @@ not json
         }
         files.push(file("d/only.png", png(1, 1, 1)));
         let imp = import_files(&files);
+        let problems: Vec<String> = imp
+            .issues
+            .iter()
+            .map(|i| i.to_string())
+            .filter(|p| !p.contains("no caption"))
+            .collect();
+        assert_eq!(
+            problems,
+            ["d: class \"d\" has 1 usable image(s) and is left out: \
+              a class needs 2 or more (one is kept for testing)"],
+            "a class too small is named"
+        );
         let s = folder_scenario(&imp, "mine", 1, 2).unwrap();
         s.validate().unwrap();
         assert_eq!(s.class_names, ["a", "b", "c"]);

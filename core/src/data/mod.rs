@@ -3,7 +3,9 @@
 pub mod caption;
 pub mod entity;
 pub mod folder;
+mod metadata;
 pub mod pack;
+mod pairing;
 pub mod prep;
 pub mod relation;
 pub mod sample;
