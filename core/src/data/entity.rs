@@ -1,7 +1,7 @@
 //! The entity scenario (the IMNER analogue): classify an image–caption pair
 //! into its entity class; the pack's subgroups arrive a few per task.
 
-use super::caption::{CaptionNoise, noisy_caption};
+use super::caption::{CaptionNoise, CaptionStyle, NaturalCaptions, natural_caption, noisy_caption};
 use super::pack::{Pack, PackItem};
 use super::prep::augment;
 use super::sample::{Modality, Sample};
@@ -17,6 +17,10 @@ pub struct EntityOptions {
     /// Copies of every test image (each with its own caption noise).
     pub test_copies: usize,
     pub test_fraction: f64,
+    /// Natural captions (the default) or word noise on the item's words.
+    pub captions: CaptionStyle,
+    pub natural: NaturalCaptions,
+    /// The word noise of `captions: noisy`.
     pub noise: CaptionNoise,
 }
 
@@ -26,6 +30,8 @@ impl Default for EntityOptions {
             train_copies: 8,
             test_copies: 4,
             test_fraction: 0.3,
+            captions: CaptionStyle::default(),
+            natural: NaturalCaptions::default(),
             noise: CaptionNoise::default(),
         }
     }
@@ -42,6 +48,24 @@ pub fn item_words(item: &PackItem) -> Vec<String> {
             if !out.contains(&w) {
                 out.push(w);
             }
+        }
+    }
+    out
+}
+
+/// The item's tags, as lower-case phrases, without repeats and without
+/// those that only repeat words of its name.
+pub fn item_tags(item: &PackItem) -> Vec<String> {
+    let name = words(&item.annotation);
+    let mut out: Vec<String> = Vec::new();
+    for t in item.tags.iter().chain(&item.openmoji_tags) {
+        let ws = words(t);
+        if ws.is_empty() || ws.iter().all(|w| name.contains(w)) {
+            continue;
+        }
+        let t = ws.join(" ");
+        if !out.contains(&t) {
+            out.push(t);
         }
     }
     out
@@ -81,6 +105,17 @@ pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario
         p.dedup();
         p
     };
+    // Other items' tags, for natural captions' stray tags (training items only).
+    let strays: Vec<String> = {
+        let mut p: Vec<String> = splits
+            .iter()
+            .flatten()
+            .flat_map(|(train, _)| train.iter().flat_map(|&i| item_tags(&pack.items[i])))
+            .collect();
+        p.sort();
+        p.dedup();
+        p
+    };
     let mut class_names = Vec::new();
     let mut tasks = Vec::new();
     for (t, subgroups) in pack.tasks.iter().enumerate() {
@@ -100,7 +135,16 @@ pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario
             let make = |i: usize, rng: &mut _| {
                 // the image's augmentation draws first, then the caption's noise
                 let image = augment(pack.image(i), rng, 2, 0.1);
-                let text = noisy_caption(&item_words(&pack.items[i]), &pool, &opts.noise, rng);
+                let item = &pack.items[i];
+                let text = match opts.captions {
+                    CaptionStyle::Natural => {
+                        let name = words(&item.annotation).join(" ");
+                        natural_caption(&name, &item_tags(item), &strays, &opts.natural, rng)
+                    }
+                    CaptionStyle::Noisy => {
+                        noisy_caption(&item_words(item), &pool, &opts.noise, rng)
+                    }
+                };
                 Sample::image_text(Some(image), Some(text), label)
             };
             for _ in 0..opts.train_copies {
