@@ -158,6 +158,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         .progress_chars("=> ");
     let mut bar: Option<ProgressBar> = None;
     let mut record: Option<RunRecord> = None;
+    let mut stopped: Option<String> = None;
     while let Some(events) = pollster::block_on(runner.next()) {
         for event in events {
             match event {
@@ -193,18 +194,38 @@ pub fn run(args: RunArgs) -> Result<(), String> {
                     eprintln!("task {task}: A_{task} = {a:.3}  U_{task} = {u:.3}");
                 }
                 Event::Attention(_) => {}
+                Event::Diverged {
+                    retrying, message, ..
+                } => {
+                    if let Some(b) = bar.take() {
+                        b.finish_and_clear();
+                    }
+                    if retrying {
+                        eprintln!("warning: {message}");
+                    } else {
+                        stopped = Some(message);
+                    }
+                }
                 Event::Finished(r) => record = Some(*r),
             }
         }
     }
     let record = record.ok_or("the run ended without a record")?;
-    print!("{}", summary(&record, &label));
+    if let Some(bad) = record.non_finite() {
+        return Err(format!("the run's record is broken: {bad}"));
+    }
+    if !record.measured.acc_matrix.is_empty() {
+        print!("{}", summary(&record, &label));
+    }
     if let Some(out) = &args.out {
         let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
         std::fs::write(out, json).map_err(|e| format!("cannot write {out}: {e}"))?;
         eprintln!("run record written to {out}");
     }
-    Ok(())
+    match stopped {
+        Some(message) => Err(message),
+        None => Ok(()),
+    }
 }
 
 fn fmt_opt(v: Option<f64>) -> String {
