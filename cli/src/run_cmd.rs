@@ -5,8 +5,12 @@ use std::path::Path;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use palimpsest_core::run::{Backend, Event, RunConfig, RunRecord, Runner};
+use palimpsest_core::data::folder::Import;
+use palimpsest_core::run::{
+    Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
+};
 use palimpsest_core::strategy::StrategyConfig;
+use palimpsest_core::strategy::fault::Faulty;
 
 use crate::folder::import_dir;
 
@@ -152,7 +156,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         }
     };
     let label = config.strategy.label();
-    let mut runner = Runner::native(config, import.as_ref()).map_err(|e| e.to_string())?;
+    let mut runner = runner(config, import.as_ref())?;
     let style = ProgressStyle::with_template("task {prefix} [{bar:30}] {pos}/{len} {msg}")
         .expect("valid template")
         .progress_chars("=> ");
@@ -226,6 +230,29 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         Some(message) => Err(message),
         None => Ok(()),
     }
+}
+
+/// Test hook: `PALIMPSEST_DIVERGE_AT=TASK:STEP[,…]` makes the loss of those
+/// steps NaN (each once; a point listed twice makes the retry diverge too),
+/// as the app's `?fault=N` loses the device. No setting within its range
+/// makes the small models diverge on the CPU, and the divergence path must
+/// be testable through the binary.
+const DIVERGE_AT: &str = "PALIMPSEST_DIVERGE_AT";
+
+fn runner(config: RunConfig, import: Option<&Import>) -> Result<Runner, String> {
+    let Ok(points) = std::env::var(DIVERGE_AT) else {
+        return Runner::native(config, import).map_err(|e| e.to_string());
+    };
+    let points = Faulty::parse_points(&points).map_err(|e| format!("{DIVERGE_AT}: {e}"))?;
+    let scenario = build_scenario(&config, import).map_err(|e| e.to_string())?;
+    let device = device_for(config.backend).map_err(|e| e.to_string())?;
+    let strategy = Box::new(Faulty::new(
+        palimpsest_core::strategy::build(&config.strategy),
+        &points,
+        &[],
+    ));
+    Runner::with_strategy(config, scenario, device, "cpu (flex)", strategy)
+        .map_err(|e| e.to_string())
 }
 
 fn fmt_opt(v: Option<f64>) -> String {

@@ -2,6 +2,7 @@ use super::*;
 use crate::data::Modality;
 use crate::run::top_k;
 use crate::strategy::StrategyConfig;
+use crate::strategy::fault::Faulty;
 use crate::strategy::params::flat_params;
 
 /// A small, fast config: the bundled entity scenario with fewer copies.
@@ -494,108 +495,8 @@ fn a_frozen_encoder_is_bit_identical_after_a_task_and_adapt_runs_before_each() {
     assert_eq!(*adapted.borrow(), vec![1, 2]);
 }
 
-/// A real strategy with faults injected where a test says: a NaN loss term
-/// at the listed (task, step) of an attempt, or a NaN learning-rate factor
-/// (the step's loss stays finite, the parameters after it do not). Each
-/// entry fires once, so a task that starts again trains cleanly unless the
-/// entry is listed twice.
-struct Faulty {
-    inner: Box<dyn Strategy>,
-    nan_loss_at: Vec<(usize, usize)>,
-    nan_factor_at: Vec<(usize, usize)>,
-    /// Steps of the current attempt so far (1-based, as events count them).
-    step: usize,
-}
-
-impl Faulty {
-    fn new(name: &str, nan_loss_at: &[(usize, usize)], nan_factor_at: &[(usize, usize)]) -> Self {
-        Faulty {
-            inner: strategy::build(&StrategyConfig::by_name(name).unwrap()),
-            nan_loss_at: nan_loss_at.to_vec(),
-            nan_factor_at: nan_factor_at.to_vec(),
-            step: 0,
-        }
-    }
-
-    fn fires(list: &mut Vec<(usize, usize)>, at: (usize, usize)) -> bool {
-        match list.iter().position(|x| *x == at) {
-            Some(i) => {
-                list.remove(i);
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-impl Strategy for Faulty {
-    fn config(&self) -> StrategyConfig {
-        self.inner.config()
-    }
-    fn training_set(&mut self, task: usize, tasks: &[Task]) -> Vec<Sample> {
-        self.inner.training_set(task, tasks)
-    }
-    fn before_task(&mut self, task: usize, model: &Model, env: &Env) {
-        self.step = 0;
-        self.inner.before_task(task, model, env)
-    }
-    fn extra_loss(&mut self, step: &StepInput) -> Option<Tensor<1>> {
-        self.step += 1;
-        let inner = self.inner.extra_loss(step);
-        if !Self::fires(&mut self.nan_loss_at, (step.task, self.step)) {
-            return inner;
-        }
-        let nan = Tensor::from_data(
-            burn::tensor::TensorData::new(vec![f32::NAN], [1]),
-            &step.env.autodiff,
-        );
-        Some(inner.map_or(nan.clone(), |e| e + nan))
-    }
-    fn adapt(&mut self, task: usize, model: Model, env: &Env) -> Model {
-        self.inner.adapt(task, model, env)
-    }
-    fn lr_factors(&mut self, task: usize, gamma: f64) -> LrFactors {
-        let mut f = self.inner.lr_factors(task, gamma);
-        if Self::fires(&mut self.nan_factor_at, (task, self.step)) {
-            f.0.push(("classifier".into(), f64::NAN));
-        }
-        f
-    }
-    fn rehearsal(
-        &mut self,
-        task: usize,
-        train: &[Sample],
-        features: Option<&[Vec<f32>]>,
-        rng: &mut ChaCha8Rng,
-    ) -> Option<(Vec<Sample>, usize)> {
-        self.inner.rehearsal(task, train, features, rng)
-    }
-    fn needs_features(&self) -> bool {
-        self.inner.needs_features()
-    }
-    fn after_task(
-        &mut self,
-        task: usize,
-        model: &Model,
-        train: &[Sample],
-        features: Option<&[Vec<f32>]>,
-        env: &Env,
-        rng: &mut ChaCha8Rng,
-    ) {
-        self.inner
-            .after_task(task, model, train, features, env, rng)
-    }
-    fn state(&self) -> StrategyState {
-        self.inner.state()
-    }
-    fn restore(
-        &mut self,
-        state: StrategyState,
-        model: &Model,
-        tasks: &[Task],
-    ) -> Result<(), String> {
-        self.inner.restore(state, model, tasks)
-    }
+fn build_named(name: &str) -> Box<dyn Strategy> {
+    strategy::build(&StrategyConfig::by_name(name).unwrap())
 }
 
 fn faulty_runner(config: RunConfig, strategy: Faulty) -> Runner {
@@ -750,7 +651,10 @@ fn a_run_that_diverges_twice_in_task_1_keeps_an_empty_readable_record() {
 fn a_divergence_that_the_halved_rate_survives_finishes_the_run() {
     let config = small(StrategyConfig::by_name("replay").unwrap());
     let (plain, _) = run(config.clone());
-    let mut r = faulty_runner(config.clone(), Faulty::new("replay", &[(2, 3)], &[]));
+    let mut r = faulty_runner(
+        config.clone(),
+        Faulty::new(build_named("replay"), &[(2, 3)], &[]),
+    );
     run_through(&mut r, 1);
     let mut events = Vec::new();
     run_until_task_evaluated(&mut r, 2, &mut events);
@@ -801,7 +705,10 @@ fn a_non_finite_parameter_after_a_tasks_last_step_is_a_divergence() {
     let config = small(StrategyConfig::Finetune);
     let scenario = build_scenario(&config, None).unwrap();
     let last = scenario.tasks[0].train.len().div_ceil(config.batch_size);
-    let mut r = faulty_runner(config, Faulty::new("finetune", &[], &[(1, last)]));
+    let mut r = faulty_runner(
+        config,
+        Faulty::new(build_named("finetune"), &[], &[(1, last)]),
+    );
     let (rec, events) = drain(&mut r);
     let d = divergences(&events);
     assert_eq!(d.len(), 1, "{d:?}");
