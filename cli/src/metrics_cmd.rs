@@ -2,7 +2,8 @@
 //! (METRICS.md § `palimpsest metrics`).
 //!
 //! Reads `{"matrix": [[...], ...], "random_init": [...]}` (`random_init`
-//! optional, extra fields ignored) and writes one JSON line
+//! optional, extra fields ignored), or a run record (its `acc_matrix` and
+//! `random_init`), and writes one JSON line
 //! `{"acc":[...],"bwt":x,"fwt":x|null,"forgetting":x}`. Every error is one
 //! line naming the problem; the caller prints it to stderr and exits with 2.
 
@@ -16,6 +17,14 @@ use serde_json::error::Category;
 #[derive(Deserialize)]
 struct Input {
     matrix: Vec<Vec<f64>>,
+    #[serde(default)]
+    random_init: Option<Vec<f64>>,
+}
+
+/// A run record (`palimpsest run --out`): its accuracy matrix is the input.
+#[derive(Deserialize)]
+struct Record {
+    acc_matrix: Vec<Vec<f64>>,
     #[serde(default)]
     random_init: Option<Vec<f64>>,
 }
@@ -34,7 +43,17 @@ fn metrics_line(text: &str) -> Result<String, String> {
         serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| json_message(&e))?;
         return Err("invalid metrics input: expected a JSON object with a \"matrix\" field".into());
     }
-    let input: Input = serde_json::from_str(text).map_err(|e| json_message(&e))?;
+    let input: Input = match serde_json::from_str(text) {
+        Ok(input) => input,
+        // a run record gives its accuracy matrix
+        Err(e) => match serde_json::from_str::<Record>(text) {
+            Ok(r) => Input {
+                matrix: r.acc_matrix,
+                random_init: r.random_init,
+            },
+            Err(_) => return Err(json_message(&e)),
+        },
+    };
     let metrics = gem_metrics(&input.matrix, input.random_init.as_deref()).map_err(|e| {
         if e.is_matrix_error() {
             format!("matrix: {e}")
@@ -147,6 +166,17 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert!(v["fwt"].is_null());
         assert!((v["bwt"].as_f64().unwrap() - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_run_record_gives_its_accuracy_matrix() {
+        let (result, out) = run_on(
+            r#"{"version": 1, "acc_matrix": [[0.5, 0.2], [0.7, 0.9]], "random_init": [0.1, 0.1]}"#,
+        );
+        result.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!((v["bwt"].as_f64().unwrap() - 0.2).abs() < 1e-12);
+        assert!((v["fwt"].as_f64().unwrap() - 0.1).abs() < 1e-12);
     }
 
     #[test]

@@ -5,8 +5,12 @@ use std::path::Path;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use palimpsest_core::run::{Backend, Event, RunConfig, RunRecord, Runner};
+use palimpsest_core::data::folder::Import;
+use palimpsest_core::run::{
+    Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
+};
 use palimpsest_core::strategy::StrategyConfig;
+use palimpsest_core::strategy::fault::Faulty;
 
 use crate::folder::import_dir;
 
@@ -152,12 +156,13 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         }
     };
     let label = config.strategy.label();
-    let mut runner = Runner::native(config, import.as_ref()).map_err(|e| e.to_string())?;
+    let mut runner = runner(config, import.as_ref())?;
     let style = ProgressStyle::with_template("task {prefix} [{bar:30}] {pos}/{len} {msg}")
         .expect("valid template")
         .progress_chars("=> ");
     let mut bar: Option<ProgressBar> = None;
     let mut record: Option<RunRecord> = None;
+    let mut stopped: Option<String> = None;
     while let Some(events) = pollster::block_on(runner.next()) {
         for event in events {
             match event {
@@ -193,18 +198,61 @@ pub fn run(args: RunArgs) -> Result<(), String> {
                     eprintln!("task {task}: A_{task} = {a:.3}  U_{task} = {u:.3}");
                 }
                 Event::Attention(_) => {}
+                Event::Diverged {
+                    retrying, message, ..
+                } => {
+                    if let Some(b) = bar.take() {
+                        b.finish_and_clear();
+                    }
+                    if retrying {
+                        eprintln!("warning: {message}");
+                    } else {
+                        stopped = Some(message);
+                    }
+                }
                 Event::Finished(r) => record = Some(*r),
             }
         }
     }
     let record = record.ok_or("the run ended without a record")?;
-    print!("{}", summary(&record, &label));
+    if let Some(bad) = record.non_finite() {
+        return Err(format!("the run's record is broken: {bad}"));
+    }
+    if !record.measured.acc_matrix.is_empty() {
+        print!("{}", summary(&record, &label));
+    }
     if let Some(out) = &args.out {
         let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
         std::fs::write(out, json).map_err(|e| format!("cannot write {out}: {e}"))?;
         eprintln!("run record written to {out}");
     }
-    Ok(())
+    match stopped {
+        Some(message) => Err(message),
+        None => Ok(()),
+    }
+}
+
+/// Test hook: `PALIMPSEST_DIVERGE_AT=TASK:STEP[,…]` makes the loss of those
+/// steps NaN (each once; a point listed twice makes the retry diverge too),
+/// as the app's `?fault=N` loses the device. No setting within its range
+/// makes the small models diverge on the CPU, and the divergence path must
+/// be testable through the binary.
+const DIVERGE_AT: &str = "PALIMPSEST_DIVERGE_AT";
+
+fn runner(config: RunConfig, import: Option<&Import>) -> Result<Runner, String> {
+    let Ok(points) = std::env::var(DIVERGE_AT) else {
+        return Runner::native(config, import).map_err(|e| e.to_string());
+    };
+    let points = Faulty::parse_points(&points).map_err(|e| format!("{DIVERGE_AT}: {e}"))?;
+    let scenario = build_scenario(&config, import).map_err(|e| e.to_string())?;
+    let device = device_for(config.backend).map_err(|e| e.to_string())?;
+    let strategy = Box::new(Faulty::new(
+        palimpsest_core::strategy::build(&config.strategy),
+        &points,
+        &[],
+    ));
+    Runner::with_strategy(config, scenario, device, "cpu (flex)", strategy)
+        .map_err(|e| e.to_string())
 }
 
 fn fmt_opt(v: Option<f64>) -> String {

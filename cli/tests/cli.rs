@@ -255,3 +255,80 @@ fn params_and_settings_reach_the_record() {
         );
     }
 }
+
+/// A run whose task 2 diverges twice (its loss made NaN through the
+/// `PALIMPSEST_DIVERGE_AT` hook: no setting within its range diverges):
+/// one warning line for the retry at half the learning rate, then exit 2
+/// with "diverged at task 2, step 2" — and the record of task 1 is written,
+/// holds no null or NaN where a number belongs, and `metrics` and
+/// `compare` read it.
+#[test]
+fn a_diverging_run_warns_once_then_stops_and_keeps_a_readable_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.json");
+    let a = palimpsest()
+        .env("PALIMPSEST_DIVERGE_AT", "2:2,2:2")
+        .args([
+            "run",
+            "--strategy",
+            "replay",
+            "--epochs",
+            "1",
+            "--set",
+            "entity.train_copies=1",
+            "--set",
+            "entity.test_copies=1",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("diverged at task 2, step 2") && warnings[0].contains("halved"),
+        "{err}"
+    );
+    let last = err.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: diverged at task 2, step 2") && last.contains("stopped"),
+        "{err}"
+    );
+    let r = record(&out);
+    assert_eq!(r["acc_matrix"].as_array().unwrap().len(), 1);
+    assert_eq!(r["tasks"].as_array().unwrap().len(), 1);
+    assert_eq!(r["divergences"].as_array().unwrap().len(), 2);
+    assert_eq!(r["divergences"][1]["retried"], false);
+    assert_eq!(r["divergences"][1]["lr"], 0.0005);
+    assert!(
+        r["loss"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["loss"].is_number())
+    );
+    assert!(
+        r["gamma"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["gamma"].is_number())
+    );
+    let m = palimpsest().arg("metrics").arg(&out).assert().success();
+    let line = String::from_utf8_lossy(&m.get_output().stdout).to_string();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["acc"].as_array().unwrap().len(), 1);
+    palimpsest().arg("compare").arg(&out).assert().success();
+    // a bad hook value is one clear line, before anything trains
+    let a = palimpsest()
+        .env("PALIMPSEST_DIVERGE_AT", "soon")
+        .args(["run", "--epochs", "1"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("PALIMPSEST_DIVERGE_AT") && err.lines().count() == 1,
+        "{err}"
+    );
+}

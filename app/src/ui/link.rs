@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 
 use leptos::prelude::*;
+use palimpsest_core::run::Event;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
@@ -253,11 +254,18 @@ fn receive(st: AppState, reply: Reply) {
             }
         }
         Reply::Dataset(d) => st.dataset.set(Some(*d)),
-        Reply::Events { run, events } => st.update_run(run, |v| {
-            for ev in events {
-                v.apply(ev);
+        Reply::Events { run, events } => {
+            for ev in &events {
+                if let Event::Diverged { message, .. } = ev {
+                    st.notice(format!("Training {message}."));
+                }
             }
-        }),
+            st.update_run(run, |v| {
+                for ev in events {
+                    v.apply(ev);
+                }
+            })
+        }
         Reply::State { run, state } => {
             st.update_run(run, |v| v.state = Some(state));
             if st.active.get_untracked() == Some(run) {

@@ -122,6 +122,14 @@ impl RunView {
                 self.steps_at_task_end.push(self.loss.len());
             }
             Event::Attention(_) => {}
+            // the task starts again: what it measured so far goes (the page
+            // shows the notice, [`super::link`]); a stopped run's record follows
+            Event::Diverged {
+                task,
+                retrying: true,
+                ..
+            } => self.rewind(task - 1),
+            Event::Diverged { .. } => {}
             Event::Finished(rec) => {
                 self.acc = rec.measured.acc_matrix.clone();
                 self.a = rec.measured.a.clone();

@@ -305,6 +305,7 @@ mod tests {
                     u: vec![0.5, 0.75],
                     gamma: Vec::new(),
                     loss: Vec::new(),
+                    divergences: Vec::new(),
                 },
                 elapsed_s: 1.5,
                 train_seconds: 1.0,

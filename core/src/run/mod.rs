@@ -26,7 +26,9 @@ pub use device::init_webgpu;
 pub use device::{device_for, read_floats};
 #[cfg(feature = "train")]
 pub use infer::{attention, look, predict, top_k};
-pub use record::{AttentionSnapshot, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing};
+pub use record::{
+    AttentionSnapshot, Divergence, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing,
+};
 #[cfg(feature = "train")]
 pub use runner::Runner;
 

@@ -24,6 +24,49 @@ pub struct LossPoint {
     pub loss: f64,
 }
 
+/// A training step whose loss or parameters were not finite numbers. The
+/// step's values are never recorded; the run went back to the start of the
+/// task (the last task boundary) with the learning rate halved, or, at a
+/// second divergence, stopped there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Divergence {
+    pub task: usize,
+    /// The step within the task, counted from 1 as [`Event::Step`] counts.
+    pub step: usize,
+    /// The learning rate the diverged steps trained with.
+    pub lr: f64,
+    /// `true`: the task was trained again from its start at `lr / 2` (and
+    /// every later task at that rate too); `false`: the run stopped, and the
+    /// record holds the tasks finished before `task`.
+    pub retried: bool,
+}
+
+impl Divergence {
+    /// The one line the CLI and the app show: "diverged at task k, step s", and
+    /// what the run did about it.
+    pub fn message(&self) -> String {
+        let at = format!(
+            "diverged at task {}, step {} (learning rate {})",
+            self.task, self.step, self.lr
+        );
+        if self.retried {
+            format!(
+                "{at}: training goes back to the start of task {} with the learning rate halved to {}",
+                self.task,
+                self.lr / 2.0
+            )
+        } else {
+            let done = self.task - 1;
+            let kept = match done {
+                0 => "no task was finished".to_string(),
+                1 => "the record holds task 1".to_string(),
+                d => format!("the record holds tasks 1–{d}"),
+            };
+            format!("{at}, after the learning rate was halved once: the run stopped; {kept}")
+        }
+    }
+}
+
 /// What a run measures as it goes, declared once: the runner fills it, a
 /// checkpoint carries it across a restart, the record holds it (METRICS.md).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,12 +87,30 @@ pub struct Measured {
     pub gamma: Vec<GammaPoint>,
     /// The loss of every training step.
     pub loss: Vec<LossPoint>,
+    /// Every divergence, in order (absent when there was none, so that a
+    /// run that never diverged has the record it always had).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub divergences: Vec<Divergence>,
 }
 
 impl Measured {
     /// Tasks measured so far (rows of the matrices).
     pub fn tasks(&self) -> usize {
         self.acc_matrix.len()
+    }
+
+    /// The learning rate training goes on with: `lr` halved once for every
+    /// divergence that was retried.
+    pub fn lr_after_divergences(&self, lr: f64) -> f64 {
+        self.divergences
+            .iter()
+            .filter(|d| d.retried)
+            .fold(lr, |lr, _| lr / 2.0)
+    }
+
+    /// The divergence that stopped the run, if one did.
+    pub fn stopped_by(&self) -> Option<&Divergence> {
+        self.divergences.iter().find(|d| !d.retried)
     }
 }
 
@@ -82,6 +143,59 @@ impl RunRecord {
             timing: Timing::default(),
             ..self.clone()
         }
+    }
+
+    /// The first number of the record that is NaN or infinite, by its name
+    /// in the JSON, or `None`. JSON has no such numbers (serde writes them
+    /// as `null`, which no reader takes where a number belongs): a record
+    /// may only be written when this is `None`. Where a value is undefined
+    /// (BWT, FWT and forgetting with one task) the record holds `null` by
+    /// design (METRICS.md).
+    pub fn non_finite(&self) -> Option<String> {
+        let m = &self.measured;
+        let mut named: Vec<(String, f64)> = Vec::new();
+        for (name, matrix) in [("acc_matrix", &m.acc_matrix), ("f1_matrix", &m.f1_matrix)] {
+            for (i, row) in matrix.iter().enumerate() {
+                for (j, v) in row.iter().enumerate() {
+                    named.push((format!("{name}[{i}][{j}]"), *v));
+                }
+            }
+        }
+        for (name, values) in [
+            ("random_init", &m.random_init),
+            ("A", &m.a),
+            ("U", &m.u),
+            ("metrics.acc", &self.metrics.acc),
+        ] {
+            for (i, v) in values.iter().enumerate() {
+                named.push((format!("{name}[{i}]"), *v));
+            }
+        }
+        for (i, p) in m.gamma.iter().enumerate() {
+            named.push((format!("gamma[{i}].gamma"), p.gamma));
+            named.push((format!("gamma[{i}].g"), p.g));
+        }
+        for (i, p) in m.loss.iter().enumerate() {
+            named.push((format!("loss[{i}].loss"), p.loss));
+        }
+        for (i, d) in m.divergences.iter().enumerate() {
+            named.push((format!("divergences[{i}].lr"), d.lr));
+        }
+        let g = &self.metrics;
+        for (name, v) in [("bwt", g.bwt), ("fwt", g.fwt), ("forgetting", g.forgetting)] {
+            if let Some(v) = v {
+                named.push((format!("metrics.{name}"), v));
+            }
+        }
+        named.push(("timing.total_s".into(), self.timing.total_s));
+        named.push((
+            "timing.train_samples_per_s".into(),
+            self.timing.train_samples_per_s,
+        ));
+        named
+            .into_iter()
+            .find(|(_, v)| !v.is_finite())
+            .map(|(name, v)| format!("{name} is {v}"))
     }
 }
 
@@ -129,5 +243,17 @@ pub enum Event {
         u: f64,
     },
     Attention(AttentionSnapshot),
+    /// A step's loss or the parameters after it were not finite. With
+    /// `retrying` the run goes back to the start of `task` at half `lr`;
+    /// without, it stops and [`Event::Finished`] follows with the record of
+    /// the tasks finished before. `message` says so in one line.
+    Diverged {
+        task: usize,
+        step: usize,
+        /// The learning rate that diverged.
+        lr: f64,
+        retrying: bool,
+        message: String,
+    },
     Finished(Box<RunRecord>),
 }

@@ -12,15 +12,16 @@ use super::checkpoint::{self, Checkpoint};
 use super::config::RunConfig;
 use super::device::{device_for, read_floats};
 use super::infer::{attention, predict};
-use super::record::{self, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing};
+use super::record::{self, Divergence, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing};
 use super::{RunError, build_scenario};
 use crate::data::folder::Import;
 use crate::data::scenario::rng_for;
 use crate::data::{Sample, Scenario, Task};
-use crate::metrics::{GAMMA_EPSILON, accuracy, gem_metrics, macro_f1};
+use crate::metrics::{GAMMA_EPSILON, GemMetrics, accuracy, gem_metrics, macro_f1};
 use crate::model::Model;
 use crate::strategy::losses::{cross_entropy, separation_mask};
 use crate::strategy::mspt::contribution;
+use crate::strategy::params::flat_params;
 use crate::strategy::{self, Env, LrFactors, StepInput, Strategy, StrategyState};
 
 enum Phase {
@@ -32,8 +33,22 @@ enum Phase {
     Done,
 }
 
+/// The run as it entered the current task (the last task boundary): where
+/// training goes back to when the task diverges. Taken at the start of
+/// every task; its tensors are shared with the live ones (burn's tensors
+/// are values), so it costs no copy and no read-back.
+struct Boundary {
+    model: Model,
+    strategy: StrategyState,
+    rng: ChaCha8Rng,
+    measured: Measured,
+}
+
 pub struct Runner {
     config: RunConfig,
+    /// The learning rate in use: `config.lr`, halved once if a task diverged.
+    lr: f64,
+    boundary: Option<Boundary>,
     scenario: Scenario,
     env: Env,
     strategy: Box<dyn Strategy>,
@@ -108,6 +123,8 @@ impl Runner {
         };
         Ok(Runner {
             rng: rng_for(config.seed, "run"),
+            lr: config.lr,
+            boundary: None,
             config,
             scenario,
             env,
@@ -163,7 +180,7 @@ impl Runner {
                 Some(Vec::new())
             }
             Phase::BeginTask(k) => Some(vec![self.begin_task(k)]),
-            Phase::Train => Some(vec![self.train_step().await]),
+            Phase::Train => Some(self.train_step().await),
             Phase::Evaluate(k) => Some(self.evaluate(k).await),
             Phase::Finish => {
                 self.phase = Phase::Done;
@@ -202,6 +219,12 @@ impl Runner {
     /// them, so their scores on it are exactly 0, which fills the new column
     /// of the rows already measured.
     pub async fn extend(&mut self, task: Task, class_names: Vec<String>) -> Result<(), RunError> {
+        if let Some(d) = self.measured.stopped_by() {
+            return Err(RunError::Config(format!(
+                "the run {}; start a new run to train more",
+                d.message()
+            )));
+        }
         let known = self.scenario.classes_after(self.scenario.tasks.len());
         if task.test.iter().chain(&task.train).any(|s| s.label < known) {
             return Err(RunError::Scenario(
@@ -251,7 +274,7 @@ impl Runner {
             Phase::BeginTask(_) | Phase::Finish | Phase::Done
         );
         let k = self.measured.tasks();
-        if !at_boundary || k == 0 {
+        if !at_boundary || k == 0 || self.measured.stopped_by().is_some() {
             return None;
         }
         let state = self.strategy.state();
@@ -317,6 +340,7 @@ impl Runner {
         r.model = Some(model);
         r.rng = rng;
         r.measured = h.measured;
+        r.lr = r.measured.lr_after_divergences(r.config.lr);
         r.train_seconds = h.train_seconds;
         r.train_samples = h.train_samples;
         r.started = Instant::now()
@@ -345,6 +369,12 @@ impl Runner {
     fn begin_task(&mut self, k: usize) -> Event {
         self.task = k;
         let model = self.model.take().expect("model present");
+        self.boundary = Some(Boundary {
+            model: model.clone(),
+            strategy: self.strategy.state(),
+            rng: self.rng.clone(),
+            measured: self.measured.clone(),
+        });
         self.strategy.before_task(k, &model, &self.env);
         let model = self.grow_classifier(model, k);
         self.model = Some(self.strategy.adapt(k, model, &self.env));
@@ -377,7 +407,9 @@ impl Runner {
         }
     }
 
-    async fn train_step(&mut self) -> Event {
+    /// One training step; a step whose loss (or γ) is not finite is not
+    /// applied: the task goes back to its start ([`Runner::diverge`]).
+    async fn train_step(&mut self) -> Vec<Event> {
         let t0 = Instant::now();
         let k = self.task;
         let end = (self.pos + self.config.batch_size).min(self.train_set.len());
@@ -422,9 +454,13 @@ impl Runner {
         };
         let stats = read_floats(Tensor::cat(vec![loss.clone().detach(), scores], 0)).await;
         let gamma = stats[1] / stats[2].max(GAMMA_EPSILON);
+        if !(stats[0].is_finite() && gamma.is_finite()) {
+            self.model = Some(model);
+            return vec![self.diverge(k, self.step + 1, "its loss").await];
+        }
         let factors = self.strategy.lr_factors(k, gamma);
         let grads = loss.backward();
-        let model = apply(&mut self.optim, self.config.lr, model, grads, &factors);
+        let model = apply(&mut self.optim, self.lr, model, grads, &factors);
         self.model = Some(model);
 
         let n = refs.len();
@@ -458,10 +494,58 @@ impl Runner {
             self.epoch += 1;
             self.train_set.shuffle(&mut self.rng);
             if self.epoch >= self.epochs {
+                // a non-finite parameter shows in the next step's loss; after
+                // the last step of a phase there is none, so look at them
+                if !params_finite(&self.model()).await {
+                    let diverged = self.diverge(k, self.step, "the parameters after it").await;
+                    return vec![event, diverged];
+                }
                 self.end_of_epochs(k).await;
             }
         }
-        event
+        vec![event]
+    }
+
+    /// Task `k` diverged at `step` (`what` was not finite): back to the
+    /// boundary the task started from, its values of this attempt dropped.
+    /// The first time in a run, the task starts again at half the learning
+    /// rate; the second time, the run stops and its record holds the tasks
+    /// finished before.
+    async fn diverge(&mut self, k: usize, step: usize, what: &str) -> Event {
+        let b = self
+            .boundary
+            .take()
+            .expect("a task in training has its boundary");
+        self.strategy
+            .restore(b.strategy, &b.model, &self.scenario.tasks[..k - 1])
+            .expect("a strategy takes back the state it gave");
+        self.model = Some(b.model);
+        self.rng = b.rng;
+        self.measured = b.measured;
+        self.features = None;
+        self.train_set.clear();
+        let retried = !self.measured.divergences.iter().any(|d| d.retried);
+        let divergence = Divergence {
+            task: k,
+            step,
+            lr: self.lr,
+            retried,
+        };
+        let message = format!("{} ({what} not finite)", divergence.message());
+        self.measured.divergences.push(divergence);
+        if retried {
+            self.lr /= 2.0;
+            self.phase = Phase::BeginTask(k);
+        } else {
+            self.phase = Phase::Finish;
+        }
+        Event::Diverged {
+            task: k,
+            step,
+            lr: self.measured.divergences.last().expect("just pushed").lr,
+            retrying: retried,
+            message,
+        }
     }
 
     /// After the task's own epochs: a rehearsal phase if the strategy asks
@@ -574,15 +658,43 @@ impl Runner {
         ]
     }
 
+    /// The record of the run. A run stopped by a divergence holds the tasks
+    /// finished before it, as if the stream had ended there (every matrix
+    /// square, `tasks` and `class_names` cut to match).
     fn record(&self) -> RunRecord {
-        let metrics = gem_metrics(&self.measured.acc_matrix, Some(&self.measured.random_init))
-            .expect("accuracies are fractions");
+        let mut measured = self.measured.clone();
+        let mut tasks = self.scenario.task_infos();
+        let mut class_names = self.scenario.class_names.clone();
+        if measured.stopped_by().is_some() {
+            let d = measured.tasks();
+            tasks.truncate(d);
+            class_names.truncate(self.scenario.classes_after(d));
+            measured.random_init.truncate(d);
+            for row in measured
+                .acc_matrix
+                .iter_mut()
+                .chain(measured.f1_matrix.iter_mut())
+            {
+                row.truncate(d);
+            }
+        }
+        let metrics = if measured.tasks() == 0 {
+            GemMetrics {
+                acc: Vec::new(),
+                bwt: None,
+                fwt: None,
+                forgetting: None,
+            }
+        } else {
+            gem_metrics(&measured.acc_matrix, Some(&measured.random_init))
+                .expect("accuracies are fractions")
+        };
         RunRecord {
             version: record::RECORD_VERSION,
             config: self.config.clone(),
-            tasks: self.scenario.task_infos(),
-            class_names: self.scenario.class_names.clone(),
-            measured: self.measured.clone(),
+            tasks,
+            class_names,
+            measured,
             metrics,
             modality_gains: None,
             timing: Timing {
@@ -628,6 +740,22 @@ fn apply(
         }
     }
     model
+}
+
+/// Whether every parameter of `model` is a finite number: one read-back of
+/// one sum per parameter (a sum is NaN or infinite when any value is).
+async fn params_finite(model: &Model) -> bool {
+    let sums: Vec<Tensor<1>> = flat_params(model)
+        .into_iter()
+        .map(|(_, t)| t.sum())
+        .collect();
+    if sums.is_empty() {
+        return true;
+    }
+    read_floats(Tensor::cat(sums, 0))
+        .await
+        .iter()
+        .all(|v| v.is_finite())
 }
 
 fn labels(samples: &[Sample]) -> Vec<usize> {

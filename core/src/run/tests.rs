@@ -2,6 +2,7 @@ use super::*;
 use crate::data::Modality;
 use crate::run::top_k;
 use crate::strategy::StrategyConfig;
+use crate::strategy::fault::Faulty;
 use crate::strategy::params::flat_params;
 
 /// A small, fast config: the bundled entity scenario with fewer copies.
@@ -492,4 +493,241 @@ fn a_frozen_encoder_is_bit_identical_after_a_task_and_adapt_runs_before_each() {
         group_values(&before, "image")
     );
     assert_eq!(*adapted.borrow(), vec![1, 2]);
+}
+
+fn build_named(name: &str) -> Box<dyn Strategy> {
+    strategy::build(&StrategyConfig::by_name(name).unwrap())
+}
+
+fn faulty_runner(config: RunConfig, strategy: Faulty) -> Runner {
+    let scenario = build_scenario(&config, None).unwrap();
+    Runner::with_strategy(config, scenario, Device::flex(), "cpu", Box::new(strategy)).unwrap()
+}
+
+/// Every event of the rest of the run, and its record.
+fn drain(r: &mut Runner) -> (RunRecord, Vec<Event>) {
+    let mut events = Vec::new();
+    while let Some(ev) = pollster::block_on(r.next()) {
+        events.extend(ev);
+    }
+    match events.last() {
+        Some(Event::Finished(rec)) => ((**rec).clone(), events),
+        other => panic!("last event {other:?}"),
+    }
+}
+
+fn divergences(events: &[Event]) -> Vec<(usize, usize, f64, bool, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Diverged {
+                task,
+                step,
+                lr,
+                retrying,
+                message,
+            } => Some((*task, *step, *lr, *retrying, message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The loss of the first step of each attempt at `task`, in order.
+fn first_losses(events: &[Event], task: usize) -> Vec<f64> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Step {
+                task: t,
+                step: 1,
+                loss,
+                ..
+            } if *t == task => Some(*loss),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A record that a reader takes: every number finite, through JSON and back
+/// unchanged, square matrices of the tasks it lists.
+fn assert_readable(rec: &RunRecord) {
+    assert_eq!(rec.non_finite(), None);
+    let json = serde_json::to_string(rec).unwrap();
+    assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
+    let back: RunRecord = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, *rec);
+    let t = rec.tasks.len();
+    assert_eq!(rec.measured.acc_matrix.len(), t);
+    assert!(rec.measured.acc_matrix.iter().all(|r| r.len() == t));
+    assert!(rec.measured.f1_matrix.iter().all(|r| r.len() == t));
+    assert_eq!(rec.measured.random_init.len(), t);
+    assert_eq!(rec.metrics.acc.len(), t);
+    if t > 0 {
+        crate::metrics::validate_matrix(&rec.measured.acc_matrix).unwrap();
+    }
+}
+
+/// A learning rate far too large (beyond what a config may hold: set on the
+/// runner directly) makes task 2's loss NaN: the run goes back to the start
+/// of task 2 once, at half the rate, diverges again and stops with the
+/// message, its record holding task 1 and nothing NaN.
+#[test]
+fn a_huge_learning_rate_diverges_retries_once_at_half_and_then_stops() {
+    let config = small(StrategyConfig::by_name("replay").unwrap());
+    let mut r = Runner::native(config.clone(), None).unwrap();
+    run_through(&mut r, 1);
+    let after_task_1 = r.measured.clone();
+    r.lr = 1e9;
+    let (rec, events) = drain(&mut r);
+    let d = divergences(&events);
+    assert_eq!(d.len(), 2, "{d:?}");
+    let (task, _, lr, retrying, message) = &d[0];
+    assert_eq!((*task, *lr, *retrying), (2, 1e9, true));
+    assert!(message.contains("halved to 500000000"), "{message}");
+    let (task, step, lr, retrying, message) = &d[1];
+    assert_eq!((*task, *lr, *retrying), (2, 5e8, false));
+    assert!(
+        message.starts_with(&format!("diverged at task 2, step {step}")),
+        "{message}"
+    );
+    // task 2 started twice, task 3 never
+    let started: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TaskStarted { task, .. } => Some(*task),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started, [2, 2]);
+    // no step event carries a non-finite value
+    assert!(events.iter().all(|e| match e {
+        Event::Step { loss, gamma, .. } => loss.is_finite() && gamma.is_finite(),
+        _ => true,
+    }));
+    // the record: task 1 as it was measured, the two divergences, nothing NaN
+    assert_eq!(rec.tasks.len(), 1);
+    assert_eq!(rec.class_names.len(), rec.tasks[0].classes.len());
+    assert_eq!(
+        rec.measured.acc_matrix,
+        vec![vec![after_task_1.acc_matrix[0][0]]]
+    );
+    assert_eq!(rec.measured.loss, after_task_1.loss);
+    assert_eq!(rec.measured.gamma, after_task_1.gamma);
+    assert_eq!(rec.measured.divergences.len(), 2);
+    assert!(rec.measured.divergences[0].retried && !rec.measured.divergences[1].retried);
+    assert_eq!(rec.metrics.bwt, None, "one task: BWT is undefined");
+    assert_readable(&rec);
+    let json = serde_json::to_value(&rec).unwrap();
+    assert_eq!(json["divergences"][1]["lr"], 5e8);
+    // a stopped run is not extended, nor checkpointed to go on from
+    assert!(pollster::block_on(r.checkpoint()).is_none());
+    let task = r.scenario().tasks[2].clone();
+    let names = r.scenario().class_names.clone();
+    let err = pollster::block_on(r.extend(task, names)).unwrap_err();
+    assert!(err.to_string().contains("diverged at task 2"), "{err}");
+}
+
+/// Diverging twice within task 1 leaves a record with no task at all, still
+/// readable (and no metric made up).
+#[test]
+fn a_run_that_diverges_twice_in_task_1_keeps_an_empty_readable_record() {
+    let mut r = Runner::native(small(StrategyConfig::Finetune), None).unwrap();
+    r.lr = 1e9;
+    let (rec, events) = drain(&mut r);
+    let d = divergences(&events);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(d[0].3 && !d[1].3);
+    assert!(d[1].4.contains("no task was finished"), "{}", d[1].4);
+    assert!(rec.tasks.is_empty() && rec.measured.acc_matrix.is_empty());
+    assert!(rec.measured.loss.is_empty() && rec.measured.gamma.is_empty());
+    assert_readable(&rec);
+}
+
+/// A NaN loss once in task 2: the task starts again from the boundary (its
+/// first step sees exactly the model, memory and batch of the first
+/// attempt), at half the learning rate for the rest of the run, and the run
+/// finishes with every task; task 1 is what an undisturbed run measures.
+#[test]
+fn a_divergence_that_the_halved_rate_survives_finishes_the_run() {
+    let config = small(StrategyConfig::by_name("replay").unwrap());
+    let (plain, _) = run(config.clone());
+    let mut r = faulty_runner(
+        config.clone(),
+        Faulty::new(build_named("replay"), &[(2, 3)], &[]),
+    );
+    run_through(&mut r, 1);
+    let mut events = Vec::new();
+    run_until_task_evaluated(&mut r, 2, &mut events);
+    assert_eq!(r.lr, config.lr / 2.0);
+    // the boundary after task 2 keeps the halved rate across a restart
+    let cp = pollster::block_on(r.checkpoint()).unwrap();
+    let resumed = pollster::block_on(Runner::resume(
+        Checkpoint::from_bytes(&cp.to_bytes()).unwrap(),
+        r.scenario().clone(),
+        Device::flex(),
+        "cpu",
+    ))
+    .unwrap();
+    assert_eq!(resumed.lr, config.lr / 2.0);
+    let (rec, rest) = drain(&mut r);
+    events.extend(rest);
+    let d = divergences(&events);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].0, d[0].1, d[0].2, d[0].3), (2, 3, config.lr, true));
+    let firsts = first_losses(&events, 2);
+    assert_eq!(firsts.len(), 2);
+    assert_eq!(
+        firsts[0], firsts[1],
+        "the retry starts where the task started"
+    );
+    let t = rec.tasks.len();
+    assert_eq!(t, plain.tasks.len());
+    assert_eq!(rec.measured.acc_matrix[0], plain.measured.acc_matrix[0]);
+    assert_ne!(rec.measured.acc_matrix[1], plain.measured.acc_matrix[1]);
+    // the trace holds each step once: the diverged attempt's points are gone
+    assert_eq!(rec.measured.loss.len(), plain.measured.loss.len());
+    assert_eq!(
+        rec.measured.divergences,
+        vec![Divergence {
+            task: 2,
+            step: 3,
+            lr: config.lr,
+            retried: true
+        }]
+    );
+    assert_readable(&rec);
+}
+
+/// A step whose loss is finite but leaves a parameter NaN, as the last step
+/// of task 1: caught before the task is evaluated, and task 1 trains again.
+#[test]
+fn a_non_finite_parameter_after_a_tasks_last_step_is_a_divergence() {
+    let config = small(StrategyConfig::Finetune);
+    let scenario = build_scenario(&config, None).unwrap();
+    let last = scenario.tasks[0].train.len().div_ceil(config.batch_size);
+    let mut r = faulty_runner(
+        config,
+        Faulty::new(build_named("finetune"), &[], &[(1, last)]),
+    );
+    let (rec, events) = drain(&mut r);
+    let d = divergences(&events);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].0, d[0].1, d[0].3), (1, last, true));
+    assert!(d[0].4.contains("parameters"), "{}", d[0].4);
+    assert_eq!(rec.tasks.len(), scenario.tasks.len());
+    assert_readable(&rec);
+}
+
+/// Runs until task `k` is evaluated, collecting the events.
+fn run_until_task_evaluated(r: &mut Runner, k: usize, out: &mut Vec<Event>) {
+    while let Some(events) = pollster::block_on(r.next()) {
+        let done = events
+            .iter()
+            .any(|e| matches!(e, Event::TaskEvaluated { task, .. } if *task == k));
+        out.extend(events);
+        if done {
+            return;
+        }
+    }
+    panic!("the run ended before task {k} was evaluated");
 }

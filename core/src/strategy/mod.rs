@@ -8,6 +8,8 @@ pub mod config;
 #[cfg(feature = "train")]
 pub mod ewc;
 #[cfg(feature = "train")]
+pub mod fault;
+#[cfg(feature = "train")]
 pub mod finetune;
 #[cfg(feature = "train")]
 mod hooks;
