@@ -1,5 +1,6 @@
 use super::*;
 use crate::data::Modality;
+use crate::run::record::Divergence;
 use crate::run::top_k;
 use crate::strategy::StrategyConfig;
 use crate::strategy::fault::Faulty;

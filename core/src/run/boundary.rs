@@ -1,0 +1,151 @@
+//! The run between tasks: a checkpoint of it, a run resumed from one, and
+//! a task appended to the stream.
+
+use super::*;
+
+impl Runner {
+    /// Appends a task to the stream of a running, paused or finished run (the
+    /// browser's "add class"); a finished run goes on to train it. The task
+    /// must bring only new classes: models trained before it cannot output
+    /// them, so their scores on it are exactly 0, which fills the new column
+    /// of the rows already measured.
+    pub async fn extend(&mut self, task: Task, class_names: Vec<String>) -> Result<(), RunError> {
+        if let Some(d) = self.measured.stopped_by() {
+            return Err(RunError::Config(format!(
+                "the run {}; start a new run to train more",
+                d.message()
+            )));
+        }
+        let known = self.scenario.classes_after(self.scenario.tasks.len());
+        if task.test.iter().chain(&task.train).any(|s| s.label < known) {
+            return Err(RunError::Scenario(
+                "an appended task may only hold new classes".into(),
+            ));
+        }
+        let mut grown = self.scenario.clone();
+        grown.tasks.push(task);
+        grown.class_names = class_names;
+        grown.validate().map_err(RunError::Scenario)?;
+        let k = grown.tasks.len();
+        self.scenario = grown;
+        self.add_column(k).await;
+        if matches!(self.phase, Phase::Finish | Phase::Done) {
+            self.phase = Phase::BeginTask(k);
+        }
+        Ok(())
+    }
+
+    /// The scores on task `j` (1-based, just appended to the stream) of the
+    /// models measured so far: b[j] for the untrained one, and exactly 0 in
+    /// every row already measured.
+    pub(super) async fn add_column(&mut self, j: usize) {
+        let test = &self.scenario.tasks[j - 1].test;
+        if let Some(init) = self.init_model.clone() {
+            let probe = self.probe(init, self.scenario.classes_after(j));
+            let pred = predict(&probe, test, &self.env).await;
+            self.measured
+                .random_init
+                .push(accuracy(&pred, &labels(test)));
+        }
+        for row in self
+            .measured
+            .acc_matrix
+            .iter_mut()
+            .chain(self.measured.f1_matrix.iter_mut())
+        {
+            row.push(0.0);
+        }
+    }
+
+    /// The run as it stands at a task boundary (right after a task's
+    /// evaluation), to go on from with [`Runner::resume`]; `None` elsewhere.
+    pub async fn checkpoint(&self) -> Option<Checkpoint> {
+        let at_boundary = matches!(
+            self.phase,
+            Phase::BeginTask(_) | Phase::Finish | Phase::Done
+        );
+        let k = self.measured.tasks();
+        if !at_boundary || k == 0 || self.measured.stopped_by().is_some() {
+            return None;
+        }
+        let state = self.strategy.state();
+        let model = checkpoint::model_bytes(&self.model()).await;
+        let tensors = checkpoint::read_tensors(state.tensors).await;
+        Some(Checkpoint {
+            header: checkpoint::Header {
+                version: checkpoint::CHECKPOINT_VERSION,
+                config: self.config.clone(),
+                tasks_done: k,
+                class_names: self.scenario.class_names[..self.scenario.classes_after(k)].to_vec(),
+                rng: checkpoint::RngState::of(&self.rng),
+                measured: self.measured.clone(),
+                elapsed_s: self.started.elapsed().as_secs_f64(),
+                train_seconds: self.train_seconds,
+                train_samples: self.train_samples,
+                strategy: state.value,
+            },
+            model,
+            tensors,
+        })
+    }
+
+    /// Goes on from a [`Runner::checkpoint`] on `device`. `scenario` is the
+    /// stream the run trained on; it may have gained tasks since.
+    pub async fn resume(
+        checkpoint: Checkpoint,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+    ) -> Result<Runner, RunError> {
+        let bad = |m: &str| Err(RunError::Checkpoint(m.to_string()));
+        let h = checkpoint.header;
+        let k = h.tasks_done;
+        let m = &h.measured;
+        let tasks = m.random_init.len();
+        if k == 0 || k > tasks || tasks > scenario.tasks.len() {
+            return bad("its task count does not fit the stream");
+        }
+        if scenario.class_names.get(..scenario.classes_after(k)) != Some(&h.class_names[..]) {
+            return bad("it was taken on another stream (the class names differ)");
+        }
+        let rows_fit = |m: &Vec<Vec<f64>>| m.len() == k && m.iter().all(|r| r.len() == tasks);
+        if !rows_fit(&m.acc_matrix) || !rows_fit(&m.f1_matrix) || m.a.len() != k || m.u.len() != k {
+            return bad("its accuracy matrix does not match its task count");
+        }
+        let rng = h.rng.rng().map_err(RunError::Checkpoint)?;
+        let mut r = Runner::new(h.config, scenario, device, device_name)?;
+        r.init_model = Some(r.model());
+        let mut model = r.model.take().expect("a new runner has its model");
+        for j in 1..=k {
+            model = r.grow_classifier(model, j);
+        }
+        let model =
+            checkpoint::load_model(model, &checkpoint.model).map_err(RunError::Checkpoint)?;
+        let state = StrategyState {
+            value: h.strategy,
+            tensors: checkpoint::state_tensors(&checkpoint.tensors, &r.env.autodiff),
+        };
+        r.strategy
+            .restore(state, &model, &r.scenario.tasks[..k])
+            .map_err(RunError::Checkpoint)?;
+        r.model = Some(model);
+        r.rng = rng;
+        r.measured = h.measured;
+        r.lr = r.measured.lr_after_divergences(r.config.lr);
+        r.train_seconds = h.train_seconds;
+        r.train_samples = h.train_samples;
+        r.started = Instant::now()
+            .checked_sub(std::time::Duration::from_secs_f64(h.elapsed_s.max(0.0)))
+            .unwrap_or_else(Instant::now);
+        r.task = k;
+        for j in tasks + 1..=r.scenario.tasks.len() {
+            r.add_column(j).await;
+        }
+        r.phase = if k < r.scenario.tasks.len() {
+            Phase::BeginTask(k + 1)
+        } else {
+            Phase::Finish
+        };
+        Ok(r)
+    }
+}
