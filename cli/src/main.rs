@@ -1,6 +1,7 @@
 //! `palimpsest`: headless runs, comparisons and metrics over the same core
 //! the browser app runs.
 
+mod baselines_cmd;
 mod compare;
 mod folder;
 mod list;
@@ -34,6 +35,9 @@ enum Command {
     },
     /// Compute ACC, BWT, FWT and forgetting from an accuracy matrix (FILE or - for stdin).
     Metrics { file: String },
+    /// What trivial baselines (1-NN on pixels, naive Bayes on captions) score
+    /// on a stream: the floor a model's accuracy must clear.
+    Baselines(baselines_cmd::BaselinesArgs),
 }
 
 fn main() {
@@ -46,6 +50,7 @@ fn main() {
         }
         Command::Compare { runs } => compare::run(&runs).map(|table| print!("{table}")),
         Command::Metrics { file } => metrics_cmd::run(&file, &mut std::io::stdout()),
+        Command::Baselines(args) => baselines_cmd::run(args).map(|table| print!("{table}")),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");

@@ -100,7 +100,7 @@ fn with_params(strategy: StrategyConfig, params: &[String]) -> Result<StrategyCo
 }
 
 /// Overrides run settings by their dotted path in the config (`--set`).
-fn with_settings(config: RunConfig, settings: &[String]) -> Result<RunConfig, String> {
+pub(crate) fn with_settings(config: RunConfig, settings: &[String]) -> Result<RunConfig, String> {
     let mut json = serde_json::to_value(&config).map_err(|e| e.to_string())?;
     for p in settings {
         let (path, value) = split_assignment("--set", p)?;

@@ -332,3 +332,47 @@ fn a_diverging_run_warns_once_then_stops_and_keeps_a_readable_record() {
         "{err}"
     );
 }
+
+#[test]
+fn baselines_print_a_table_and_follow_the_settings() {
+    let out = palimpsest()
+        .args(["baselines", "--scenario", "entity", "--seed", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| -> Vec<f64> {
+        let line = table.lines().find(|l| l.contains(name)).unwrap();
+        line.split('|')
+            .skip(2)
+            .take(2)
+            .map(|c| c.trim().parse().unwrap())
+            .collect()
+    };
+    let (pixels, words) = (row("1-NN"), row("naive Bayes"));
+    // 20 classes: chance is 5 %; neither baseline solves the stream
+    assert!(table.contains("| chance | 5.0 |"), "{table}");
+    for v in pixels.iter().chain(&words) {
+        assert!(*v > 5.0 && *v < 90.0, "{table}");
+    }
+    let noisy = palimpsest()
+        .args(["baselines", "--seed", "1", "--set", "entity.captions=noisy"])
+        .output()
+        .unwrap();
+    let noisy = String::from_utf8(noisy.stdout).unwrap();
+    assert_ne!(noisy, table, "the caption setting reaches the stream");
+    let bad = palimpsest()
+        .args(["baselines", "--set", "entity.natural.name=2"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert!(
+        err.contains("entity.natural.name = 2") && err.contains("out of range"),
+        "{err}"
+    );
+}

@@ -6,18 +6,22 @@
 //! * [`accuracy`], [`micro_f1`], [`micro_f1_excluding`], [`macro_f1`] score
 //!   predictions (MSPT's A_k and U_k are micro-F1 scores).
 //! * [`relative_gain`], [`backward_relative_gain`] are MERA's RG_m / BwRG / FwRG.
+//! * [`Baselines`]: 1-NN on pixels and naive Bayes on captions, the trivial
+//!   baselines a model must beat on the same stream.
 //! * [`gamma`], [`gm_coefficient`], [`averaged_coefficient`] are MSPT's
 //!   gradient-modulation quantities (eqs. 6–8).
 //!
 //! Tasks are numbered 1..T in the formulas; Rust slices and error messages use
 //! 0-based positions (`R[k][j]` with task `k + 1`, `j + 1`).
 
+mod baselines;
 mod f1;
 mod gamma;
 mod gem;
 mod matrix;
 mod modality;
 
+pub use baselines::Baselines;
 pub use f1::{accuracy, macro_f1, micro_f1, micro_f1_excluding};
 pub use gamma::{GAMMA_EPSILON, averaged_coefficient, gamma, gm_coefficient};
 pub use gem::{GemMetrics, gem_metrics};
