@@ -1,4 +1,4 @@
-//! Samples, the bundled pack, tokenizer, image preparation and the task streams.
+//! Samples, the bundled pack, the pretraining pool, tokenizer, image preparation and the task streams.
 
 pub mod caption;
 pub mod entity;
@@ -6,6 +6,7 @@ pub mod folder;
 mod metadata;
 pub mod pack;
 mod pairing;
+pub mod pool;
 pub mod prep;
 pub mod relation;
 pub mod sample;
