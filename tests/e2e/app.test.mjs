@@ -140,6 +140,24 @@ test('the relation scenario loads its own stream', async () => {
   await shot(page, '09-relation');
 });
 
+test('the controls carry the ranges of run::limits and refuse a value outside with its range', async () => {
+  const { page } = s.b;
+  assert.equal(await page.getAttribute('[data-setting=epochs]', 'min'), '1');
+  assert.equal(await page.getAttribute('[data-setting=epochs]', 'max'), '1000');
+  await page.selectOption('[data-testid=strategy]', 'replay');
+  const share = page.locator('[data-param=memory_share]');
+  assert.equal(await share.getAttribute('max'), '0.9');
+  const before = await page.locator('[data-testid=error]').count();
+  await share.fill('1');
+  await share.dispatchEvent('change');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=error]').length > n, before, { timeout: 10_000 });
+  const last = (await page.locator('[data-testid=error]').allTextContents()).at(-1);
+  assert.match(last, /strategy\.replay\.memory_share = 1 is out of range: it must lie in 0 … 0\.9/);
+  // the strategy kept its value: the refused one never reached the run
+  assert.notEqual(await share.inputValue(), '1');
+  await shot(page, '09b-range-refused');
+});
+
 test('no request left localhost', async () => {
   assert.deepEqual(outside(s.b.requests), []);
   assert.ok(s.b.requests.some((u) => u.endsWith('.wasm')), 'the guard saw the app load');

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use palimpsest_core::run::RunConfig;
+use palimpsest_core::run::limits::{Limit, limit_of};
 use palimpsest_core::strategy::StrategyConfig;
 use serde_json::Value;
 
@@ -81,9 +82,19 @@ pub fn Controls() -> impl IntoView {
             st.strategy.set(s);
         }
     };
+    // the range every run setting has (run::limits), as the CLI checks it
+    let epochs: &'static Limit = limit_of("epochs").expect("epochs has a range");
+    // a refused value is named, and the input shows the value kept again
+    let refuse_epochs = move |e: String| {
+        st.error(e);
+        st.epochs.update(|_| {});
+    };
     let on_epochs = move |ev| match event_target_value(&ev).parse::<usize>() {
-        Ok(n) if (1..=50).contains(&n) => st.epochs.set(n),
-        _ => st.error("epochs must be a whole number from 1 to 50"),
+        Ok(n) => match epochs.admit(n as f64) {
+            Ok(_) => st.epochs.set(n),
+            Err(e) => refuse_epochs(e),
+        },
+        Err(_) => refuse_epochs("epochs must be a whole number".into()),
     };
     let on_seed = move |ev| match event_target_value(&ev).parse::<u64>() {
         Ok(n) => {
@@ -138,7 +149,8 @@ pub fn Controls() -> impl IntoView {
                 </label>
                 <label>
                     "Epochs per task "
-                    <input type="number" min="1" max="50" class="num"
+                    <input type="number" min=epochs.min_attr() max=epochs.max_attr() class="num"
+                        data-setting="epochs"
                         prop:value=move || st.epochs.get().to_string()
                         on:change=on_epochs prop:disabled=move || busy(st) />
                 </label>
@@ -233,6 +245,18 @@ fn HyperParams() -> impl IntoView {
         }
         _ => Vec::new(),
     };
+    // each number's range from run::limits, by its path in a run config
+    let limit = move |key: &str| {
+        limit_of(&format!(
+            "strategy.{}.{key}",
+            st.strategy.get_untracked().name()
+        ))
+    };
+    // a refused value is named, and the inputs show the values kept again
+    let refuse = move |e: String| {
+        st.error(e);
+        st.strategy.update(|_| {});
+    };
     let set = move |key: String, value: Value| {
         let mut json = serde_json::to_value(st.strategy.get_untracked()).unwrap_or(Value::Null);
         json[key.as_str()] = value;
@@ -262,11 +286,14 @@ fn HyperParams() -> impl IntoView {
                             }.into_any(),
                             other => {
                                 let int = other.is_u64();
+                                let range = limit(&key);
                                 view! {
                                     <label>
                                         {key.clone()} " "
                                         <input type="number" class="num" data-param=key.clone()
                                             step=if int { "1" } else { "any" }
+                                            min=range.map(Limit::min_attr)
+                                            max=range.map(Limit::max_attr)
                                             prop:value=other.to_string()
                                             on:change=move |ev| {
                                                 let text = event_target_value(&ev);
@@ -275,9 +302,15 @@ fn HyperParams() -> impl IntoView {
                                                 } else {
                                                     text.parse::<f64>().ok().filter(|v| v.is_finite()).map(Value::from)
                                                 };
-                                                match parsed {
-                                                    Some(v) => set(k.clone(), v),
-                                                    None => st.error(format!("{k}: '{text}' is not a valid number")),
+                                                let admitted = match (parsed, range) {
+                                                    (Some(v), Some(l)) => v.as_f64().map(|x| l.admit(x).map(|_| v)),
+                                                    (Some(v), None) => Some(Ok(v)),
+                                                    (None, _) => None,
+                                                };
+                                                match admitted {
+                                                    Some(Ok(v)) => set(k.clone(), v),
+                                                    Some(Err(e)) => refuse(e),
+                                                    None => refuse(format!("{k}: '{text}' is not a valid number")),
                                                 }
                                             } />
                                     </label>

@@ -81,6 +81,41 @@ pub const LIMITS: &[Limit] = &[
     limit("strategy.mspt.rehearsal_epochs", 0.0, 1000.0),
 ];
 
+impl Limit {
+    pub fn holds(&self, x: f64) -> bool {
+        x >= self.min && x <= self.max
+    }
+
+    /// `x` if it lies in the range, else the one line naming the setting,
+    /// the value and the range (what the app's controls show).
+    pub fn admit(&self, x: f64) -> Result<f64, String> {
+        if self.holds(x) {
+            Ok(x)
+        } else if x.is_finite() {
+            Err(self.out_of_range(&shown(x)))
+        } else {
+            Err(format!("{} is not a finite number", self.path))
+        }
+    }
+
+    fn out_of_range(&self, value: &str) -> String {
+        format!(
+            "{} = {value} is out of range: it must lie in {} … {}",
+            self.path,
+            shown(self.min),
+            shown(self.max)
+        )
+    }
+
+    /// The bounds as an input element's `min` and `max` attributes.
+    pub fn min_attr(&self) -> String {
+        shown(self.min)
+    }
+    pub fn max_attr(&self) -> String {
+        shown(self.max)
+    }
+}
+
 /// The limit of the setting at `path`, if it is a numeric one.
 pub fn limit_of(path: &str) -> Option<&'static Limit> {
     LIMITS.iter().find(|l| l.path == path)
@@ -113,14 +148,10 @@ fn walk(value: &Value, path: &str, root: &Value) -> Result<(), String> {
         Value::Number(n) => {
             let x = n.as_f64().unwrap_or(f64::NAN);
             let l = limit_of(path).ok_or_else(|| format!("{path} has no declared range"))?;
-            if x >= l.min && x <= l.max {
+            if l.holds(x) {
                 Ok(())
             } else {
-                Err(format!(
-                    "{path} = {n} is out of range: it must lie in {} … {}",
-                    shown(l.min),
-                    shown(l.max)
-                ))
+                Err(l.out_of_range(&n.to_string()))
             }
         }
         // a float that is not finite serialises as null
@@ -163,6 +194,23 @@ mod tests {
             };
             check(&serde_json::to_value(&config).unwrap()).unwrap();
         }
+    }
+
+    #[test]
+    fn a_single_value_is_admitted_or_named_with_its_range() {
+        let l = limit_of("epochs").unwrap();
+        assert_eq!(l.admit(4.0), Ok(4.0));
+        assert_eq!(
+            l.admit(0.0).unwrap_err(),
+            "epochs = 0 is out of range: it must lie in 1 … 1000"
+        );
+        assert_eq!(
+            l.admit(f64::NAN).unwrap_err(),
+            "epochs is not a finite number"
+        );
+        assert_eq!((l.min_attr(), l.max_attr()), ("1".into(), "1000".into()));
+        let seed = limit_of("seed").unwrap();
+        assert_eq!(seed.max_attr(), "1.8446744073709552e19");
     }
 
     #[test]
