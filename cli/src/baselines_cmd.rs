@@ -1,13 +1,11 @@
 //! `palimpsest baselines`: what trivial baselines score on a stream, so a
 //! model's accuracy can be read against them.
 
-use std::path::Path;
-
 use clap::Args;
 use palimpsest_core::metrics::Baselines;
 use palimpsest_core::run::{RunConfig, build_scenario};
 
-use crate::folder::import_dir;
+use crate::folder::import_for;
 use crate::run_cmd::with_settings;
 
 #[derive(Args)]
@@ -38,16 +36,7 @@ pub fn run(args: BaselinesArgs) -> Result<String, String> {
         &args.settings,
     )?;
     config.validate()?;
-    let import = match config.scenario.as_str() {
-        "entity" | "relation" => None,
-        path => {
-            let imp = import_dir(Path::new(path))?;
-            for issue in &imp.issues {
-                eprintln!("warning: {issue}");
-            }
-            Some(imp)
-        }
-    };
+    let import = import_for(&config.scenario)?;
     let scenario = build_scenario(&config, import.as_ref()).map_err(|e| e.to_string())?;
     let b = Baselines::of(&scenario);
     Ok(render(&b, &config.scenario, config.seed))

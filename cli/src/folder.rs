@@ -312,6 +312,21 @@ fn read(p: &Planned) -> Result<Vec<u8>, String> {
 /// Reads every file under `root` (see the module's notes) and imports
 /// them; a file or folder that cannot be read becomes an issue, not an
 /// abort. Errors: `root` is not a readable folder, or a limit was passed.
+/// The import a run of `scenario` needs: none for a bundled scenario, else
+/// the folder it names, its issues printed as warnings.
+pub fn import_for(scenario: &str) -> Result<Option<Import>, String> {
+    match scenario {
+        "entity" | "relation" => Ok(None),
+        path => {
+            let imp = import_dir(Path::new(path))?;
+            for issue in &imp.issues {
+                eprintln!("warning: {issue}");
+            }
+            Ok(Some(imp))
+        }
+    }
+}
+
 pub fn import_dir(root: &Path) -> Result<Import, String> {
     let shown = escape(&root.display().to_string()).into_owned();
     if !root.is_dir() {

@@ -1,8 +1,6 @@
 //! `palimpsest run`: one strategy over one task stream, with progress bars
 //! and a summary table, writing the run record.
 
-use std::path::Path;
-
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use palimpsest_core::data::folder::Import;
@@ -12,7 +10,7 @@ use palimpsest_core::run::{
 use palimpsest_core::strategy::StrategyConfig;
 use palimpsest_core::strategy::fault::Faulty;
 
-use crate::folder::import_dir;
+use crate::folder::import_for;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -145,16 +143,7 @@ fn assign(json: &mut serde_json::Value, flag: &str, path: &str, value: &str) -> 
 pub fn run(args: RunArgs) -> Result<(), String> {
     let config = config(&args)?;
     config.validate()?;
-    let import = match config.scenario.as_str() {
-        "entity" | "relation" => None,
-        path => {
-            let imp = import_dir(Path::new(path))?;
-            for issue in &imp.issues {
-                eprintln!("warning: {issue}");
-            }
-            Some(imp)
-        }
-    };
+    let import = import_for(&config.scenario)?;
     let label = config.strategy.label();
     let mut runner = runner(config, import.as_ref())?;
     let style = ProgressStyle::with_template("task {prefix} [{bar:30}] {pos}/{len} {msg}")

@@ -20,15 +20,7 @@ fn small(strategy: StrategyConfig) -> RunConfig {
 }
 
 fn run(config: RunConfig) -> (RunRecord, Vec<Event>) {
-    let mut r = Runner::native(config, None).unwrap();
-    let mut events = Vec::new();
-    while let Some(ev) = pollster::block_on(r.next()) {
-        events.extend(ev);
-    }
-    match events.last() {
-        Some(Event::Finished(rec)) => ((**rec).clone(), events),
-        other => panic!("last event {other:?}"),
-    }
+    drain(&mut Runner::native(config, None).unwrap())
 }
 
 #[test]
