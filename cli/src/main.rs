@@ -6,6 +6,8 @@ mod compare;
 mod folder;
 mod list;
 mod metrics_cmd;
+mod output;
+mod pretrain_cmd;
 mod run_cmd;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +40,9 @@ enum Command {
     /// What trivial baselines (1-NN on pixels, naive Bayes on captions) score
     /// on a stream: the floor a model's accuracy must clear.
     Baselines(baselines_cmd::BaselinesArgs),
+    /// Pretrain the encoders on the pool (OpenMoji subgroups of no default
+    /// stream) and write the weights runs start from.
+    Pretrain(pretrain_cmd::PretrainArgs),
 }
 
 fn main() {
@@ -51,6 +56,7 @@ fn main() {
         Command::Compare { runs } => compare::run(&runs).map(|table| print!("{table}")),
         Command::Metrics { file } => metrics_cmd::run(&file, &mut std::io::stdout()),
         Command::Baselines(args) => baselines_cmd::run(args).map(|table| print!("{table}")),
+        Command::Pretrain(args) => pretrain_cmd::run(args),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");

@@ -4,6 +4,7 @@
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use palimpsest_core::data::folder::Import;
+use palimpsest_core::model::EncoderInit;
 use palimpsest_core::run::{
     Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
 };
@@ -11,6 +12,7 @@ use palimpsest_core::strategy::StrategyConfig;
 use palimpsest_core::strategy::fault::Faulty;
 
 use crate::folder::import_for;
+use crate::output::{check_out, write_atomic};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -47,6 +49,18 @@ pub struct RunArgs {
     /// Classes per task for an imagefolder scenario.
     #[arg(long)]
     classes_per_task: Option<usize>,
+    /// Where the encoders start: pretrained (the shipped weights made by
+    /// `palimpsest pretrain`) or scratch (random, from the seed).
+    #[arg(long, value_name = "pretrained|scratch")]
+    init: Option<String>,
+    /// Learning-rate factor of the encoders beside the run's rate (0 freezes
+    /// them: only the classifier and shared keys train).
+    #[arg(long, value_name = "FACTOR")]
+    encoder_lr: Option<f64>,
+    /// Start the pretrained encoders from this weights file (written by
+    /// `palimpsest pretrain --out`) instead of the shipped one.
+    #[arg(long, value_name = "FILE")]
+    weights: Option<String>,
     /// Where to write the run record (JSON).
     #[arg(long)]
     out: Option<String>,
@@ -77,7 +91,14 @@ fn config(args: &RunArgs) -> Result<RunConfig, String> {
         classes_per_task: args.classes_per_task.unwrap_or(d.classes_per_task),
         ..d
     };
-    with_settings(config, &args.settings)
+    let mut config = with_settings(config, &args.settings)?;
+    if let Some(init) = &args.init {
+        config.model = config.model.with_init(EncoderInit::parse(init)?);
+    }
+    if let Some(lr) = args.encoder_lr {
+        config.model = config.model.with_encoder_lr(lr);
+    }
+    Ok(config)
 }
 
 /// Overrides hyper-parameters of `strategy`; unknown keys and values of the
@@ -143,9 +164,39 @@ fn assign(json: &mut serde_json::Value, flag: &str, path: &str, value: &str) -> 
 pub fn run(args: RunArgs) -> Result<(), String> {
     let config = config(&args)?;
     config.validate()?;
+    if let Some(out) = &args.out {
+        check_out(out)?;
+    }
     let import = import_for(&config.scenario)?;
     let label = config.strategy.label();
-    let mut runner = runner(config, import.as_ref())?;
+    let weights = match &args.weights {
+        Some(path) => Some(std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?),
+        None => None,
+    };
+    let mut runner = runner(config, import.as_ref(), weights.as_deref())?;
+    let (record, stopped) = drive(&mut runner);
+    let record = record.ok_or("the run ended without a record")?;
+    if let Some(bad) = record.non_finite() {
+        return Err(format!("the run's record is broken: {bad}"));
+    }
+    if !record.measured.acc_matrix.is_empty() {
+        print!("{}", summary(&record, &label));
+    }
+    if let Some(out) = &args.out {
+        let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
+        write_atomic(out, json.as_bytes())?;
+        eprintln!("run record written to {out}");
+    }
+    match stopped {
+        Some(message) => Err(message),
+        None => Ok(()),
+    }
+}
+
+/// Runs `runner` to its end with a progress bar per task and a line per
+/// evaluated task; gives the record (if the run got that far) and the
+/// message that stopped it, if one did.
+pub(crate) fn drive(runner: &mut Runner) -> (Option<RunRecord>, Option<String>) {
     let style = ProgressStyle::with_template("task {prefix} [{bar:30}] {pos}/{len} {msg}")
         .expect("valid template")
         .progress_chars("=> ");
@@ -203,22 +254,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             }
         }
     }
-    let record = record.ok_or("the run ended without a record")?;
-    if let Some(bad) = record.non_finite() {
-        return Err(format!("the run's record is broken: {bad}"));
-    }
-    if !record.measured.acc_matrix.is_empty() {
-        print!("{}", summary(&record, &label));
-    }
-    if let Some(out) = &args.out {
-        let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
-        std::fs::write(out, json).map_err(|e| format!("cannot write {out}: {e}"))?;
-        eprintln!("run record written to {out}");
-    }
-    match stopped {
-        Some(message) => Err(message),
-        None => Ok(()),
-    }
+    (record, stopped)
 }
 
 /// Test hook: `PALIMPSEST_DIVERGE_AT=TASK:STEP[,…]` makes the loss of those
@@ -228,9 +264,19 @@ pub fn run(args: RunArgs) -> Result<(), String> {
 /// be testable through the binary.
 const DIVERGE_AT: &str = "PALIMPSEST_DIVERGE_AT";
 
-fn runner(config: RunConfig, import: Option<&Import>) -> Result<Runner, String> {
+fn runner(
+    config: RunConfig,
+    import: Option<&Import>,
+    weights: Option<&[u8]>,
+) -> Result<Runner, String> {
     let Ok(points) = std::env::var(DIVERGE_AT) else {
-        return Runner::native(config, import).map_err(|e| e.to_string());
+        let Some(weights) = weights else {
+            return Runner::native(config, import).map_err(|e| e.to_string());
+        };
+        let scenario = build_scenario(&config, import).map_err(|e| e.to_string())?;
+        let device = device_for(config.backend).map_err(|e| e.to_string())?;
+        return Runner::with_weights(config, scenario, device, "cpu (flex)", weights)
+            .map_err(|e| e.to_string());
     };
     let points = Faulty::parse_points(&points).map_err(|e| format!("{DIVERGE_AT}: {e}"))?;
     let scenario = build_scenario(&config, import).map_err(|e| e.to_string())?;

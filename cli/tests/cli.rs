@@ -376,3 +376,82 @@ fn baselines_print_a_table_and_follow_the_settings() {
         "{err}"
     );
 }
+
+#[test]
+fn pretrain_writes_weights_that_a_run_starts_from_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("w.bin");
+    let rec = dir.path().join("pretrain.json");
+    let assert = palimpsest()
+        .args([
+            "pretrain",
+            "--epochs",
+            "1",
+            "--set",
+            "entity.train_copies=1",
+            "--out",
+        ])
+        .arg(&weights)
+        .arg("--record")
+        .arg(&rec)
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("none in a default stream"), "{err}");
+    assert!(err.contains("rows start from"), "{err}");
+    let r = record(&rec);
+    assert_eq!(r["config"]["scenario"], "pretrain-pool");
+    assert_eq!(r["acc_matrix"].as_array().unwrap().len(), 1);
+    let bytes = std::fs::read(&weights).unwrap();
+    assert_eq!(&bytes[..8], b"PLMPWGTS");
+    // the same command gives the same bytes
+    let again = dir.path().join("w2.bin");
+    palimpsest()
+        .args(["pretrain", "--epochs", "1", "--set", "entity.train_copies=1"])
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    assert!(std::fs::read(&again).unwrap() == bytes, "pretraining is not reproducible");
+
+    let out = dir.path().join("run.json");
+    palimpsest()
+        .args(["run", "--strategy", "finetune", "--epochs", "1"])
+        .args(["--init", "pretrained", "--encoder-lr", "0.5", "--weights"])
+        .arg(&weights)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let run = record(&out);
+    for e in run["config"]["model"]["encoders"].as_array().unwrap() {
+        assert_eq!(e["init"], "pretrained");
+        assert_eq!(e["lr"], 0.5);
+    }
+
+    // truncated, foreign: one clear line each, exit 2, no record
+    let cut = dir.path().join("cut.bin");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let foreign = dir.path().join("foreign.bin");
+    std::fs::write(&foreign, b"GIF89a and so on, not weights").unwrap();
+    for (file, want) in [(&cut, "checksum"), (&foreign, "not a Palimpsest weights file")] {
+        let none = dir.path().join("none.json");
+        let assert = palimpsest()
+            .args(["run", "--epochs", "1", "--init", "pretrained", "--weights"])
+            .arg(file)
+            .arg("--out")
+            .arg(&none)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(err.contains(want), "{err}");
+        assert!(!none.exists());
+    }
+    // an output folder that does not exist is refused before any training
+    let assert = palimpsest()
+        .args(["pretrain", "--out", "/nonexistent-dir/w.bin"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("does not exist"), "{err}");
+}

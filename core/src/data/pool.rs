@@ -11,7 +11,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use super::entity::{EntityOptions, entity_scenario};
 use super::pack::{Pack, PackError, bundled};
+use super::scenario::Scenario;
 
 /// The pool's path relative to the repository root.
 pub const POOL_FILE: &str = "data/pretrain/openmoji-pool-32.pack";
@@ -68,6 +70,16 @@ pub fn pretrain_pool_at(path: &Path) -> Result<Pack, PoolError> {
         });
     }
     Ok(pack)
+}
+
+/// The pretraining stream: one task whose classes are every subgroup of
+/// `pool`, with the entity scenario's captions and augmentation.
+pub fn pretrain_scenario(pool: &Pack, seed: u64, opts: &EntityOptions) -> Scenario {
+    let mut one = pool.clone();
+    one.tasks = vec![pool.tasks.iter().flatten().cloned().collect()];
+    let mut s = entity_scenario(&one, seed, opts);
+    s.name = "pretrain-pool".into();
+    s
 }
 
 /// The first subgroup or hexcode that `pool` shares with `streams`, if any.

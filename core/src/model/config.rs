@@ -13,16 +13,39 @@ pub enum EncoderInit {
     /// Random, from the run's seed.
     #[default]
     Scratch,
+    /// The shipped pretrained weights (`palimpsest pretrain`), fine-tuned
+    /// from there; see [`super::pretrained`].
+    Pretrained,
+}
+
+impl EncoderInit {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "scratch" => Ok(EncoderInit::Scratch),
+            "pretrained" => Ok(EncoderInit::Pretrained),
+            other => Err(format!(
+                "unknown encoder start '{other}' (expected pretrained or scratch)"
+            )),
+        }
+    }
 }
 
 /// One modality's encoder: which modality it reads and where it starts.
 /// Its shape follows the shared settings (`d_model`, `heads`, `d_ff`,
 /// `layers`; `patch` for pixels, `tokenizer` for words).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EncoderConfig {
     pub modality: Modality,
     #[serde(default)]
     pub init: EncoderInit,
+    /// The encoder's learning-rate factor, applied on top of the strategy's:
+    /// 1 trains it at the run's rate, 0 freezes it.
+    #[serde(default = "one")]
+    pub lr: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl EncoderConfig {
@@ -30,6 +53,14 @@ impl EncoderConfig {
         EncoderConfig {
             modality,
             init: EncoderInit::Scratch,
+            lr: 1.0,
+        }
+    }
+    pub fn pretrained(modality: Modality) -> Self {
+        EncoderConfig {
+            modality,
+            init: EncoderInit::Pretrained,
+            lr: 1.0,
         }
     }
 }
@@ -76,6 +107,35 @@ impl ModelConfig {
     pub fn seq_len(&self) -> usize {
         self.patches() + 1
     }
+    /// Every encoder trained at learning-rate factor `lr` (0: frozen).
+    pub fn with_encoder_lr(mut self, lr: f64) -> Self {
+        for e in &mut self.encoders {
+            e.lr = lr;
+        }
+        self
+    }
+    /// The encoders' learning-rate factors as parameter groups (by modality
+    /// name), those at 1 left out.
+    pub fn encoder_lr_factors(&self) -> Vec<(String, f64)> {
+        self.encoders
+            .iter()
+            .filter(|e| e.lr != 1.0)
+            .map(|e| (e.modality.name().to_string(), e.lr))
+            .collect()
+    }
+    /// Whether any encoder starts from the pretrained weights.
+    pub fn starts_pretrained(&self) -> bool {
+        self.encoders
+            .iter()
+            .any(|e| e.init == EncoderInit::Pretrained)
+    }
+    /// Every encoder starting as `init` says.
+    pub fn with_init(mut self, init: EncoderInit) -> Self {
+        for e in &mut self.encoders {
+            e.init = init;
+        }
+        self
+    }
     /// The modalities of the encoders, in order.
     pub fn modalities(&self) -> Vec<Modality> {
         self.encoders.iter().map(|e| e.modality).collect()
@@ -90,6 +150,15 @@ impl ModelConfig {
                 "model.encoders must be image then text, each once (got [{}])",
                 names.join(", ")
             ));
+        }
+        for e in &self.encoders {
+            if !(0.0..=10.0).contains(&e.lr) {
+                return Err(format!(
+                    "model.encoders ({}).lr = {} is out of range: expected 0 (frozen) to 10",
+                    e.modality.name(),
+                    e.lr
+                ));
+            }
         }
         if self.patch == 0 || !IMAGE_SIZE.is_multiple_of(self.patch) {
             return Err(format!(

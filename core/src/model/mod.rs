@@ -15,6 +15,8 @@ pub mod encoder;
 pub mod init;
 #[cfg(feature = "train")]
 mod network;
+#[cfg(feature = "train")]
+pub mod pretrained;
 
 #[cfg(feature = "train")]
 pub use batch::{Batch, ModalityInput};

@@ -13,6 +13,8 @@ mod device;
 #[cfg(feature = "train")]
 mod infer;
 pub mod limits;
+#[cfg(feature = "train")]
+pub mod pretrain;
 pub mod record;
 #[cfg(feature = "train")]
 mod runner;
@@ -49,6 +51,8 @@ pub enum RunError {
     Device(String),
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    #[error("pretrained weights: {0}")]
+    Weights(String),
 }
 
 /// The task stream a config names. An imagefolder scenario needs its files

@@ -18,7 +18,7 @@ use crate::data::folder::Import;
 use crate::data::scenario::rng_for;
 use crate::data::{Sample, Scenario, Task};
 use crate::metrics::{GAMMA_EPSILON, GemMetrics, accuracy, gem_metrics, macro_f1};
-use crate::model::Model;
+use crate::model::{Model, pretrained};
 use crate::strategy::losses::{cross_entropy, separation_mask};
 use crate::strategy::mspt::contribution;
 use crate::strategy::{self, Env, LrFactors, StepInput, Strategy, StrategyState};
@@ -94,6 +94,31 @@ impl Runner {
         device_name: &str,
         strategy: Box<dyn Strategy>,
     ) -> Result<Runner, RunError> {
+        let weights = pretrained::bundled_weights();
+        Runner::build(config, scenario, device, device_name, strategy, weights)
+    }
+
+    /// A run whose pretrained encoders come from the weights file `weights`
+    /// instead of the shipped one.
+    pub fn with_weights(
+        config: RunConfig,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+        weights: &[u8],
+    ) -> Result<Runner, RunError> {
+        let strategy = strategy::build(&config.strategy);
+        Runner::build(config, scenario, device, device_name, strategy, weights)
+    }
+
+    fn build(
+        config: RunConfig,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+        strategy: Box<dyn Strategy>,
+        weights: &[u8],
+    ) -> Result<Runner, RunError> {
         config.validate().map_err(RunError::Config)?;
         scenario.validate().map_err(RunError::Scenario)?;
         let autodiff = device.clone().autodiff();
@@ -103,6 +128,8 @@ impl Runner {
             &mut rng_for(config.seed, "model"),
             &autodiff,
         );
+        let model = pretrained::apply(model, &config.model, weights)
+            .map_err(|e| RunError::Weights(e.to_string()))?;
         let env = Env {
             device,
             autodiff,
@@ -152,6 +179,20 @@ impl Runner {
             .as_ref()
             .expect("model present between steps")
             .valid()
+    }
+
+    /// Replaces the model before the run's first step (pretraining seeds
+    /// its word embeddings this way).
+    ///
+    /// # Panics
+    /// Once the run has started.
+    pub fn start_with(&mut self, f: impl FnOnce(Model) -> Model) {
+        assert!(
+            matches!(self.phase, Phase::Start),
+            "the model is replaced only before the run starts"
+        );
+        let model = self.model.take().expect("model present between steps");
+        self.model = Some(f(model));
     }
 
     /// The task being trained or evaluated (1-based; 0 before the first).
@@ -302,6 +343,8 @@ impl Runner {
             return vec![self.diverge(k, self.step + 1, "its loss").await];
         }
         let factors = self.strategy.lr_factors(k, gamma);
+        let g = factors.smallest();
+        let factors = factors.times(&self.config.model.encoder_lr_factors());
         let grads = loss.backward();
         let model = apply(&mut self.optim, self.lr, model, grads, &factors);
         self.model = Some(model);
@@ -309,7 +352,6 @@ impl Runner {
         let n = refs.len();
         self.train_samples += n;
         self.train_seconds += t0.elapsed().as_secs_f64();
-        let g = factors.smallest();
         self.measured.gamma.push(GammaPoint {
             task: k,
             step: self.step,

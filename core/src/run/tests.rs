@@ -724,3 +724,88 @@ fn run_until_task_evaluated(r: &mut Runner, k: usize, out: &mut Vec<Event>) {
     }
     panic!("the run ended before task {k} was evaluated");
 }
+
+/// Weights from a short pretraining on the pool (one epoch, one copy).
+fn tiny_weights() -> Vec<u8> {
+    use crate::data::pool::pretrain_pool;
+    use crate::run::pretrain::{pretrain_config, pretrainer, weights_file};
+    let mut base = small(StrategyConfig::Joint);
+    base.seed = 5;
+    let config = pretrain_config(base);
+    let pool = pretrain_pool().unwrap();
+    let mut r = pretrainer(config, &pool, Device::flex(), "cpu").unwrap();
+    assert_eq!(r.scenario().tasks.len(), 1);
+    assert!(r.scenario().class_names.len() >= 20);
+    let (rec, _) = drain(&mut r);
+    pollster::block_on(weights_file(&r.model(), &rec, None))
+}
+
+#[test]
+fn a_run_starts_from_pretrained_encoders_where_its_config_says_so() {
+    use crate::model::EncoderInit;
+    use crate::model::ModelConfig;
+    use crate::model::pretrained::{decode, load};
+    let weights = tiny_weights();
+    let (header, tensors) = decode(&weights).unwrap();
+    assert_eq!(header.made_by.epochs, 1);
+    let pretrained = load(&ModelConfig::default(), tensors, &Device::flex()).unwrap();
+    let scratch_config = small(StrategyConfig::Finetune);
+    let start = |config: RunConfig| {
+        let scenario = build_scenario(&config, None).unwrap();
+        Runner::with_weights(config, scenario, Device::flex(), "cpu", &weights)
+            .unwrap()
+            .model()
+    };
+    let scratch = start(scratch_config.clone());
+    let mut both = scratch_config.clone();
+    both.model = both.model.with_init(EncoderInit::Pretrained);
+    let both = start(both);
+    let mut image_only = scratch_config.clone();
+    image_only.model.encoders[0].init = EncoderInit::Pretrained;
+    let image_only = start(image_only);
+    for g in ["image", "text"] {
+        assert_eq!(group_values(&both, g), group_values(&pretrained, g), "{g}");
+        assert_ne!(
+            group_values(&scratch, g),
+            group_values(&pretrained, g),
+            "{g}"
+        );
+    }
+    assert_eq!(
+        group_values(&image_only, "image"),
+        group_values(&pretrained, "image")
+    );
+    assert_eq!(
+        group_values(&image_only, "text"),
+        group_values(&scratch, "text")
+    );
+    // the rest starts from the run's own seed either way
+    for g in ["interaction", "classifier"] {
+        assert_eq!(group_values(&both, g), group_values(&scratch, g), "{g}");
+    }
+    // weights of another shape are refused before anything trains
+    let mut wide = scratch_config.clone();
+    wide.model = wide.model.with_init(EncoderInit::Pretrained);
+    wide.model.d_model = 32;
+    let scenario = build_scenario(&wide, None).unwrap();
+    let err = Runner::with_weights(wide, scenario, Device::flex(), "cpu", &weights)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("model.d_model: the weights have 64"), "{err}");
+}
+
+#[test]
+fn an_encoder_at_learning_rate_zero_in_the_config_stays_bit_identical() {
+    let mut config = small(StrategyConfig::by_name("mspt").unwrap());
+    config.model.encoders[0].lr = 0.0;
+    let mut r = Runner::native(config, None).unwrap();
+    let before = r.model();
+    run_through(&mut r, 1);
+    let after = r.model();
+    assert_eq!(
+        group_values(&after, "image"),
+        group_values(&before, "image")
+    );
+    assert_ne!(group_values(&after, "text"), group_values(&before, "text"));
+}

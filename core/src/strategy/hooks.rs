@@ -61,6 +61,18 @@ impl LrFactors {
         self.0.iter().map(|(_, f)| *f).fold(1.0, f64::min)
     }
 
+    /// These factors times `more` (group by group; a group in neither
+    /// stays at 1).
+    pub fn times(mut self, more: &[(String, f64)]) -> LrFactors {
+        for (group, f) in more {
+            match self.0.iter_mut().find(|(g, _)| g == group) {
+                Some((_, mine)) => *mine *= f,
+                None => self.0.push((group.clone(), *f)),
+            }
+        }
+        self
+    }
+
     /// Whether every group trains at the full rate.
     pub fn is_neutral(&self) -> bool {
         self.0.iter().all(|(_, f)| *f == 1.0)
