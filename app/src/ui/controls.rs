@@ -1,6 +1,7 @@
 //! Scenario, strategy and its hyper-parameters, and the training buttons.
 
 use leptos::prelude::*;
+use palimpsest_core::model::EncoderInit;
 use palimpsest_core::run::RunConfig;
 use palimpsest_core::run::limits::{Limit, limit_of};
 use palimpsest_core::strategy::StrategyConfig;
@@ -19,6 +20,12 @@ pub fn configured(st: AppState) -> RunConfig {
         epochs: st.epochs.get_untracked(),
         ..RunConfig::default()
     };
+    let init = if st.pretrained.get_untracked() {
+        EncoderInit::Pretrained
+    } else {
+        EncoderInit::Scratch
+    };
+    c.model = c.model.with_init(init);
     super::demo_sizes(&mut c);
     c
 }
@@ -159,6 +166,13 @@ pub fn Controls() -> impl IntoView {
                     <input type="number" min="0" class="num"
                         prop:value=move || st.seed.get().to_string()
                         on:change=on_seed prop:disabled=move || busy(st) />
+                </label>
+                <label title="start the image and text encoders from the weights pretrained on OpenMoji subgroups of no stream (palimpsest pretrain), instead of random">
+                    <input type="checkbox" data-testid="init-pretrained"
+                        prop:checked=move || st.pretrained.get()
+                        on:change=move |ev| st.pretrained.set(event_target_checked(&ev))
+                        prop:disabled=move || busy(st) />
+                    " Pretrained encoders"
                 </label>
             </div>
             <HyperParams />

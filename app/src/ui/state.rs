@@ -39,7 +39,7 @@ impl RunView {
     pub fn new(id: usize, config: &RunConfig) -> RunView {
         RunView {
             id,
-            label: config.strategy.label(),
+            label: label(config),
             imported: false,
             config: Some(config.clone()),
             tasks: 0,
@@ -224,6 +224,8 @@ pub struct AppState {
     pub dataset: RwSignal<Option<DatasetView>>,
     pub strategy: RwSignal<StrategyConfig>,
     pub epochs: RwSignal<usize>,
+    /// Whether runs start from the shipped pretrained encoders.
+    pub pretrained: RwSignal<bool>,
     pub runs: RwSignal<Vec<RunView>>,
     /// The run the main panels show.
     pub shown: RwSignal<Option<usize>>,
@@ -253,6 +255,9 @@ impl AppState {
             dataset: RwSignal::new(None),
             strategy: RwSignal::new(StrategyConfig::by_name("mspt").expect("mspt exists")),
             epochs: RwSignal::new(super::DEMO_EPOCHS),
+            pretrained: RwSignal::new(
+                palimpsest_core::model::ModelConfig::default().starts_pretrained(),
+            ),
             runs: RwSignal::new(Vec::new()),
             shown: RwSignal::new(None),
             active: RwSignal::new(None),
@@ -301,6 +306,16 @@ impl AppState {
 impl Default for AppState {
     fn default() -> Self {
         AppState::new()
+    }
+}
+
+/// A run's name on its card: the strategy, and where its encoders started
+/// when that was the pretrained weights.
+fn label(config: &RunConfig) -> String {
+    if config.model.starts_pretrained() {
+        format!("{} · pretrained", config.strategy.label())
+    } else {
+        config.strategy.label()
     }
 }
 
