@@ -1,20 +1,18 @@
 //! `palimpsest compare`: a markdown table of run records, grouped by
 //! scenario and strategy, mean ± std over the runs (seeds) of each group.
 
+use palimpsest_core::data::folder::escape;
 use palimpsest_core::run::RunRecord;
+use palimpsest_core::run::record::MAX_RECORD_BYTES;
+
+use crate::files::read_capped;
 
 fn load(path: &str) -> Result<RunRecord, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let r: RunRecord =
-        serde_json::from_str(&text).map_err(|e| format!("{path}: not a run record ({e})"))?;
-    if r.version != 1 {
-        return Err(format!(
-            "{path}: run record version {} (this build reads version 1)",
-            r.version
-        ));
-    }
-    if r.measured.a.is_empty() || r.metrics.acc.is_empty() {
-        return Err(format!("{path}: the run record holds no evaluated task"));
+    let shown = escape(path);
+    let text = read_capped(path, MAX_RECORD_BYTES)?;
+    let r = RunRecord::parse(&text).map_err(|e| format!("{shown}: {e}"))?;
+    if r.measured.a.is_empty() {
+        return Err(format!("{shown}: the run record holds no evaluated task"));
     }
     Ok(r)
 }

@@ -3,10 +3,10 @@
 
 mod baselines_cmd;
 mod compare;
+mod files;
 mod folder;
 mod list;
 mod metrics_cmd;
-mod output;
 mod pretrain_cmd;
 mod run_cmd;
 
@@ -59,7 +59,8 @@ fn main() {
         Command::Pretrain(args) => pretrain_cmd::run(args),
     };
     if let Err(message) = result {
-        eprintln!("error: {message}");
+        // one line whatever a path or name in it holds
+        eprintln!("error: {}", palimpsest_core::data::folder::escape(&message));
         std::process::exit(2);
     }
 }

@@ -7,11 +7,14 @@
 //! `{"acc":[...],"bwt":x,"fwt":x|null,"forgetting":x}`. Every error is one
 //! line naming the problem; the caller prints it to stderr and exits with 2.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use palimpsest_core::metrics::gem_metrics;
+use palimpsest_core::run::record::MAX_RECORD_BYTES;
 use serde::Deserialize;
 use serde_json::error::Category;
+
+use crate::files::{io_message, read_capped};
 
 /// The input document. Unknown fields are allowed (they are ignored).
 #[derive(Deserialize)]
@@ -31,7 +34,7 @@ struct Record {
 
 /// Runs the command on `path` (`"-"` = stdin), writing the result line to `out`.
 pub fn run(path: &str, out: &mut impl Write) -> Result<(), String> {
-    let text = read_input(path)?;
+    let text = read_capped(path, MAX_RECORD_BYTES)?;
     let line = metrics_line(&text)?;
     writeln!(out, "{line}").map_err(|e| format!("cannot write output: {}", io_message(&e)))
 }
@@ -62,29 +65,6 @@ fn metrics_line(text: &str) -> Result<String, String> {
         }
     })?;
     serde_json::to_string(&metrics).map_err(|e| format!("cannot encode metrics: {e}"))
-}
-
-fn read_input(path: &str) -> Result<String, String> {
-    let (name, result) = if path == "-" {
-        let mut s = String::new();
-        let r = std::io::stdin().read_to_string(&mut s).map(|_| s);
-        ("stdin", r)
-    } else {
-        (path, std::fs::read_to_string(path))
-    };
-    result.map_err(|e| format!("cannot read {name}: {}", io_message(&e)))
-}
-
-/// The I/O error's text without the trailing " (os error N)".
-fn io_message(e: &std::io::Error) -> String {
-    let full = e.to_string();
-    match e.raw_os_error() {
-        Some(code) => full
-            .strip_suffix(&format!(" (os error {code})"))
-            .unwrap_or(&full)
-            .to_string(),
-        None => full,
-    }
 }
 
 /// "invalid JSON at line L column C: ..." for syntax errors, "invalid metrics

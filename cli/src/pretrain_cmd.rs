@@ -11,7 +11,7 @@ use palimpsest_core::run::pretrain::{
 };
 use palimpsest_core::run::{RunConfig, device_for};
 
-use crate::output::{check_out, write_atomic};
+use crate::files::{check_out, write_atomic};
 use crate::run_cmd::{drive, with_settings};
 
 /// The defaults that made the shipped weights.

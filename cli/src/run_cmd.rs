@@ -3,7 +3,7 @@
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use palimpsest_core::data::folder::Import;
+use palimpsest_core::data::folder::{Import, escape};
 use palimpsest_core::model::EncoderInit;
 use palimpsest_core::run::{
     Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
@@ -11,8 +11,8 @@ use palimpsest_core::run::{
 use palimpsest_core::strategy::StrategyConfig;
 use palimpsest_core::strategy::fault::Faulty;
 
+use crate::files::{check_out, write_atomic};
 use crate::folder::import_for;
-use crate::output::{check_out, write_atomic};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -215,7 +215,7 @@ pub(crate) fn drive(runner: &mut Runner) -> (Option<RunRecord>, Option<String>) 
                 } => {
                     let b = ProgressBar::new(steps as u64).with_style(style.clone());
                     b.set_prefix(format!("{task}/{tasks}"));
-                    b.set_message(classes.join(", "));
+                    b.set_message(escape(&classes.join(", ")).into_owned());
                     bar = Some(b);
                 }
                 Event::Step {
@@ -245,7 +245,7 @@ pub(crate) fn drive(runner: &mut Runner) -> (Option<RunRecord>, Option<String>) 
                         b.finish_and_clear();
                     }
                     if retrying {
-                        eprintln!("warning: {message}");
+                        eprintln!("warning: {}", escape(&message));
                     } else {
                         stopped = Some(message);
                     }
@@ -300,7 +300,8 @@ pub fn summary(r: &RunRecord, label: &str) -> String {
     let t = r.measured.acc_matrix.len();
     let mut s = format!(
         "\n{label} on {} (seed {})\n\naccuracy R[i][j] (after task i, on task j)\n",
-        r.config.scenario, r.config.seed
+        escape(&r.config.scenario),
+        r.config.seed
     );
     s.push_str("       ");
     for j in 1..=t {

@@ -64,6 +64,18 @@ fn run_writes_a_record_and_prints_a_table() {
     let table = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     assert!(table.contains("| entity | mspt | 1 |"), "{table}");
     assert!(table.contains("| relation | mspt | 1 |"), "{table}");
+
+    // a record with a score out of range, under a name that holds a newline
+    // and an escape code: refused in one line that names it escaped
+    let mut bad = record(&dir.path().join("entity.json"));
+    bad["acc_matrix"][0][0] = serde_json::json!(1.5);
+    let forged = dir.path().join("x\nerror: all fine\u{1b}[31m.json");
+    std::fs::write(&forged, bad.to_string()).unwrap();
+    let assert = palimpsest().arg("compare").arg(&forged).assert().code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("outside [0, 1]"), "{err}");
+    assert!(err.contains("x\\nerror") && err.contains("\\u{1b}"), "{err}");
 }
 
 #[test]
@@ -407,12 +419,21 @@ fn pretrain_writes_weights_that_a_run_starts_from_and_bad_ones_are_refused() {
     // the same command gives the same bytes
     let again = dir.path().join("w2.bin");
     palimpsest()
-        .args(["pretrain", "--epochs", "1", "--set", "entity.train_copies=1"])
+        .args([
+            "pretrain",
+            "--epochs",
+            "1",
+            "--set",
+            "entity.train_copies=1",
+        ])
         .arg("--out")
         .arg(&again)
         .assert()
         .success();
-    assert!(std::fs::read(&again).unwrap() == bytes, "pretraining is not reproducible");
+    assert!(
+        std::fs::read(&again).unwrap() == bytes,
+        "pretraining is not reproducible"
+    );
 
     let out = dir.path().join("run.json");
     palimpsest()
@@ -434,7 +455,10 @@ fn pretrain_writes_weights_that_a_run_starts_from_and_bad_ones_are_refused() {
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let foreign = dir.path().join("foreign.bin");
     std::fs::write(&foreign, b"GIF89a and so on, not weights").unwrap();
-    for (file, want) in [(&cut, "checksum"), (&foreign, "not a Palimpsest weights file")] {
+    for (file, want) in [
+        (&cut, "checksum"),
+        (&foreign, "not a Palimpsest weights file"),
+    ] {
         let none = dir.path().join("none.json");
         let assert = palimpsest()
             .args(["run", "--epochs", "1", "--init", "pretrained", "--weights"])

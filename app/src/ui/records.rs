@@ -1,37 +1,17 @@
 //! Run records (METRICS.md format): download the shown run, load one back.
 
 use leptos::prelude::*;
-use palimpsest_core::metrics::validate_matrix;
 use palimpsest_core::run::RunRecord;
-use palimpsest_core::run::record::RECORD_VERSION;
+use palimpsest_core::run::record::MAX_RECORD_BYTES;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::state::{AppState, RunView};
 
-/// Parses and checks a run record; the error names what is wrong.
+/// Parses and checks a run record with core's one reader (the CLI's
+/// `compare` uses the same); the error names what is wrong.
 pub fn parse_record(text: &str) -> Result<RunRecord, String> {
-    let rec: RunRecord =
-        serde_json::from_str(text).map_err(|e| format!("not a run record ({e})"))?;
-    if rec.version != RECORD_VERSION {
-        return Err(format!(
-            "record version {} is not supported (expected {RECORD_VERSION})",
-            rec.version
-        ));
-    }
-    validate_matrix(&rec.measured.acc_matrix).map_err(|e| format!("acc_matrix: {e}"))?;
-    if rec.tasks.len() != rec.measured.acc_matrix.len() {
-        return Err(format!(
-            "{} tasks but a {}×{} accuracy matrix",
-            rec.tasks.len(),
-            rec.measured.acc_matrix.len(),
-            rec.measured.acc_matrix.len()
-        ));
-    }
-    if rec.measured.a.len() != rec.tasks.len() || rec.measured.u.len() != rec.tasks.len() {
-        return Err("A and U need one value per task".into());
-    }
-    Ok(rec)
+    RunRecord::parse(text)
 }
 
 fn download(name: &str, text: &str) -> Result<(), String> {
@@ -85,6 +65,14 @@ pub fn Records() -> impl IntoView {
         leptos::task::spawn_local(async move {
             for file in files {
                 let name = file.name();
+                if file.size() > MAX_RECORD_BYTES as f64 {
+                    st.error(format!(
+                        "{name}: {:.0} MB is over the {} MiB a run record may have; not read",
+                        file.size() / 1e6,
+                        MAX_RECORD_BYTES >> 20
+                    ));
+                    continue;
+                }
                 let text = match JsFuture::from(file.text()).await {
                     Ok(t) => t.as_string().unwrap_or_default(),
                     Err(_) => {

@@ -63,7 +63,7 @@ impl RunView {
     pub fn from_record(id: usize, rec: RunRecord) -> RunView {
         let mut v = RunView::new(id, &rec.config);
         v.imported = true;
-        v.label = format!("{} (imported)", rec.config.strategy.label());
+        v.label = format!("{} (imported)", label(&rec.config));
         v.tasks = rec.tasks.len();
         v.task_classes = rec.tasks.iter().map(|t| t.classes.clone()).collect();
         v.acc = rec.measured.acc_matrix.clone();

@@ -7,6 +7,12 @@ use crate::data::TaskInfo;
 use crate::metrics::GemMetrics;
 
 pub const RECORD_VERSION: u32 = 1;
+/// The largest run-record file `compare`, `metrics` and the app's import
+/// read (a default run's record is well under 1 MB; its loss and γ traces
+/// grow with steps).
+pub const MAX_RECORD_BYTES: u64 = 64 << 20;
+/// The most tasks a record may hold.
+pub const MAX_TASKS: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GammaPoint {
@@ -145,6 +151,95 @@ impl RunRecord {
         }
     }
 
+    /// Reads a record from JSON `text` and [`RunRecord::check`]s it: the
+    /// one reader for `compare`, `metrics` and the app's import.
+    pub fn parse(text: &str) -> Result<RunRecord, String> {
+        if text.len() as u64 > MAX_RECORD_BYTES {
+            return Err(format!(
+                "{} bytes is over the {} MiB a run record may have",
+                text.len(),
+                MAX_RECORD_BYTES >> 20
+            ));
+        }
+        let r: RunRecord =
+            serde_json::from_str(text).map_err(|e| format!("not a run record ({e})"))?;
+        r.check()?;
+        Ok(r)
+    }
+
+    /// Whether the record is one this build can show and compare: its
+    /// version, its sizes (a row of each matrix per evaluated task, a value
+    /// per task in each row; A, U and ACC one per row; at most
+    /// [`MAX_TASKS`]), every score in [0, 1] and every number finite. A run
+    /// stopped early (diverged) has fewer rows than tasks, and passes.
+    pub fn check(&self) -> Result<(), String> {
+        if self.version != RECORD_VERSION {
+            return Err(format!(
+                "record version {} is not supported (expected {RECORD_VERSION})",
+                self.version
+            ));
+        }
+        let t = self.tasks.len();
+        if t == 0 || t > MAX_TASKS {
+            return Err(format!("{t} tasks (a record holds 1 to {MAX_TASKS})"));
+        }
+        let m = &self.measured;
+        let rows = m.acc_matrix.len();
+        if rows > t {
+            return Err(format!("{rows} rows in acc_matrix for {t} tasks"));
+        }
+        if m.f1_matrix.len() != rows {
+            return Err(format!(
+                "f1_matrix has {} rows, acc_matrix {rows}",
+                m.f1_matrix.len()
+            ));
+        }
+        for (name, matrix) in [("acc_matrix", &m.acc_matrix), ("f1_matrix", &m.f1_matrix)] {
+            for (i, row) in matrix.iter().enumerate() {
+                if row.len() != t {
+                    return Err(format!(
+                        "{name} row {i} has {} values, expected {t} (one per task)",
+                        row.len()
+                    ));
+                }
+            }
+        }
+        for (name, values, want) in [
+            ("A", &m.a, rows),
+            ("U", &m.u, rows),
+            ("metrics.acc", &self.metrics.acc, rows),
+        ] {
+            if values.len() != want {
+                return Err(format!(
+                    "{name} has {} values, expected {want} (one per evaluated task)",
+                    values.len()
+                ));
+            }
+        }
+        if !(m.random_init.is_empty() || m.random_init.len() == t) {
+            return Err(format!(
+                "random_init has {} values, expected {t}",
+                m.random_init.len()
+            ));
+        }
+        if let Some(bad) = self.non_finite() {
+            return Err(bad);
+        }
+        let scores = m
+            .acc_matrix
+            .iter()
+            .chain(&m.f1_matrix)
+            .flatten()
+            .chain(&m.a)
+            .chain(&m.u)
+            .chain(&m.random_init)
+            .chain(&self.metrics.acc);
+        if let Some(v) = scores.into_iter().find(|v| !(0.0..=1.0).contains(*v)) {
+            return Err(format!("a score of {v} is outside [0, 1]"));
+        }
+        Ok(())
+    }
+
     /// The first number of the record that is NaN or infinite, by its name
     /// in the JSON, or `None`. JSON has no such numbers (serde writes them
     /// as `null`, which no reader takes where a number belongs): a record
@@ -257,3 +352,7 @@ pub enum Event {
     },
     Finished(Box<RunRecord>),
 }
+
+#[cfg(test)]
+#[path = "record_tests.rs"]
+mod tests;

@@ -1,8 +1,44 @@
-//! Writing what a command produces: checked before the work starts, written
-//! whole or not at all.
+//! The files a command reads and writes: inputs read up to a size limit,
+//! outputs checked before the work starts and written whole or not at all.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+
+/// The text of `path` (`-`: stdin), refused past `cap` bytes without
+/// reading further. I/O errors read "cannot read NAME: …".
+pub fn read_capped(path: &str, cap: u64) -> Result<String, String> {
+    let (name, reader): (&str, Box<dyn Read>) = if path == "-" {
+        ("stdin", Box::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(path)
+            .map_err(|e| format!("cannot read {path}: {}", io_message(&e)))?;
+        (path, Box::new(f))
+    };
+    let mut text = String::new();
+    reader
+        .take(cap + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read {name}: {}", io_message(&e)))?;
+    if text.len() as u64 > cap {
+        return Err(format!(
+            "{name} is over the {} MiB this command reads",
+            cap >> 20
+        ));
+    }
+    Ok(text)
+}
+
+/// The I/O error's text without the trailing " (os error N)".
+pub fn io_message(e: &std::io::Error) -> String {
+    let full = e.to_string();
+    match e.raw_os_error() {
+        Some(code) => full
+            .strip_suffix(&format!(" (os error {code})"))
+            .unwrap_or(&full)
+            .to_string(),
+        None => full,
+    }
+}
 
 /// Refuses, before any work, an output path whose folder does not exist or
 /// that names a folder.
@@ -76,6 +112,10 @@ mod tests {
         assert_eq!(std::fs::read(&file).unwrap(), b"two");
         // nothing left beside it
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        // reading stops past the cap
+        assert_eq!(read_capped(f, 3).unwrap(), "two");
+        let e = read_capped(f, 2).unwrap_err();
+        assert!(e.contains("is over the"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
