@@ -75,7 +75,10 @@ fn run_writes_a_record_and_prints_a_table() {
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("outside [0, 1]"), "{err}");
-    assert!(err.contains("x\\nerror") && err.contains("\\u{1b}"), "{err}");
+    assert!(
+        err.contains("x\\nerror") && err.contains("\\u{1b}"),
+        "{err}"
+    );
 }
 
 #[test]
