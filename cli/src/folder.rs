@@ -14,16 +14,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use palimpsest_core::data::folder::{
-    Import, ImportFile, ImportIssue, MAX_FILE_BYTES, escape, import_files,
+    Import, ImportFile, ImportIssue, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, escape,
+    import_files,
 };
 
-/// Most files (any entry that is not a folder, links included) one import
-/// looks at.
-pub const MAX_FILES: usize = 20_000;
-/// Most folders one import enters.
+/// Most folders one import enters. (Most files — any entry that is not a
+/// folder, links included — and most bytes: core's `MAX_FILES` and
+/// `MAX_TOTAL_BYTES`, which the browser's uploads share.)
 pub const MAX_FOLDERS: usize = 5_000;
-/// Most bytes one import reads, all files together.
-pub const MAX_TOTAL_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Where a file or folder lives, whatever path led to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

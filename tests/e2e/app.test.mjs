@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { session, shot, cells, metrics, waitFull, outside, fixtures, shots } from './harness.mjs';
 
 const s = session();
@@ -43,11 +44,24 @@ test('an upload of good pairs and a corrupt file adds a class, trains it, and sh
   const files = ['kiwi1', 'kiwi2', 'kiwi3', 'kiwi4', 'kiwi5', 'kiwi6']
     .flatMap((k) => [join(fixtures, 'kiwi', `${k}.png`), join(fixtures, 'kiwi', `${k}.txt`)]);
   files.push(join(fixtures, 'kiwi', 'corrupt.png'));
-  await page.setInputFiles('[data-testid=upload]', files);
+  // a PNG whose header declares 20000×20000 pixels (refused before the browser
+  // decodes it), and a non-image over the 10 MB limit (refused, not emptied)
+  const huge = Buffer.alloc(64);
+  Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').copy(huge);
+  huge.writeUInt32BE(20000, 16);
+  huge.writeUInt32BE(20000, 20);
+  const uploads = [
+    ...files.map((f) => ({ name: f.split('/').at(-1), mimeType: f.endsWith('.png') ? 'image/png' : 'text/plain', buffer: readFileSync(f) })),
+    { name: 'huge.png', mimeType: 'image/png', buffer: huge },
+    { name: 'notes.csv', mimeType: 'text/csv', buffer: Buffer.alloc(11 * 1024 * 1024, 0x61) },
+  ];
+  await page.setInputFiles('[data-testid=upload]', uploads);
   await page.waitForFunction(() => document.querySelectorAll('.thumb.pending').length === 6, null, { timeout: 30_000 });
   const errors = await page.locator('[data-testid=error]').allTextContents();
-  assert.equal(errors.length, 1, errors.join(' | '));
-  assert.match(errors[0], /corrupt\.png/);
+  assert.equal(errors.length, 3, errors.join(' | '));
+  assert.match(errors.join(' | '), /corrupt\.png/);
+  assert.match(errors.join(' | '), /huge\.png: the image is 20000×20000 pixels/);
+  assert.match(errors.join(' | '), /notes\.csv: the file is 11\.5 MB, larger than the 10 MB limit; not read/);
   // captions are shown as text, never as HTML
   assert.match(await page.locator('.thumb.pending figcaption').first().textContent(), /kiwi/);
   await shot(page, '04-uploaded');
@@ -59,7 +73,7 @@ test('an upload of good pairs and a corrupt file adds a class, trains it, and sh
   const row6 = values.slice(30);
   assert.ok(row6[5] > 0, `the new class was learnt: ${row6}`);
   assert.ok(await page.locator('.chip.custom').count() === 1);
-  assert.equal(await page.locator('[data-testid=error]').count(), 1, 'nothing new went wrong');
+  assert.equal(await page.locator('[data-testid=error]').count(), 3, 'nothing new went wrong');
   await shot(page, '05-new-class-trained');
 });
 

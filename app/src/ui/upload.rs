@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use palimpsest_core::data::IMAGE_SIZE;
 use palimpsest_core::data::folder::{
-    FileContent, MAX_FILE_BYTES, MAX_SIDE, ReadFile, is_image_name, pair_files,
+    FileContent, HEADER_BYTES, MAX_FILE_BYTES, MAX_SIDE, ReadFile, admit_upload,
+    check_image_header, is_image_name, pair_files,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -81,24 +82,42 @@ fn path_of(file: &File) -> String {
     if rel.is_empty() { file.name() } else { rel }
 }
 
+/// The file's first [`HEADER_BYTES`] (all of it when shorter).
+async fn head(file: &File) -> Result<Vec<u8>, String> {
+    let end = file.size().min(HEADER_BYTES as f64);
+    let part = file
+        .slice_with_f64_and_f64(0.0, end)
+        .map_err(|_| "could not be read".to_string())?;
+    let buf = JsFuture::from(part.array_buffer())
+        .await
+        .map_err(|_| "could not be read".to_string())?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
 async fn read(path: String, file: File) -> ReadFile {
-    let too_big = file.size() > MAX_FILE_BYTES as f64;
+    let too_big = (file.size() > MAX_FILE_BYTES as f64).then(|| {
+        format!(
+            "the file is {:.1} MB, larger than the {} MB limit",
+            file.size() / 1e6,
+            MAX_FILE_BYTES / (1024 * 1024)
+        )
+    });
     let content = if is_image_name(&path) {
-        FileContent::Image(if too_big {
-            Err(format!(
-                "the file is {:.1} MB, larger than the {} MB limit",
-                file.size() / 1e6,
-                MAX_FILE_BYTES / (1024 * 1024)
-            ))
-        } else {
-            decode(&file).await
+        FileContent::Image(match too_big {
+            Some(e) => Err(e),
+            // the pixel size from the header first: a small file can
+            // declare a picture that would take gigabytes to decode
+            None => match head(&file).await.and_then(|h| check_image_header(&h)) {
+                Ok(_) => decode(&file).await,
+                Err(e) => Err(e),
+            },
         })
-    } else if too_big {
-        FileContent::Bytes(Vec::new())
+    } else if let Some(e) = too_big {
+        FileContent::Unread(e)
     } else {
         match JsFuture::from(file.array_buffer()).await {
             Ok(buf) => FileContent::Bytes(js_sys::Uint8Array::new(&buf).to_vec()),
-            Err(_) => FileContent::Bytes(Vec::new()),
+            Err(_) => FileContent::Unread("could not be read".into()),
         }
     };
     ReadFile { path, content }
@@ -110,6 +129,7 @@ pub async fn read_one(file: File) -> Result<Vec<u8>, String> {
     match read(name.clone(), file).await.content {
         FileContent::Image(r) => r.map_err(|e| format!("{name}: {e}")),
         FileContent::Bytes(_) => Err(format!("{name}: not an image file")),
+        FileContent::Unread(e) => Err(format!("{name}: {e}")),
     }
 }
 
@@ -117,8 +137,16 @@ pub async fn read_one(file: File) -> Result<Vec<u8>, String> {
 /// images with captions, and adds the pairs to the pending list; every
 /// problem becomes one error naming its file.
 pub async fn take_files(st: AppState, files: Vec<(String, File)>) {
-    let mut read_files = Vec::with_capacity(files.len());
-    for (path, f) in files {
+    let sizes: Vec<(String, u64)> = files
+        .iter()
+        .map(|(p, f)| (p.clone(), f.size() as u64))
+        .collect();
+    let (taken, refused) = admit_upload(&sizes);
+    if let Some(message) = refused {
+        st.error(message);
+    }
+    let mut read_files = Vec::with_capacity(taken);
+    for (path, f) in files.into_iter().take(taken) {
         read_files.push(read(path, f).await);
     }
     let (pairs, issues) = pair_files(&read_files);

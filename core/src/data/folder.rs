@@ -20,6 +20,75 @@ pub use super::pairing::{FileContent, Pair, ReadFile, is_image_name, pair_files,
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Largest accepted image side in pixels.
 pub const MAX_SIDE: u32 = 4096;
+/// Leading bytes of an image file read for its header (a JPEG's size may
+/// follow its EXIF block).
+pub const HEADER_BYTES: usize = 256 * 1024;
+/// Most files one import (a folder natively, one upload in the browser)
+/// takes.
+pub const MAX_FILES: usize = 20_000;
+/// Most bytes one import reads, all files together.
+pub const MAX_TOTAL_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Checks the pixel size an image file's header declares (`head`: the
+/// file's first [`HEADER_BYTES`] or all of it) before anything decodes it,
+/// so that a small file that would decode to gigabytes is refused first.
+pub fn check_image_header(head: &[u8]) -> Result<(u32, u32), String> {
+    let size = imagesize::blob_size(head)
+        .map_err(|_| "not a readable image (its header gives no pixel size)".to_string())?;
+    let (w, h) = (size.width, size.height);
+    if w == 0 || h == 0 {
+        return Err("the image is empty".into());
+    }
+    if w > MAX_SIDE as usize || h > MAX_SIDE as usize {
+        return Err(format!(
+            "the image is {w}×{h} pixels; the largest side allowed is {MAX_SIDE}"
+        ));
+    }
+    Ok((w as u32, h as u32))
+}
+
+/// Which files of one upload (name, size in bytes) are read: the first
+/// ones, in order, while they stay within [`MAX_FILES`] and
+/// [`MAX_TOTAL_BYTES`] (files over [`MAX_FILE_BYTES`] do not count: they
+/// are refused on their own). Gives how many are taken, and for the rest
+/// one message that names every file left out.
+pub fn admit_upload(files: &[(String, u64)]) -> (usize, Option<String>) {
+    let mut total = 0u64;
+    let mut taken = 0;
+    for (i, (_, size)) in files.iter().enumerate() {
+        let counted = if *size > MAX_FILE_BYTES as u64 {
+            0
+        } else {
+            *size
+        };
+        if i >= MAX_FILES || total + counted > MAX_TOTAL_BYTES {
+            break;
+        }
+        total += counted;
+        taken = i + 1;
+    }
+    if taken == files.len() {
+        return (taken, None);
+    }
+    let names: Vec<String> = files[taken..]
+        .iter()
+        .map(|(n, _)| format!("\"{}\"", escape(n)))
+        .collect();
+    let why = if taken >= MAX_FILES {
+        format!("more than {MAX_FILES} files")
+    } else {
+        format!("more than {} MiB", MAX_TOTAL_BYTES >> 20)
+    };
+    let message = format!(
+        "{} of {} files not read: one upload takes at most {MAX_FILES} files and {} MiB, and this one has {why}; left out: {}",
+        files.len() - taken,
+        files.len(),
+        MAX_TOTAL_BYTES >> 20,
+        names.join(", ")
+    );
+    (taken, Some(message))
+}
+
 /// Fewest samples a class needs: one is kept for testing.
 pub const MIN_CLASS_SAMPLES: usize = 2;
 
@@ -500,5 +569,86 @@ not json
         img.write_to(&mut out, image::ImageFormat::Png).unwrap();
         let px = decode_image(&out.into_inner()).unwrap();
         assert!(px.iter().all(|&v| v == 255));
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    /// A PNG's signature and IHDR declaring `w`×`h` (nothing decodable after).
+    fn png_header(w: u32, h: u32) -> Vec<u8> {
+        let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        b.extend_from_slice(&w.to_be_bytes());
+        b.extend_from_slice(&h.to_be_bytes());
+        b.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn an_image_header_is_checked_before_decoding() {
+        assert_eq!(check_image_header(&png_header(64, 48)), Ok((64, 48)));
+        let e = check_image_header(&png_header(20_000, 20_000)).unwrap_err();
+        assert_eq!(
+            e,
+            "the image is 20000×20000 pixels; the largest side allowed is 4096"
+        );
+        let mut gif = b"GIF89a".to_vec();
+        gif.extend_from_slice(&[0x10, 0x27, 0x01, 0x00]); // 10000 × 1
+        gif.extend_from_slice(&[0; 16]);
+        let e = check_image_header(&gif).unwrap_err();
+        assert!(e.contains("10000×1"), "{e}");
+        assert_eq!(
+            check_image_header(&png_header(0, 5)),
+            Err("the image is empty".into())
+        );
+        for junk in [&b""[..], b"hello", b"\x89PNG"] {
+            assert!(
+                check_image_header(junk)
+                    .unwrap_err()
+                    .contains("no pixel size")
+            );
+        }
+    }
+
+    #[test]
+    fn an_upload_over_its_limits_names_every_file_left_out() {
+        let small: Vec<(String, u64)> = (0..3).map(|i| (format!("f{i}.png"), 10)).collect();
+        assert_eq!(admit_upload(&small), (3, None));
+        // by count
+        let many: Vec<(String, u64)> = (0..MAX_FILES + 2)
+            .map(|i| (format!("f{i}.png"), 1))
+            .collect();
+        let (n, msg) = admit_upload(&many);
+        assert_eq!(n, MAX_FILES);
+        let msg = msg.unwrap();
+        assert!(msg.starts_with("2 of 20002 files not read"), "{msg}");
+        assert!(msg.contains("\"f20000.png\", \"f20001.png\""), "{msg}");
+        // by bytes: a file over the per-file limit is not counted (it is
+        // refused on its own), the one that passes the total is left out
+        let mb = 1 << 20;
+        let mut big: Vec<(String, u64)> = (0..60).map(|i| (format!("b{i}\n"), 9 * mb)).collect();
+        big.insert(0, ("huge.bin".into(), 100 * mb));
+        let (n, msg) = admit_upload(&big);
+        assert_eq!(n, 1 + 56, "56 files of 9 MiB fit in 512 MiB");
+        let msg = msg.unwrap();
+        assert!(msg.contains("more than 512 MiB"), "{msg}");
+        assert!(msg.contains("\"b56\\n\""), "names escaped: {msg}");
+        assert!(!msg.contains("huge.bin"));
+    }
+
+    #[test]
+    fn an_unread_file_is_one_issue_naming_it() {
+        let files = vec![ReadFile {
+            path: "cats/notes.csv".into(),
+            content: FileContent::Unread("the file is 11.0 MB, larger than the 10 MB limit".into()),
+        }];
+        let (pairs, issues) = pair_files(&files);
+        assert!(pairs.is_empty());
+        assert_eq!(issues.len(), 1);
+        assert_eq!(
+            issues[0].to_string(),
+            "cats/notes.csv: the file is 11.0 MB, larger than the 10 MB limit; not read"
+        );
     }
 }

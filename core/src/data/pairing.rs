@@ -29,6 +29,8 @@ pub enum FileContent {
     Image(Result<Vec<u8>, String>),
     /// Anything else, raw (metadata, caption `.txt` files, stray files).
     Bytes(Vec<u8>),
+    /// A file that could not be read, or was too large to read, and why.
+    Unread(String),
 }
 
 /// An image with its caption and, when the layout gives one, its class.
@@ -134,6 +136,13 @@ pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
                         problem: "caption file without an image of the same name".into(),
                     });
                 }
+                continue;
+            }
+            FileContent::Unread(why) => {
+                issues.push(ImportIssue {
+                    file: name,
+                    problem: format!("{why}; not read"),
+                });
                 continue;
             }
             FileContent::Bytes(_) => {
