@@ -7,7 +7,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::caption::{CaptionNoise, noisy_caption};
+use super::caption::{CaptionNoise, CaptionStyle, noisy_caption};
 use super::pack::Pack;
 use super::prep::{blank_canvas, paste, resize_square};
 use super::sample::{Modality, Sample};
@@ -36,10 +36,15 @@ pub const NONE: &str = "none";
 pub struct RelationOptions {
     pub train_per_class: usize,
     pub test_per_class: usize,
-    /// Probability that the sentence carries the relation's hint word…
+    /// Probability that the sentence says the relation…
     pub hint: f64,
-    /// …and that it carries a wrong one instead.
+    /// …and that it says a wrong one instead.
     pub wrong_hint: f64,
+    /// Natural sentences (the default: templates naming both entities, the
+    /// relation said as a phrase) or word noise on "the S and the O" plus a
+    /// hint word (the earlier default).
+    pub sentences: CaptionStyle,
+    /// The word noise of `sentences: noisy`.
     pub noise: CaptionNoise,
 }
 
@@ -50,6 +55,7 @@ impl Default for RelationOptions {
             test_per_class: 20,
             hint: 0.4,
             wrong_hint: 0.15,
+            sentences: CaptionStyle::default(),
             noise: CaptionNoise {
                 drop: 0.2,
                 mask: 0.1,
@@ -203,18 +209,32 @@ pub fn relation_scenario(pack: &Pack, seed: u64, opts: &RelationOptions) -> Scen
                     }
                     let image = compose(rel, s, o, &mut sprites, &mut rng);
                     let (sn, on) = (&pack.items[s].annotation, &pack.items[o].annotation);
-                    let mut sentence = vec!["the".to_string()];
-                    sentence.extend(words(sn));
-                    sentence.push("and".into());
-                    sentence.push("the".into());
-                    sentence.extend(words(on));
+                    // which relation the sentence says, if any
                     let r: f64 = rng.random();
-                    if r < opts.hint {
-                        sentence.push(hint_of(rel).into());
+                    let said = if r < opts.hint {
+                        Some(rel)
                     } else if r < opts.hint + opts.wrong_hint {
-                        sentence.push(hint_of(Some(rng.random_range(0..RELATIONS.len()))).into());
-                    }
-                    let text = noisy_caption(&sentence, &pool, &opts.noise, &mut rng);
+                        Some(Some(rng.random_range(0..RELATIONS.len())))
+                    } else {
+                        None
+                    };
+                    let text = match opts.sentences {
+                        CaptionStyle::Natural => {
+                            let (sw, ow) = (words(sn).join(" "), words(on).join(" "));
+                            natural_sentence(&sw, &ow, said, &mut rng)
+                        }
+                        CaptionStyle::Noisy => {
+                            let mut sentence = vec!["the".to_string()];
+                            sentence.extend(words(sn));
+                            sentence.push("and".into());
+                            sentence.push("the".into());
+                            sentence.extend(words(on));
+                            if let Some(said) = said {
+                                sentence.push(hint_of(said).into());
+                            }
+                            noisy_caption(&sentence, &pool, &opts.noise, &mut rng)
+                        }
+                    };
                     out.push(Sample {
                         entities: Some((sn.clone(), on.clone())),
                         ..Sample::image_text(Some(image), Some(text), label)
@@ -230,6 +250,47 @@ pub fn relation_scenario(pack: &Pack, seed: u64, opts: &RelationOptions) -> Scen
         tasks,
         none_class: Some(0),
     }
+}
+
+/// A sentence about a scene of `s` and `o` (their names), as a person
+/// might write it: saying the relation `said` (an index into
+/// [`RELATIONS`], or `Some(None)`: that `o` is not there), or only naming
+/// the two.
+pub fn natural_sentence(
+    s: &str,
+    o: &str,
+    said: Option<Option<usize>>,
+    rng: &mut impl Rng,
+) -> String {
+    let templates: &[&str] = match said {
+        None => &[
+            "the {s} and the {o}",
+            "a {s} with a {o}",
+            "{s} and {o}",
+            "a picture of a {s} and a {o}",
+            "the {s}, the {o}",
+        ],
+        Some(None) => &[
+            "just the {s}, no {o}",
+            "the {s} alone",
+            "a {s}; the {o} is missing",
+        ],
+        Some(Some(_)) => &[
+            "the {s} is {r} the {o}",
+            "a {s} {r} a {o}",
+            "{s} {r} {o}",
+            "here the {s} is {r} the {o}",
+        ],
+    };
+    let template = templates.choose(rng).expect("not empty");
+    let r = match said {
+        Some(Some(r)) => RELATIONS[r].0,
+        _ => "",
+    };
+    template
+        .replace("{s}", s)
+        .replace("{o}", o)
+        .replace("{r}", r)
 }
 
 fn hint_of(rel: Option<usize>) -> &'static str {
@@ -252,6 +313,34 @@ mod tests {
             assert!(t.test.iter().any(|x| x.label == 0));
         }
         assert_eq!(s.class_names.len(), RELATIONS.len() + 1);
+    }
+
+    #[test]
+    fn natural_sentences_name_both_entities_and_say_a_relation_as_a_phrase() {
+        let s = relation_scenario(bundled(), 3, &RelationOptions::default());
+        let mut said = 0;
+        for x in &s.tasks[0].train {
+            let text = x.text().unwrap();
+            let (a, b) = x.entities.clone().unwrap();
+            let name = |n: &str| words(n).join(" ");
+            assert!(text.contains(&name(&a)), "{text:?} lacks {a:?}");
+            assert!(
+                text.contains(&name(&b)) || text.ends_with(" alone"),
+                "{text:?} lacks {b:?}"
+            );
+            if RELATIONS.iter().any(|(p, _)| text.contains(&format!(" {p} "))) {
+                said += 1;
+            }
+        }
+        // 40 % say the right relation, 15 % a random one
+        let n = s.tasks[0].train.len();
+        assert!(said * 100 > n * 35 && said * 100 < n * 65, "{said} of {n}");
+        let noisy = RelationOptions {
+            sentences: CaptionStyle::Noisy,
+            ..RelationOptions::default()
+        };
+        let t = relation_scenario(bundled(), 3, &noisy);
+        assert_ne!(t.tasks[0].train[0].text(), s.tasks[0].train[0].text());
     }
 
     #[test]
