@@ -328,7 +328,10 @@ mod tests {
                 text.contains(&name(&b)) || text.ends_with(" alone"),
                 "{text:?} lacks {b:?}"
             );
-            if RELATIONS.iter().any(|(p, _)| text.contains(&format!(" {p} "))) {
+            if RELATIONS
+                .iter()
+                .any(|(p, _)| text.contains(&format!(" {p} ")))
+            {
                 said += 1;
             }
         }

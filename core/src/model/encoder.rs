@@ -46,12 +46,14 @@ pub struct Encoder {
 
 impl Embed {
     /// The embedding of `modality`'s kind (`input_dim`: a patch's values or
-    /// the vocabulary size), followed by its positions — drawn in that order.
+    /// the vocabulary size), followed by its positions (uniform in
+    /// ±`pos_init`) — drawn in that order.
     pub fn new(
         modality: Modality,
         input_dim: usize,
         d: usize,
         seq: usize,
+        pos_init: f32,
         rng: &mut ChaCha8Rng,
         device: &Device,
     ) -> (Embed, Param<Tensor<3>>) {
@@ -61,7 +63,7 @@ impl Embed {
                 weight: init::param(rng, [input_dim, d], 0.1, device),
             }),
         };
-        (embed, init::param(rng, [1, seq, d], 0.02, device))
+        (embed, init::param(rng, [1, seq, d], pos_init, device))
     }
 }
 

@@ -56,11 +56,11 @@ impl Model {
         let embeds: Vec<(Embed, Param<Tensor<3>>)> = modalities
             .iter()
             .map(|&m| {
-                let input_dim = match m.kind() {
-                    InputKind::Pixels => config.patch * config.patch * 3,
-                    InputKind::Words => config.tokenizer.vocab as usize,
+                let (input_dim, pos_init) = match m.kind() {
+                    InputKind::Pixels => (config.patch * config.patch * 3, config.image_pos_init),
+                    InputKind::Words => (config.tokenizer.vocab as usize, config.text_pos_init),
                 };
-                Embed::new(m, input_dim, d, s, rng, device)
+                Embed::new(m, input_dim, d, s, pos_init as f32, rng, device)
             })
             .collect();
         let encoders = embeds

@@ -41,6 +41,8 @@ pub const LIMITS: &[Limit] = &[
     limit("model.heads", 1.0, 64.0),
     limit("model.d_ff", 1.0, 4096.0),
     limit("model.layers", 1.0, 12.0),
+    limit("model.image_pos_init", 0.0, 10.0),
+    limit("model.text_pos_init", 0.0, 10.0),
     limit("model.interaction_layers", 0.0, 12.0),
     // 3 ids are reserved ([PAD], [MASK], [CLS]): at least one for words
     limit("model.tokenizer.vocab", 4.0, 65536.0),
