@@ -5,6 +5,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use palimpsest_core::data::folder::{Import, escape};
 use palimpsest_core::model::EncoderInit;
+use palimpsest_core::model::pretrained::WEIGHTS_FILE;
 use palimpsest_core::run::{
     Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
 };
@@ -169,11 +170,18 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     }
     let import = import_for(&config.scenario)?;
     let label = config.strategy.label();
+    let pretrained = config.model.starts_pretrained();
     let weights = match &args.weights {
         Some(path) => Some(std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?),
         None => None,
     };
     let mut runner = runner(config, import.as_ref(), weights.as_deref())?;
+    if pretrained {
+        eprintln!(
+            "encoders: pretrained ({}, made by `palimpsest pretrain`; --init scratch starts them at random)",
+            args.weights.as_deref().unwrap_or(WEIGHTS_FILE)
+        );
+    }
     let (record, stopped) = drive(&mut runner);
     let record = record.ok_or("the run ended without a record")?;
     if let Some(bad) = record.non_finite() {

@@ -154,20 +154,21 @@ test('the relation scenario loads its own stream', async () => {
   await shot(page, '09-relation');
 });
 
-test('the pretrained toggle starts a run from the shipped encoder weights', async () => {
+test('runs start from the shipped pretrained encoders by default, and at random with the box unchecked', async () => {
   const { page } = s.b;
   const box = page.locator('[data-testid=init-pretrained]');
-  assert.equal(await box.isChecked(), false, 'scratch is the default start');
-  await box.check();
+  assert.equal(await box.isChecked(), true, 'pretrained is the default start');
+  assert.match((await page.locator('.run-card h4').allTextContents())[0], /pretrained/, 'the demo run said so');
+  await box.uncheck();
   await page.click('[data-testid=start]');
   await page.waitForSelector('[data-testid=acc-matrix] [data-value]', { timeout: 60_000 });
-  assert.match((await page.locator('.run-card h4').allTextContents()).at(-1), /pretrained/);
+  assert.doesNotMatch((await page.locator('.run-card h4').allTextContents()).at(-1), /pretrained/);
   await page.click('[data-testid=stop]');
   await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 30_000 });
   const errors = await page.locator('[data-testid=error]').allTextContents();
   assert.ok(!errors.some((e) => /weights/i.test(e)), errors.join(' | '));
-  await shot(page, '09a-pretrained-run');
-  await box.uncheck();
+  await shot(page, '09a-scratch-run');
+  await box.check();
 });
 
 test('the controls carry the ranges of run::limits and refuse a value outside with its range', async () => {

@@ -112,7 +112,7 @@ impl Default for ModelConfig {
             image_pos_init: 1.0,
             text_pos_init: 0.02,
             tokenizer: Tokenizer::default(),
-            encoders: Modality::ALL.map(EncoderConfig::scratch).to_vec(),
+            encoders: Modality::ALL.map(EncoderConfig::pretrained).to_vec(),
         }
     }
 }

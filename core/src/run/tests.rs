@@ -758,7 +758,8 @@ fn a_run_starts_from_pretrained_encoders_where_its_config_says_so() {
     let (header, tensors) = decode(&weights).unwrap();
     assert_eq!(header.made_by.epochs, 1);
     let pretrained = load(&ModelConfig::default(), tensors, &Device::flex()).unwrap();
-    let scratch_config = small(StrategyConfig::Finetune);
+    let mut scratch_config = small(StrategyConfig::Finetune);
+    scratch_config.model = scratch_config.model.with_init(EncoderInit::Scratch);
     let start = |config: RunConfig| {
         let scenario = build_scenario(&config, None).unwrap();
         Runner::with_weights(config, scenario, Device::flex(), "cpu", &weights)
