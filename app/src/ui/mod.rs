@@ -26,6 +26,9 @@ pub const DEMO_EPOCHS: usize = 2;
 /// Sizes of the browser's runs (the CLI's defaults are larger).
 pub fn demo_sizes(c: &mut RunConfig) {
     c.entity.train_copies = 4;
+    // a third of the CLI's scenes: the relation stream in about the
+    // entity demo's time
+    c.relation.train_per_class = 60;
 }
 
 fn url_param(name: &str) -> Option<String> {
