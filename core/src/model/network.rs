@@ -1,7 +1,8 @@
 //! The network: one encoder per modality, the shared keys, the classifier.
 
 use burn::module::{Module, Param, ParamId, list_param_ids};
-use burn::tensor::{Device, Tensor};
+use burn::store::{BurnpackStore, ModuleSnapshot};
+use burn::tensor::{Bytes, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use super::classifier::{Classifier, Logits};
@@ -90,6 +91,25 @@ impl Model {
     /// The modalities the model has an encoder for, in encoder order.
     pub fn modalities(&self) -> Vec<Modality> {
         self.encoders.iter().map(|e| e.modality).collect()
+    }
+
+    /// The model with the burnpack `bytes` loaded into it; they must hold
+    /// exactly its tensors. Errors read "WHAT: …" or "WHAT does not fit this
+    /// run (…)".
+    pub fn load_burnpack(mut self, bytes: &[u8], what: &str) -> Result<Model, String> {
+        let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec())));
+        let result = self
+            .load_from(&mut store)
+            .map_err(|e| format!("{what}: {e}"))?;
+        if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+            return Err(format!(
+                "{what} does not fit this run ({} errors, {} missing, {} unused tensors)",
+                result.errors.len(),
+                result.missing.len(),
+                result.unused.len()
+            ));
+        }
+        Ok(self)
     }
 
     /// Grows the classifier to `total` classes.

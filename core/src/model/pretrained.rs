@@ -10,8 +10,7 @@
 //! The file in `public/` is compiled into the crate (as the bundled pack is),
 //! so the CLI and the browser's worker start from the same bytes.
 
-use burn::store::{BurnpackStore, ModuleSnapshot};
-use burn::tensor::{Bytes, Device};
+use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::{EncoderInit, Model, ModelConfig};
@@ -146,7 +145,8 @@ pub enum WeightsError {
         "the pretrained weights do not fit this model ({0}); use --init scratch, or re-make them for this shape with `palimpsest pretrain --set …`"
     )]
     Shape(String),
-    #[error("the weights file's tensors do not fit: {0}")]
+    /// The burnpack inside does not load into the model.
+    #[error("{0}")]
     Tensors(String),
 }
 
@@ -223,20 +223,9 @@ pub fn apply(model: Model, config: &ModelConfig, bytes: &[u8]) -> Result<Model, 
 /// A classless model of `config`'s shape holding the burnpack `tensors`.
 pub fn load(config: &ModelConfig, tensors: &[u8], device: &Device) -> Result<Model, WeightsError> {
     // A throwaway generator: every value is overwritten by the load.
-    let mut model = Model::new(config, false, &mut rng_for(0, "weights"), device);
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(tensors.to_vec())));
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| WeightsError::Tensors(e.to_string()))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(WeightsError::Tensors(format!(
-            "{} errors, {} missing, {} unused tensors",
-            result.errors.len(),
-            result.missing.len(),
-            result.unused.len()
-        )));
-    }
-    Ok(model)
+    Model::new(config, false, &mut rng_for(0, "weights"), device)
+        .load_burnpack(tensors, "the weights file's model")
+        .map_err(WeightsError::Tensors)
 }
 
 #[cfg(test)]

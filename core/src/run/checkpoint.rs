@@ -15,7 +15,7 @@
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::store::{BurnpackStore, ModuleSnapshot};
-use burn::tensor::{Bytes, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -244,20 +244,7 @@ async fn read_all(flats: Vec<Tensor<1>>) -> Vec<Vec<f32>> {
 
 /// Loads burnpack bytes into `model`, which must have the same shape.
 pub fn load_model(model: Model, bytes: &[u8]) -> Result<Model, String> {
-    let mut model = model;
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec())));
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| format!("the checkpoint's model: {e}"))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(format!(
-            "the checkpoint's model does not fit this run ({} errors, {} missing, {} unused tensors)",
-            result.errors.len(),
-            result.missing.len(),
-            result.unused.len()
-        ));
-    }
-    Ok(model)
+    model.load_burnpack(bytes, "the checkpoint's model")
 }
 
 /// A strategy's named tensors read back from the device.
