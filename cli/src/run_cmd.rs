@@ -5,7 +5,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use palimpsest_core::data::folder::{Import, escape};
 use palimpsest_core::model::EncoderInit;
-use palimpsest_core::model::pretrained::WEIGHTS_FILE;
+use palimpsest_core::model::pretrained::{WEIGHTS_FILE, bundled_weights};
 use palimpsest_core::run::{
     Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
 };
@@ -277,24 +277,15 @@ fn runner(
     import: Option<&Import>,
     weights: Option<&[u8]>,
 ) -> Result<Runner, String> {
-    let Ok(points) = std::env::var(DIVERGE_AT) else {
-        let Some(weights) = weights else {
-            return Runner::native(config, import).map_err(|e| e.to_string());
-        };
-        let scenario = build_scenario(&config, import).map_err(|e| e.to_string())?;
-        let device = device_for(config.backend).map_err(|e| e.to_string())?;
-        return Runner::with_weights(config, scenario, device, "cpu (flex)", weights)
-            .map_err(|e| e.to_string());
-    };
-    let points = Faulty::parse_points(&points).map_err(|e| format!("{DIVERGE_AT}: {e}"))?;
+    let mut strategy = palimpsest_core::strategy::build(&config.strategy);
+    if let Ok(points) = std::env::var(DIVERGE_AT) {
+        let points = Faulty::parse_points(&points).map_err(|e| format!("{DIVERGE_AT}: {e}"))?;
+        strategy = Box::new(Faulty::new(strategy, &points, &[]));
+    }
     let scenario = build_scenario(&config, import).map_err(|e| e.to_string())?;
     let device = device_for(config.backend).map_err(|e| e.to_string())?;
-    let strategy = Box::new(Faulty::new(
-        palimpsest_core::strategy::build(&config.strategy),
-        &points,
-        &[],
-    ));
-    Runner::with_strategy(config, scenario, device, "cpu (flex)", strategy)
+    let weights = weights.unwrap_or(bundled_weights());
+    Runner::build(config, scenario, device, "cpu (flex)", strategy, weights)
         .map_err(|e| e.to_string())
 }
 

@@ -111,7 +111,10 @@ impl Runner {
         Runner::build(config, scenario, device, device_name, strategy, weights)
     }
 
-    fn build(
+    /// A run with everything given: its strategy (not necessarily the one
+    /// the config names) and the weights file its pretrained encoders start
+    /// from.
+    pub fn build(
         config: RunConfig,
         scenario: Scenario,
         device: Device,
