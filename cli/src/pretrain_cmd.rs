@@ -73,20 +73,9 @@ pub fn run(args: PretrainArgs) -> Result<(), String> {
     let mut runner = pretrainer(config, &pool, device, "cpu (flex)").map_err(|e| e.to_string())?;
     let mut source = None;
     if let Some((path, v)) = vectors {
-        let mut outcome = Ok(0);
-        runner.start_with(
-            |model| match seed_word_embeddings(model.clone(), &tokenizer, &v) {
-                Ok((m, rows)) => {
-                    outcome = Ok(rows);
-                    m
-                }
-                Err(e) => {
-                    outcome = Err(e);
-                    model
-                }
-            },
-        );
-        let rows = outcome.map_err(|e| format!("{}: {e}", path.display()))?;
+        let rows = runner
+            .start_with(|model| seed_word_embeddings(model, &tokenizer, &v))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         eprintln!(
             "text embedding: {rows} of {} rows start from {} word vectors ({})",
             tokenizer.vocab,

@@ -136,15 +136,14 @@ pub fn parse_vectors(text: &str) -> Result<Vec<WordVector>, String> {
     Ok(out)
 }
 
-/// `model` with every row of its text embedding that some word of `vectors`
-/// hashes to set to the mean of those words' vectors; the other rows keep
-/// their random start. Gives the model and how many rows were set.
+/// Sets every row of `model`'s text embedding that some word of `vectors`
+/// hashes to to the mean of those words' vectors; the other rows keep their
+/// random start. Gives how many rows were set; on an error nothing changed.
 pub fn seed_word_embeddings(
-    model: Model,
+    model: &mut Model,
     tokenizer: &Tokenizer,
     vectors: &[WordVector],
-) -> Result<(Model, usize), String> {
-    let mut model = model;
+) -> Result<usize, String> {
     let encoder = model
         .encoders
         .iter_mut()
@@ -184,5 +183,5 @@ pub fn seed_word_embeddings(
     *weight = weight.clone().map(move |_| {
         Tensor::from_data(TensorData::new(values, [vocab, d]), &device).require_grad()
     });
-    Ok((model, seeded))
+    Ok(seeded)
 }

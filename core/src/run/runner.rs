@@ -184,18 +184,17 @@ impl Runner {
             .valid()
     }
 
-    /// Replaces the model before the run's first step (pretraining seeds
-    /// its word embeddings this way).
+    /// Changes the model before the run's first step (pretraining seeds
+    /// its word embeddings this way); gives what `f` gives.
     ///
     /// # Panics
     /// Once the run has started.
-    pub fn start_with(&mut self, f: impl FnOnce(Model) -> Model) {
+    pub fn start_with<T>(&mut self, f: impl FnOnce(&mut Model) -> T) -> T {
         assert!(
             matches!(self.phase, Phase::Start),
-            "the model is replaced only before the run starts"
+            "the model is changed only before the run starts"
         );
-        let model = self.model.take().expect("model present between steps");
-        self.model = Some(f(model));
+        f(self.model.as_mut().expect("model present between steps"))
     }
 
     /// The task being trained or evaluated (1-based; 0 before the first).
