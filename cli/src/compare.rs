@@ -1,18 +1,17 @@
 //! `palimpsest compare`: a markdown table of run records, grouped by
 //! scenario and strategy, mean ± std over the runs (seeds) of each group.
 
-use palimpsest_core::data::folder::escape;
 use palimpsest_core::run::RunRecord;
 use palimpsest_core::run::record::MAX_RECORD_BYTES;
 
 use crate::files::read_capped;
 
+/// (Errors name `path` as given: `main` prints every error escaped.)
 fn load(path: &str) -> Result<RunRecord, String> {
-    let shown = escape(path);
     let text = read_capped(path, MAX_RECORD_BYTES)?;
-    let r = RunRecord::parse(&text).map_err(|e| format!("{shown}: {e}"))?;
+    let r = RunRecord::parse(&text).map_err(|e| format!("{path}: {e}"))?;
     if r.measured.a.is_empty() {
-        return Err(format!("{shown}: the run record holds no evaluated task"));
+        return Err(format!("{path}: the run record holds no evaluated task"));
     }
     Ok(r)
 }
