@@ -193,3 +193,24 @@ test('no request left localhost', async () => {
   assert.deepEqual(outside(s.b.requests), []);
   assert.ok(s.b.requests.some((u) => u.endsWith('.wasm')), 'the guard saw the app load');
 });
+
+test('the page runs under a Content-Security-Policy that nothing it does violates and that refuses inline script and other origins', async () => {
+  const { page } = s.b;
+  // everything above (wasm, the worker, uploads, thumbnails, charts, export) ran under the policy
+  assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no violation while the page was used');
+  const policy = await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content');
+  assert.match(policy, /default-src 'self'/);
+  assert.doesNotMatch(policy, /script-src[^;]*unsafe-inline/);
+  // an injected inline script does not run; a request to another origin is refused by the page itself
+  const ran = await page.evaluate(() => {
+    const el = document.createElement('script');
+    el.textContent = 'window.__injected = true';
+    document.body.append(el);
+    return window.__injected === true;
+  });
+  assert.equal(ran, false);
+  const fetched = await page.evaluate(() => fetch('https://example.org/').then(() => 'sent', (e) => `refused: ${e}`));
+  assert.match(fetched, /^refused/);
+  const blocked = await page.evaluate(() => window.__csp.map((v) => v.directive));
+  assert.ok(blocked.includes('script-src-elem') && blocked.includes('connect-src'), `violations: ${blocked}`);
+});
