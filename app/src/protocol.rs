@@ -61,6 +61,12 @@ pub enum Command {
         /// start of task N, to exercise the move to the CPU.
         #[serde(default)]
         fault_at_task: Option<usize>,
+        /// Test hook (`?diverge=TASK:STEP[,…]`): the loss of those steps of
+        /// the next run is made NaN (each once), as the CLI's
+        /// `PALIMPSEST_DIVERGE_AT` does: no setting within its range makes
+        /// the small models diverge.
+        #[serde(default)]
+        diverge_at: Option<String>,
     },
     /// Builds a bundled scenario's stream (replaces any added classes).
     Load {

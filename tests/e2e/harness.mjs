@@ -58,6 +58,10 @@ export async function launch(extraArgs = []) {
     return route.abort();
   });
   await context.addInitScript(() => {
+    // what the page's Content-Security-Policy refused
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__csp.push({ directive: e.effectiveDirective, uri: e.blockedURI }));
     window.__longtasks = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__longtasks.push(e.duration);
@@ -83,6 +87,15 @@ export function session(extraArgs = []) {
     s.srv?.server.close();
   });
   return s;
+}
+
+/// Deletes what the page keeps in the browser (IndexedDB) for the test
+/// server's origin, so that the next visit starts afresh.
+export async function clearSaved(s) {
+  await s.b.page.goto('about:blank');
+  const cdp = await s.b.context.newCDPSession(s.b.page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(s.srv.url).origin, storageTypes: 'indexeddb' });
+  await cdp.detach();
 }
 
 export function outside(requests) {

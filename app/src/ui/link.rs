@@ -24,14 +24,25 @@ thread_local! {
     /// Messages sent before the worker said it is alive.
     static QUEUE: RefCell<Vec<JsValue>> = const { RefCell::new(Vec::new()) };
     static ALIVE: RefCell<bool> = const { RefCell::new(false) };
-    /// Commands that rebuild the worker's stream after a restart.
-    static HISTORY: RefCell<Vec<Command>> = const { RefCell::new(Vec::new()) };
+    /// Commands that rebuild the worker's stream after a restart, and how
+    /// often they changed.
+    static HISTORY: RefCell<(usize, Vec<Command>)> = const { RefCell::new((0, Vec::new())) };
     /// Which worker is current; replies of replaced workers are ignored.
     static GENERATION: RefCell<usize> = const { RefCell::new(0) };
     /// The active run's latest checkpoint: (run, tasks done, bytes).
     static CHECKPOINT: RefCell<Option<(usize, usize, js_sys::Uint8Array)>> = const { RefCell::new(None) };
     /// Runs that already went on after a failure of the CPU worker.
     static RECOVERED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The commands that build the worker's stream, with their version.
+pub fn history() -> (usize, Vec<Command>) {
+    HISTORY.with(|h| h.borrow().clone())
+}
+
+/// The active run's latest checkpoint: (run, tasks done, bytes).
+pub fn checkpoint() -> Option<(usize, usize, js_sys::Uint8Array)> {
+    CHECKPOINT.with(|c| c.borrow().clone())
 }
 
 fn generation() -> usize {
@@ -43,10 +54,15 @@ pub fn send(cmd: &Command) {
     match cmd {
         Command::Load { .. } => HISTORY.with(|h| {
             let mut h = h.borrow_mut();
-            h.clear();
-            h.push(cmd.clone());
+            h.0 += 1;
+            h.1.clear();
+            h.1.push(cmd.clone());
         }),
-        Command::AddClasses { .. } => HISTORY.with(|h| h.borrow_mut().push(cmd.clone())),
+        Command::AddClasses { .. } => HISTORY.with(|h| {
+            let mut h = h.borrow_mut();
+            h.0 += 1;
+            h.1.push(cmd.clone());
+        }),
         _ => {}
     }
     post(JsValue::from_str(&text));
@@ -65,9 +81,15 @@ fn post(msg: JsValue) {
     }
 }
 
-/// Starts a worker on `device`; its replies update `st`. `fault_at_task`
-/// is the `?fault=N` test hook, passed to the first worker only.
-pub fn spawn(st: AppState, device: DeviceChoice, fault_at_task: Option<usize>) {
+/// Test hooks passed to the first worker only: `?fault=N` and `?diverge=…`.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    pub fault_at_task: Option<usize>,
+    pub diverge_at: Option<String>,
+}
+
+/// Starts a worker on `device`; its replies update `st`.
+pub fn spawn(st: AppState, device: DeviceChoice, hooks: Hooks) {
     let opts = web_sys::WorkerOptions::new();
     let worker = match Worker::new_with_options(WORKER_URL, &opts) {
         Ok(w) => w,
@@ -89,6 +111,7 @@ pub fn spawn(st: AppState, device: DeviceChoice, fault_at_task: Option<usize>) {
         if let Some((run, done, bytes)) = read_checkpoint_message(&data) {
             if st.active.get_untracked() == Some(run) {
                 CHECKPOINT.with(|c| *c.borrow_mut() = Some((run, done, bytes)));
+                super::store::changed(st);
             }
             return;
         }
@@ -126,7 +149,8 @@ pub fn spawn(st: AppState, device: DeviceChoice, fault_at_task: Option<usize>) {
     });
     let init = Command::Init {
         device,
-        fault_at_task,
+        fault_at_task: hooks.fault_at_task,
+        diverge_at: hooks.diverge_at,
     };
     QUEUE.with(|q| q.borrow_mut().insert(0, JsValue::from_str(&init.to_json())));
 }
@@ -208,14 +232,7 @@ fn crashed(st: AppState, message: String) {
         return;
     };
     match checkpoint {
-        Some((_, k, bytes)) => {
-            st.update_run(id, |v| v.rewind(k));
-            st.run_state.set(Some(RunState::Running));
-            // not transferred: the page keeps its copy
-            let (msg, _) = checkpoint_message(id, k, &bytes);
-            post(msg.into());
-            send(&Command::Continue { run: id });
-        }
+        Some((_, k, bytes)) => go_on(st, id, k, bytes),
         None if finished => {}
         None => {
             let config = st
@@ -231,8 +248,8 @@ fn crashed(st: AppState, message: String) {
 /// A new worker on the CPU, with the stream rebuilt as the page last set it.
 fn restart_on_cpu(st: AppState) {
     st.gpu.set(false);
-    spawn(st, DeviceChoice::Cpu, None);
-    let history: Vec<Command> = HISTORY.with(|h| h.borrow().clone());
+    spawn(st, DeviceChoice::Cpu, Hooks::default());
+    let history: Vec<Command> = HISTORY.with(|h| h.borrow().1.clone());
     for cmd in &history {
         send(cmd);
     }
@@ -271,7 +288,9 @@ fn receive(st: AppState, reply: Reply) {
             if st.active.get_untracked() == Some(run) {
                 st.run_state.set(Some(state));
             }
-            if state == RunState::Finished {
+            // the next strategy of a comparison (Stop empties the queue; a
+            // run stopped by divergence lets the comparison go on)
+            if matches!(state, RunState::Finished | RunState::Stopped) {
                 super::controls::next_in_queue(st);
             }
         }
@@ -281,6 +300,20 @@ fn receive(st: AppState, reply: Reply) {
         Reply::Error { message } => st.error(message),
         Reply::Crashed { message } => crashed(st, message),
     }
+}
+
+/// Run `id` goes on from its checkpoint at the end of task `k`: what it
+/// measured later goes, and the worker trains on from there.
+pub fn go_on(st: AppState, id: usize, k: usize, bytes: js_sys::Uint8Array) {
+    st.update_run(id, |v| v.rewind(k));
+    st.active.set(Some(id));
+    st.shown.set(Some(id));
+    st.run_state.set(Some(RunState::Running));
+    CHECKPOINT.with(|c| *c.borrow_mut() = Some((id, k, bytes.clone())));
+    // not transferred: the page keeps its copy
+    let (msg, _) = checkpoint_message(id, k, &bytes);
+    post(msg.into());
+    send(&Command::Continue { run: id });
 }
 
 /// Registers a run the worker is about to train and makes it the shown one.

@@ -11,6 +11,7 @@ mod playground;
 mod records;
 mod results;
 pub mod state;
+mod store;
 mod upload;
 
 use leptos::prelude::*;
@@ -91,12 +92,52 @@ pub fn App() -> impl IntoView {
     let st = AppState::new();
     provide_context(st);
     let device = DeviceChoice::parse(url_param("device").as_deref());
-    let fault = url_param("fault").and_then(|f| f.parse().ok());
-    link::spawn(st, device, fault);
-    link::send(&Command::Load {
-        scenario: st.scenario.get_untracked(),
-        seed: st.seed.get_untracked(),
+    let hooks = link::Hooks {
+        fault_at_task: url_param("fault").and_then(|f| f.parse().ok()),
+        diverge_at: url_param("diverge"),
+    };
+    link::spawn(st, device, hooks);
+    // what an earlier visit kept, or the default stream
+    leptos::task::spawn_local(async move {
+        let load_default = || {
+            link::send(&Command::Load {
+                scenario: st.scenario.get_untracked(),
+                seed: st.seed.get_untracked(),
+            })
+        };
+        match store::read().await {
+            Ok(Some(saved)) => {
+                let interrupted = store::restore(st, saved);
+                if link::history().1.is_empty() {
+                    load_default();
+                }
+                st.interrupted.set(interrupted);
+            }
+            Ok(None) => load_default(),
+            Err(e) => {
+                st.notice(format!(
+                    "What this browser kept of an earlier visit cannot be used: {e}. \
+                     The page starts afresh."
+                ));
+                load_default();
+            }
+        }
+        store::keep(st);
     });
+    // every change to what the page keeps is written (once `keep` started)
+    Effect::new(move |_| {
+        st.runs.track();
+        st.pending.track();
+        st.strategy.track();
+        st.epochs.track();
+        st.pretrained.track();
+        st.queue.track();
+        st.shown.track();
+        st.active.track();
+        st.dataset.track();
+        store::changed(st);
+    });
+    warn_before_leaving(st);
     view! {
         <header>
             <h1>"Palimpsest"</h1>
@@ -104,6 +145,7 @@ pub fn App() -> impl IntoView {
             <Badge />
         </header>
         <Messages />
+        <Interrupted />
         <main>
             <controls::Controls />
             <dataset::Timeline />
@@ -119,7 +161,125 @@ pub fn App() -> impl IntoView {
             <compare::Compare />
         </main>
         <footer>
-            "Images: " <a href="./OPENMOJI-LICENSE.md">"OpenMoji"</a> " (CC BY-SA 4.0). Nothing you add leaves this page."
+            "Images: " <a href="./OPENMOJI-LICENSE.md">"OpenMoji"</a> " (CC BY-SA 4.0). Nothing you add leaves this page: "
+            "runs, uploads and checkpoints are kept in this browser only "
+            <span data-testid="saved" data-saved=move || st.saved.get()>
+                {move || match st.saved.get() {
+                    "kept" => "(all kept)",
+                    "saving" => "(saving…)",
+                    _ => "(the latest changes could not be saved)",
+                }}
+            </span>
+            ". "
+            <ClearData />
         </footer>
     }
+}
+
+/// A run the last visit left training: go on from its last task boundary
+/// (or start it again when no task had ended), or leave it stopped.
+#[component]
+fn Interrupted() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    move || {
+        st.interrupted.get().map(|i| {
+            let (message, action) = match &i.checkpoint {
+                Some((k, _)) => (
+                    format!(
+                        "“{}” was training task {} when the page was closed or reloaded; \
+                         it can go on from the end of task {k}.",
+                        i.label, i.task
+                    ),
+                    format!("Resume from the end of task {k}"),
+                ),
+                None => (
+                    format!(
+                        "“{}” was training task {} when the page was closed or reloaded, \
+                         before any task had ended.",
+                        i.label, i.task
+                    ),
+                    "Start it again".to_string(),
+                ),
+            };
+            let go = {
+                let i = i.clone();
+                move |_| {
+                    st.interrupted.set(None);
+                    match i.checkpoint.clone() {
+                        Some((k, bytes)) => link::go_on(st, i.run, k, bytes),
+                        None => {
+                            let config = st.runs.with_untracked(|r| {
+                                r.iter().find(|v| v.id == i.run).and_then(|v| v.config.clone())
+                            });
+                            st.runs.update(|r| r.retain(|v| v.id != i.run));
+                            if let Some(config) = config {
+                                controls::start_run(st, config);
+                            }
+                        }
+                    }
+                }
+            };
+            view! {
+                <div class="message notice" data-testid="resume-offer">
+                    <span>{message}</span>
+                    <button data-testid="resume-interrupted" on:click=go prop:disabled=move || !st.ready.get()>{action}</button>
+                    <button data-testid="leave-interrupted" on:click=move |_| st.interrupted.set(None)>"Leave it stopped"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// Deletes what the page keeps in this browser, after asking, and reloads.
+#[component]
+fn ClearData() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let clear = move |_| {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let asked = window.confirm_with_message(
+            "Delete the runs, uploads and checkpoints this page keeps in this browser, and start afresh?",
+        );
+        if asked != Ok(true) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match store::clear_all().await {
+                Ok(()) => {
+                    let _ = window.location().reload();
+                }
+                Err(e) => st.error(format!("the saved data could not be deleted: {e}")),
+            }
+        });
+    };
+    view! {
+        <button class="small" data-testid="clear-data" on:click=clear
+            title="delete every run, upload and checkpoint kept in this browser">"Clear saved data"</button>
+    }
+}
+
+/// The browser asks before the page is left while a run trains (what it
+/// learnt since the last task boundary would be lost).
+fn warn_before_leaving(st: AppState) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_leave = Closure::<dyn FnMut(web_sys::BeforeUnloadEvent)>::new(
+        move |ev: web_sys::BeforeUnloadEvent| {
+            let training = matches!(
+                st.run_state.get_untracked(),
+                Some(crate::protocol::RunState::Running) | Some(crate::protocol::RunState::Paused)
+            );
+            if training && !store::clearing() {
+                ev.prevent_default();
+                ev.set_return_value("A run is training: leave the page?");
+            }
+        },
+    );
+    let _ =
+        window.add_event_listener_with_callback("beforeunload", on_leave.as_ref().unchecked_ref());
+    on_leave.forget();
 }

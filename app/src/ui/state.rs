@@ -5,11 +5,13 @@ use palimpsest_core::data::folder::Pair;
 use palimpsest_core::metrics::gem_metrics;
 use palimpsest_core::run::{Event, RunConfig, RunRecord};
 use palimpsest_core::strategy::StrategyConfig;
+use serde::{Deserialize, Serialize};
 
 use crate::protocol::{AttentionView, DatasetView, RunState, SampleRef};
 
 /// One run as the page draws it: live from the worker's events, or imported.
-#[derive(Debug, Clone, PartialEq)]
+/// Kept in the browser's storage as it is ([`super::store`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunView {
     pub id: usize,
     pub label: String,
@@ -134,7 +136,8 @@ impl RunView {
                 self.acc = rec.measured.acc_matrix.clone();
                 self.a = rec.measured.a.clone();
                 self.u = rec.measured.u.clone();
-                self.tasks = rec.tasks.len();
+                // a run stopped early holds fewer tasks than its stream
+                self.tasks = self.tasks.max(rec.tasks.len());
                 self.record = Some(*rec);
             }
         }
@@ -240,6 +243,11 @@ pub struct AppState {
     pub pending: RwSignal<Vec<Pending>>,
     /// Counter for ids of errors, pending pairs and runs.
     pub next_id: RwSignal<usize>,
+    /// Whether what the page keeps is in the browser's storage: "kept",
+    /// "saving" (a change not written yet) or "not saved" (a write failed).
+    pub saved: RwSignal<&'static str>,
+    /// A run the last visit left training, offered to go on.
+    pub interrupted: RwSignal<Option<super::store::Interrupted>, LocalStorage>,
 }
 
 impl AppState {
@@ -268,6 +276,8 @@ impl AppState {
             selected: RwSignal::new(SampleRef { task: 1, index: 0 }),
             pending: RwSignal::new(Vec::new()),
             next_id: RwSignal::new(1),
+            saved: RwSignal::new("saving"),
+            interrupted: RwSignal::new_local(None),
         }
     }
 

@@ -15,6 +15,7 @@ use palimpsest_core::data::{Sample, Scenario};
 use palimpsest_core::model::{Model, ModelConfig};
 use palimpsest_core::run::{Runner, build_scenario, top_k};
 use palimpsest_core::strategy::Env;
+use palimpsest_core::strategy::fault::Faulty;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -58,6 +59,8 @@ struct State {
     checkpoint: Option<(usize, Vec<u8>)>,
     /// Test hook: fail like a lost device when this task starts.
     fault_at_task: Option<usize>,
+    /// Test hook: steps (task, step) of the next run whose loss is made NaN.
+    diverge_at: Vec<(usize, usize)>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -79,6 +82,7 @@ thread_local! {
         model_config: ModelConfig::default(),
         checkpoint: None,
         fault_at_task: None,
+        diverge_at: Vec::new(),
     }));
 }
 
@@ -151,8 +155,15 @@ async fn handle(cmd: Command) {
         Command::Init {
             device,
             fault_at_task,
+            diverge_at,
         } => {
             st.borrow_mut().fault_at_task = fault_at_task;
+            if let Some(points) = diverge_at {
+                match Faulty::parse_points(&points) {
+                    Ok(p) => st.borrow_mut().diverge_at = p,
+                    Err(e) => error(format!("?diverge={points}: {e}")),
+                }
+            }
             let chosen = device::choose(device).await;
             post(&Reply::Ready {
                 backend: chosen.label.clone(),

@@ -3,6 +3,7 @@
 //! while training, and posting events in small batches.
 
 use palimpsest_core::run::{Backend, Checkpoint, Event, RunConfig, Runner};
+use palimpsest_core::strategy::fault::Faulty;
 use web_time::Instant;
 
 use super::{Control, Shared, error, post, scope, send_attention, sleep};
@@ -20,6 +21,7 @@ pub async fn start(st: Shared, run: usize, mut config: RunConfig) {
             return error("a run is in progress: stop it first");
         }
         s.model_config = config.model.clone();
+        let diverge_at = std::mem::take(&mut s.diverge_at);
         let (Some(scenario), Some(device)) = (&s.scenario, &s.device) else {
             return error("the worker is not ready yet");
         };
@@ -30,11 +32,16 @@ pub async fn start(st: Shared, run: usize, mut config: RunConfig) {
         };
         config.seed = s.seed;
         config.scenario = scenario.name.clone();
-        match Runner::new(
+        let mut strategy = palimpsest_core::strategy::build(&config.strategy);
+        if !diverge_at.is_empty() {
+            strategy = Box::new(Faulty::new(strategy, &diverge_at, &[]));
+        }
+        match Runner::with_strategy(
             config,
             scenario.clone(),
             device.device.clone(),
             &device.label,
+            strategy,
         ) {
             Ok(r) => r,
             Err(e) => return error(e.to_string()),
@@ -126,6 +133,7 @@ async fn run_loop(st: Shared, mut runner: Runner) {
     let mut batch: Vec<Event> = Vec::new();
     let mut flushed = Instant::now();
     let mut slice = Instant::now();
+    let mut diverged = false;
     let end = loop {
         // tasks the user added while this loop held the runner
         let pending: Vec<_> = std::mem::take(&mut st.borrow_mut().pending);
@@ -163,9 +171,23 @@ async fn run_loop(st: Shared, mut runner: Runner) {
             Control::Run | Control::StepTask => {}
         }
         let Some(events) = runner.next().await else {
-            break RunState::Finished;
+            break if diverged {
+                RunState::Stopped
+            } else {
+                RunState::Finished
+            };
         };
         inject_fault(&st, &events);
+        // diverged a second time: the run stops (its record follows)
+        diverged |= events.iter().any(|e| {
+            matches!(
+                e,
+                Event::Diverged {
+                    retrying: false,
+                    ..
+                }
+            )
+        });
         let evaluated = events
             .iter()
             .any(|e| matches!(e, Event::TaskEvaluated { .. }));

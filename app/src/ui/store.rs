@@ -1,0 +1,464 @@
+//! What the page keeps in this browser's IndexedDB, so that a reload or a
+//! closed tab loses nothing: the stream (bundled scenario and the classes
+//! the user added), the runs and their records, the uploads waiting to
+//! become a class, the settings, and the active run's checkpoint at its
+//! latest task boundary. Written at once, or at most every [`THROTTLE_MS`]
+//! while changes come fast, each time in one transaction, so what is stored is always one consistent moment
+//! (a failed write — a full disk — leaves the previous one whole).
+//!
+//! Nothing here leaves the browser.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Promise, Uint8Array};
+use leptos::prelude::*;
+use palimpsest_core::strategy::StrategyConfig;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DomException, IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
+
+use super::link;
+use super::state::{AppState, Pending, RunView};
+use crate::protocol::{Command, RunState};
+
+const DB: &str = "palimpsest";
+const STORE: &str = "saved";
+/// What the stored page looks like; another value is not restored.
+const FORMAT: u32 = 1;
+/// Longest wait between a change and its write.
+const THROTTLE_MS: i32 = 400;
+
+/// The page as stored (the stream and the checkpoint under keys of their
+/// own: they are large and change seldom).
+#[derive(Debug, Serialize, Deserialize)]
+struct Page {
+    format: u32,
+    runs: Vec<RunView>,
+    shown: Option<usize>,
+    active: Option<usize>,
+    next_id: usize,
+    strategy: StrategyConfig,
+    epochs: usize,
+    pretrained: bool,
+    queue: Vec<StrategyConfig>,
+    pending: Vec<SavedPending>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedPending {
+    id: usize,
+    file: String,
+    image: Vec<u8>,
+    text: Option<String>,
+    label: Option<String>,
+    thumb: String,
+}
+
+/// A run that was training when the page went away, and where it can go
+/// on from.
+#[derive(Debug, Clone)]
+pub struct Interrupted {
+    pub run: usize,
+    pub label: String,
+    /// The task it was training.
+    pub task: usize,
+    /// Its checkpoint at the end of task `k`: (k, bytes).
+    pub checkpoint: Option<(usize, Uint8Array)>,
+}
+
+#[derive(Default)]
+struct Writer {
+    /// Writes are allowed (after the restore; not while clearing).
+    on: bool,
+    /// Everything stored was deleted; the page reloads.
+    cleared: bool,
+    busy: bool,
+    dirty: bool,
+    /// The stream's version and the checkpoint last written.
+    stream_saved: Option<usize>,
+    checkpoint_saved: Option<(usize, usize)>,
+    /// A failed write was reported (until one succeeds again).
+    reported: bool,
+}
+
+thread_local! {
+    static WRITER: RefCell<Writer> = RefCell::new(Writer::default());
+    static CONNECTION: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
+}
+
+fn js_err(e: JsValue) -> String {
+    e.dyn_ref::<DomException>()
+        .map(|d| format!("{}: {}", d.name(), d.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Waits for a request's success; its error (a DOMException) otherwise.
+async fn request(req: &IdbRequest) -> Result<JsValue, String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        req.set_onsuccess(Some(resolve.unchecked_ref()));
+        req.set_onerror(Some(reject.unchecked_ref()));
+    });
+    match JsFuture::from(promise).await {
+        Ok(_) => req.result().map_err(js_err),
+        Err(_) => Err(req
+            .error()
+            .ok()
+            .flatten()
+            .map(|d| format!("{}: {}", d.name(), d.message()))
+            .unwrap_or_else(|| "the request failed".into())),
+    }
+}
+
+/// Why a write failed: the browser's storage for the page is full, or
+/// something else (named).
+enum WriteError {
+    Full(String),
+    Other(String),
+}
+
+/// Waits until a transaction commits.
+async fn committed(tx: &IdbTransaction) -> Result<(), WriteError> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        tx.set_oncomplete(Some(resolve.unchecked_ref()));
+        tx.set_onerror(Some(reject.unchecked_ref()));
+        tx.set_onabort(Some(reject.unchecked_ref()));
+    });
+    if JsFuture::from(promise).await.is_ok() {
+        return Ok(());
+    }
+    Err(match tx.error() {
+        Some(d) if d.name() == "QuotaExceededError" => {
+            WriteError::Full(format!("{}: {}", d.name(), d.message()))
+        }
+        Some(d) => WriteError::Other(format!("{}: {}", d.name(), d.message())),
+        None => WriteError::Other("the write was aborted".into()),
+    })
+}
+
+async fn open() -> Result<IdbDatabase, String> {
+    if let Some(db) = CONNECTION.with(|c| c.borrow().clone()) {
+        return Ok(db);
+    }
+    let factory = web_sys::window()
+        .ok_or("no window")?
+        .indexed_db()
+        .map_err(js_err)?
+        .ok_or("this browser offers no IndexedDB")?;
+    let req = factory.open_with_u32(DB, 1).map_err(js_err)?;
+    let for_upgrade = req.clone();
+    let upgrade = Closure::once(move |_: web_sys::Event| {
+        if let Ok(db) = for_upgrade.result() {
+            let db: IdbDatabase = db.unchecked_into();
+            if !db.object_store_names().contains(STORE) {
+                let _ = db.create_object_store(STORE);
+            }
+        }
+    });
+    req.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db: IdbDatabase = request(&req).await?.unchecked_into();
+    drop(upgrade);
+    CONNECTION.with(|c| *c.borrow_mut() = Some(db.clone()));
+    Ok(db)
+}
+
+/// What a reload finds: the stored page, stream and checkpoint.
+pub struct Saved {
+    page: Page,
+    stream: Vec<Command>,
+    checkpoint: Option<(usize, usize, Uint8Array)>,
+}
+
+/// Reads what an earlier visit stored. `Ok(None)`: nothing stored.
+/// `Err`: stored data that cannot be used (said why).
+pub async fn read() -> Result<Option<Saved>, String> {
+    let db = open().await?;
+    let tx = db.transaction_with_str(STORE).map_err(js_err)?;
+    let store = tx.object_store(STORE).map_err(js_err)?;
+    let get = |key: &str| store.get(&JsValue::from_str(key)).map_err(js_err);
+    let (page, stream, checkpoint) = (get("page")?, get("stream")?, get("checkpoint")?);
+    let page = request(&page).await?;
+    let Some(page) = page.as_string() else {
+        return Ok(None);
+    };
+    let page: Page = match serde_json::from_str(&page) {
+        Ok(p) => p,
+        Err(e) => return Err(format!("the saved page is unreadable ({e})")),
+    };
+    if page.format != FORMAT {
+        return Err(format!(
+            "it was saved by another version of the page (format {})",
+            page.format
+        ));
+    }
+    let stream = match request(&stream).await?.as_string() {
+        Some(s) => {
+            serde_json::from_str(&s).map_err(|e| format!("the saved stream is unreadable ({e})"))?
+        }
+        None => Vec::new(),
+    };
+    let checkpoint = request(&checkpoint).await?;
+    let checkpoint = checkpoint.dyn_ref::<Array>().and_then(|a| {
+        let run = a.get(0).as_f64()? as usize;
+        let done = a.get(1).as_f64()? as usize;
+        let bytes = a.get(2).dyn_into::<Uint8Array>().ok()?;
+        Some((run, done, bytes))
+    });
+    Ok(Some(Saved {
+        page,
+        stream,
+        checkpoint,
+    }))
+}
+
+/// Puts what was read back into the page and the worker; returns the run
+/// that was interrupted, if any. The stream's commands go to the worker in
+/// their order (a page with no stored stream loads the default).
+pub fn restore(st: AppState, saved: Saved) -> Option<Interrupted> {
+    let Saved {
+        page,
+        stream,
+        checkpoint,
+    } = saved;
+    for cmd in &stream {
+        if let Command::Load { scenario, seed } = cmd {
+            st.scenario.set(scenario.clone());
+            st.seed.set(*seed);
+        }
+        link::send(cmd);
+    }
+    st.strategy.set(page.strategy);
+    st.epochs.set(page.epochs);
+    st.pretrained.set(page.pretrained);
+    st.queue.set(page.queue);
+    let last_id = page
+        .runs
+        .iter()
+        .map(|r| r.id)
+        .chain(page.pending.iter().map(|p| p.id))
+        .max()
+        .unwrap_or(0);
+    st.next_id.set(page.next_id.max(last_id + 1));
+    st.pending.set(
+        page.pending
+            .into_iter()
+            .map(|p| Pending {
+                id: p.id,
+                pair: palimpsest_core::data::folder::Pair {
+                    file: p.file,
+                    image: p.image,
+                    text: p.text,
+                    label: p.label,
+                },
+                thumb: p.thumb,
+            })
+            .collect(),
+    );
+    let mut runs = page.runs;
+    let mut interrupted = None;
+    for v in &mut runs {
+        if matches!(v.state, Some(RunState::Running) | Some(RunState::Paused)) {
+            v.state = Some(RunState::Stopped);
+            if Some(v.id) == page.active && v.config.is_some() {
+                let k = checkpoint
+                    .as_ref()
+                    .filter(|c| c.0 == v.id)
+                    .map(|c| (c.1, c.2.clone()));
+                interrupted = Some(Interrupted {
+                    run: v.id,
+                    label: v.label.clone(),
+                    task: v.task.max(1),
+                    checkpoint: k,
+                });
+            }
+        }
+    }
+    st.runs.set(runs);
+    st.shown.set(page.shown);
+    st.active.set(page.active);
+    if page.active.is_some() {
+        st.run_state.set(Some(RunState::Stopped));
+    }
+    interrupted
+}
+
+fn snapshot(st: AppState) -> Page {
+    Page {
+        format: FORMAT,
+        runs: st.runs.get_untracked(),
+        shown: st.shown.get_untracked(),
+        active: st.active.get_untracked(),
+        next_id: st.next_id.get_untracked(),
+        strategy: st.strategy.get_untracked(),
+        epochs: st.epochs.get_untracked(),
+        pretrained: st.pretrained.get_untracked(),
+        queue: st.queue.get_untracked(),
+        pending: st
+            .pending
+            .get_untracked()
+            .into_iter()
+            .map(|p| SavedPending {
+                id: p.id,
+                file: p.pair.file,
+                image: p.pair.image,
+                text: p.pair.text,
+                label: p.pair.label,
+                thumb: p.thumb,
+            })
+            .collect(),
+    }
+}
+
+/// Writes the page now (and the stream and the checkpoint where they
+/// changed since the last write), in one transaction.
+async fn write(st: AppState) -> Result<(), WriteError> {
+    let db = open().await.map_err(WriteError::Other)?;
+    let page = serde_json::to_string(&snapshot(st)).expect("the page serialises");
+    let (stream_version, stream) = link::history();
+    let checkpoint = link::checkpoint();
+    let (stream_saved, checkpoint_saved) =
+        WRITER.with(|w| (w.borrow().stream_saved, w.borrow().checkpoint_saved));
+    let other = |e: JsValue| WriteError::Other(js_err(e));
+    let tx = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .map_err(other)?;
+    let store = tx.object_store(STORE).map_err(other)?;
+    store
+        .put_with_key(&JsValue::from_str(&page), &"page".into())
+        .map_err(other)?;
+    if stream_saved != Some(stream_version) {
+        let text = serde_json::to_string(&stream).expect("commands serialise");
+        store
+            .put_with_key(&JsValue::from_str(&text), &"stream".into())
+            .map_err(other)?;
+    }
+    let checkpoint_key = checkpoint.as_ref().map(|c| (c.0, c.1));
+    if checkpoint_key != checkpoint_saved {
+        match &checkpoint {
+            Some((run, done, bytes)) => {
+                let value = Array::of3(&(*run as f64).into(), &(*done as f64).into(), bytes);
+                store
+                    .put_with_key(&value, &"checkpoint".into())
+                    .map_err(other)?;
+            }
+            None => {
+                store.delete(&"checkpoint".into()).map_err(other)?;
+            }
+        }
+    }
+    committed(&tx).await?;
+    WRITER.with(|w| {
+        let mut w = w.borrow_mut();
+        w.stream_saved = Some(stream_version);
+        w.checkpoint_saved = checkpoint_key;
+    });
+    Ok(())
+}
+
+async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Something the page keeps changed: it is written now, or — while changes
+/// come fast (a run training) — at most [`THROTTLE_MS`] after the last write.
+pub fn changed(st: AppState) {
+    let start = WRITER.with(|w| {
+        let mut w = w.borrow_mut();
+        if !w.on {
+            return false;
+        }
+        w.dirty = true;
+        !std::mem::replace(&mut w.busy, true)
+    });
+    if WRITER.with(|w| w.borrow().on) && st.saved.get_untracked() == "kept" {
+        st.saved.set("saving");
+    }
+    if start {
+        leptos::task::spawn_local(write_loop(st));
+    }
+}
+
+async fn write_loop(st: AppState) {
+    loop {
+        let go = WRITER.with(|w| {
+            let mut w = w.borrow_mut();
+            w.dirty = false;
+            w.on
+        });
+        if !go {
+            break;
+        }
+        let result = write(st).await;
+        let first = WRITER.with(|w| {
+            let mut w = w.borrow_mut();
+            let first = !w.reported;
+            w.reported = result.is_err();
+            first
+        });
+        match &result {
+            Ok(()) => {}
+            Err(WriteError::Full(e)) if first => st.error(format!(
+                "This browser's storage for the page is full ({e}): the latest state of \
+                 the runs was not saved; what was saved before is kept whole. Training \
+                 goes on. “Clear saved data” or the browser's settings free the space."
+            )),
+            Err(WriteError::Other(e)) if first => st.error(format!(
+                "The page could not save its state in this browser ({e}); what was saved \
+                 before is kept. Training goes on."
+            )),
+            Err(_) => {}
+        }
+        if !WRITER.with(|w| w.borrow().dirty && w.borrow().on) {
+            st.saved
+                .set(if result.is_ok() { "kept" } else { "not saved" });
+            break;
+        }
+        sleep(THROTTLE_MS).await;
+    }
+    WRITER.with(|w| w.borrow_mut().busy = false);
+}
+
+/// Starts keeping the page: from now on every change is written.
+pub fn keep(st: AppState) {
+    WRITER.with(|w| w.borrow_mut().on = true);
+    changed(st);
+}
+
+/// Deletes everything stored and starts the page afresh.
+pub async fn clear_all() -> Result<(), String> {
+    WRITER.with(|w| {
+        let mut w = w.borrow_mut();
+        w.on = false;
+        w.cleared = true;
+    });
+    if let Some(db) = CONNECTION.with(|c| c.borrow_mut().take()) {
+        db.close();
+    }
+    let factory = web_sys::window()
+        .ok_or("no window")?
+        .indexed_db()
+        .map_err(js_err)?
+        .ok_or("this browser offers no IndexedDB")?;
+    let req = factory.delete_database(DB).map_err(js_err)?;
+    let blocked = Closure::once(move |_: web_sys::Event| {
+        web_sys::console::warn_1(
+            &"deleting the saved data waits for other tabs of the page".into(),
+        );
+    });
+    req.set_onblocked(Some(blocked.as_ref().unchecked_ref()));
+    request(&req).await?;
+    drop(blocked);
+    Ok(())
+}
+
+/// Whether the page is being cleared (no prompt before it reloads).
+pub fn clearing() -> bool {
+    WRITER.with(|w| w.borrow().cleared)
+}
