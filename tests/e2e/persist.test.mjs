@@ -78,6 +78,12 @@ test('a reload mid-run offers to resume from the last task boundary; the resumed
     && document.querySelectorAll('.chip.custom').length === 1, null, { timeout: 60_000 });
   assert.equal(await page.locator('[data-testid=resume-offer]').count(), 0);
   assert.deepEqual(await cells(page), resumed, 'the shown run and its matrix are back');
+  // and its model: the playground answers
+  await finished(page);
+  await page.locator('.classes .thumb').first().click();
+  await page.click('[data-testid=predict-selected]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=prediction] li').length === 5, null, { timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid=error]').count(), 0);
   await shot(page, '31-reloaded-after-runs');
 
   // "Clear saved data" (after a confirmation) starts afresh

@@ -31,6 +31,8 @@ thread_local! {
     static GENERATION: RefCell<usize> = const { RefCell::new(0) };
     /// The active run's latest checkpoint: (run, tasks done, bytes).
     static CHECKPOINT: RefCell<Option<(usize, usize, js_sys::Uint8Array)>> = const { RefCell::new(None) };
+    /// A run to go on from its checkpoint as soon as the worker has a device.
+    static GO_ON: RefCell<Option<(usize, usize, js_sys::Uint8Array)>> = const { RefCell::new(None) };
     /// Runs that already went on after a failure of the CPU worker.
     static RECOVERED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
@@ -266,6 +268,9 @@ fn receive(st: AppState, reply: Reply) {
             st.backend.set(backend);
             st.gpu.set(gpu);
             st.ready.set(true);
+            if let Some((id, k, bytes)) = GO_ON.with(|g| g.borrow_mut().take()) {
+                go_on(st, id, k, bytes);
+            }
             if let Some(n) = notice {
                 st.notice(n);
             }
@@ -314,6 +319,16 @@ pub fn go_on(st: AppState, id: usize, k: usize, bytes: js_sys::Uint8Array) {
     let (msg, _) = checkpoint_message(id, k, &bytes);
     post(msg.into());
     send(&Command::Continue { run: id });
+}
+
+/// [`go_on`] now when the worker has its device, else as soon as it says so
+/// (in the same turn, so that nothing can start another run in between).
+pub fn go_on_when_ready(st: AppState, id: usize, k: usize, bytes: js_sys::Uint8Array) {
+    if st.ready.get_untracked() {
+        go_on(st, id, k, bytes);
+    } else {
+        GO_ON.with(|g| *g.borrow_mut() = Some((id, k, bytes)));
+    }
 }
 
 /// Registers a run the worker is about to train and makes it the shown one.

@@ -105,24 +105,33 @@ pub fn App() -> impl IntoView {
                 seed: st.seed.get_untracked(),
             })
         };
-        match store::read().await {
+        let finished = match store::read().await {
             Ok(Some(saved)) => {
-                let interrupted = store::restore(st, saved);
+                let restored = store::restore(st, saved);
                 if link::history().1.is_empty() {
                     load_default();
                 }
-                st.interrupted.set(interrupted);
+                st.interrupted.set(restored.interrupted);
+                restored.finished
             }
-            Ok(None) => load_default(),
+            Ok(None) => {
+                load_default();
+                None
+            }
             Err(e) => {
                 st.notice(format!(
                     "What this browser kept of an earlier visit cannot be used: {e}. \
                      The page starts afresh."
                 ));
                 load_default();
+                None
             }
-        }
+        };
         store::keep(st);
+        if let Some((id, k, bytes)) = finished {
+            // the finished run's model back in the worker
+            link::go_on_when_ready(st, id, k, bytes);
+        }
     });
     // every change to what the page keeps is written (once `keep` started)
     Effect::new(move |_| {

@@ -213,10 +213,20 @@ pub async fn read() -> Result<Option<Saved>, String> {
     }))
 }
 
-/// Puts what was read back into the page and the worker; returns the run
-/// that was interrupted, if any. The stream's commands go to the worker in
-/// their order (a page with no stored stream loads the default).
-pub fn restore(st: AppState, saved: Saved) -> Option<Interrupted> {
+/// What a restore leaves to do.
+pub struct Restored {
+    /// A run that was training, offered to go on.
+    pub interrupted: Option<Interrupted>,
+    /// The active run finished: its model comes back from its checkpoint at
+    /// the end of its last task (run, k, bytes), for the playground and for
+    /// classes added later.
+    pub finished: Option<(usize, usize, Uint8Array)>,
+}
+
+/// Puts what was read back into the page and the worker. The stream's
+/// commands go to the worker in their order (a page with no stored stream
+/// loads the default).
+pub fn restore(st: AppState, saved: Saved) -> Restored {
     let Saved {
         page,
         stream,
@@ -275,13 +285,24 @@ pub fn restore(st: AppState, saved: Saved) -> Option<Interrupted> {
             }
         }
     }
+    let finished = runs
+        .iter()
+        .find(|v| Some(v.id) == page.active && v.state == Some(RunState::Finished))
+        .and_then(|v| {
+            checkpoint
+                .clone()
+                .filter(|c| c.0 == v.id && c.1 == v.acc.len())
+        });
     st.runs.set(runs);
     st.shown.set(page.shown);
     st.active.set(page.active);
     if page.active.is_some() {
         st.run_state.set(Some(RunState::Stopped));
     }
-    interrupted
+    Restored {
+        interrupted,
+        finished,
+    }
 }
 
 fn snapshot(st: AppState) -> Page {
