@@ -163,7 +163,7 @@ pub fn Controls() -> impl IntoView {
                 </label>
                 <label>
                     "Seed "
-                    <input type="number" min="0" class="num"
+                    <input type="number" min="0" class="num" data-testid="seed"
                         prop:value=move || st.seed.get().to_string()
                         on:change=on_seed prop:disabled=move || busy(st) />
                 </label>

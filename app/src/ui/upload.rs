@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use palimpsest_core::data::IMAGE_SIZE;
 use palimpsest_core::data::folder::{
-    FileContent, HEADER_BYTES, MAX_FILE_BYTES, MAX_SIDE, ReadFile, admit_upload,
-    check_image_header, is_image_name, pair_files,
+    FileContent, HEADER_BYTES, ImportIssue, MAX_FILE_BYTES, MAX_SIDE, NO_CAPTION, ReadFile,
+    admit_upload, check_image_header, escape, is_image_name, pair_files, too_few,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -150,8 +150,12 @@ pub async fn take_files(st: AppState, files: Vec<(String, File)>) {
         read_files.push(read(path, f).await);
     }
     let (pairs, issues) = pair_files(&read_files);
-    for issue in issues {
-        st.error(issue.to_string());
+    for (problem, message) in grouped(&issues) {
+        if problem == NO_CAPTION {
+            st.notice(message);
+        } else {
+            st.error(message);
+        }
     }
     let added: Vec<Pending> = pairs
         .into_iter()
@@ -164,6 +168,37 @@ pub async fn take_files(st: AppState, files: Vec<(String, File)>) {
     st.pending.update(|p| p.extend(added));
 }
 
+/// One message per kind of problem, naming every file it concerns: a
+/// hundred images without captions are one line, not a hundred. With its
+/// problem, in the order problems first came.
+fn grouped(issues: &[ImportIssue]) -> Vec<(String, String)> {
+    let mut groups: Vec<(String, Vec<&ImportIssue>)> = Vec::new();
+    for issue in issues {
+        match groups.iter_mut().find(|g| g.0 == issue.problem) {
+            Some(g) => g.1.push(issue),
+            None => groups.push((issue.problem.clone(), vec![issue])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(problem, list)| {
+            let message = match list[..] {
+                [one] => one.to_string(),
+                _ => format!(
+                    "{} files — {}: {}",
+                    list.len(),
+                    escape(&problem),
+                    list.iter()
+                        .map(|i| escape(&i.file).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            (problem, message)
+        })
+        .collect()
+}
+
 /// The files of an input or a drop.
 pub(super) fn list(files: Option<FileList>) -> Vec<File> {
     let Some(files) = files else {
@@ -173,8 +208,15 @@ pub(super) fn list(files: Option<FileList>) -> Vec<File> {
 }
 
 /// Turns the pending pairs into classes: all of them under `name`, or, with
-/// no name, one class per label their folders or metadata give.
-pub fn classes_from(pending: &[Pending], name: &str) -> Result<Vec<NewClass>, String> {
+/// no name, one class per label their folders or metadata give. A class
+/// with too few images is left out with the import's message (the second
+/// value); none left, or a name the stream (`existing`) has, is an error and
+/// the pairs stay pending.
+pub fn classes_from(
+    pending: &[Pending],
+    name: &str,
+    existing: &[String],
+) -> Result<(Vec<NewClass>, Vec<String>), String> {
     if pending.is_empty() {
         return Err("upload image–caption pairs first".into());
     }
@@ -182,26 +224,40 @@ pub fn classes_from(pending: &[Pending], name: &str) -> Result<Vec<NewClass>, St
         image: p.pair.image.clone(),
         text: p.pair.text.clone(),
     };
-    if !name.trim().is_empty() {
-        return Ok(vec![NewClass {
-            name: name.trim().to_string(),
-            samples: pending.iter().map(sample).collect(),
-        }]);
-    }
     let mut by_label: BTreeMap<String, Vec<UserSample>> = BTreeMap::new();
-    for p in pending {
-        let Some(label) = &p.pair.label else {
-            return Err(format!(
-                "{} has no class: type a name for the new class",
-                p.pair.file
-            ));
-        };
-        by_label.entry(label.clone()).or_default().push(sample(p));
+    if !name.trim().is_empty() {
+        by_label.insert(
+            name.trim().to_string(),
+            pending.iter().map(sample).collect(),
+        );
+    } else {
+        for p in pending {
+            let Some(label) = &p.pair.label else {
+                return Err(format!(
+                    "{} has no class: type a name for the new class",
+                    p.pair.file
+                ));
+            };
+            by_label.entry(label.clone()).or_default().push(sample(p));
+        }
     }
-    Ok(by_label
-        .into_iter()
-        .map(|(name, samples)| NewClass { name, samples })
-        .collect())
+    let mut problems = Vec::new();
+    let mut classes = Vec::new();
+    for (name, samples) in by_label {
+        if let Some(p) = existing.iter().find(|c| c.eq_ignore_ascii_case(&name)) {
+            return Err(format!(
+                "a class named \"{p}\" is already in the stream: type another name"
+            ));
+        }
+        match too_few(&name, samples.len()) {
+            Some(problem) => problems.push(problem),
+            None => classes.push(NewClass { name, samples }),
+        }
+    }
+    if classes.is_empty() {
+        return Err(problems.join("; "));
+    }
+    Ok((classes, problems))
 }
 
 #[component]
@@ -254,27 +310,42 @@ pub fn Upload() -> impl IntoView {
             "entity"
         }
     };
-    let add = move |_| match classes_from(&st.pending.get_untracked(), &name.get_untracked()) {
-        Ok(classes) => {
-            let names: Vec<String> = classes.iter().map(|c| c.name.clone()).collect();
-            let trains = matches!(
-                st.run_state.get_untracked(),
-                Some(RunState::Finished) | Some(RunState::Running) | Some(RunState::Paused)
-            );
-            send(&Command::AddClasses { classes });
-            st.pending.set(Vec::new());
-            name.set(String::new());
-            st.notice(format!(
-                "Added {} as a new task{}",
-                names.join(", "),
-                if trains {
-                    ": the run goes on to train it."
-                } else {
-                    ": press Start to train the stream."
+    let add = move |_| {
+        let existing: Vec<String> = st.dataset.with_untracked(|d| {
+            d.iter()
+                .flat_map(|d| d.tasks.iter())
+                .flat_map(|t| t.classes.iter().map(|c| c.name.clone()))
+                .collect()
+        });
+        match classes_from(
+            &st.pending.get_untracked(),
+            &name.get_untracked(),
+            &existing,
+        ) {
+            Ok((classes, problems)) => {
+                for p in problems {
+                    st.error(p);
                 }
-            ));
+                let names: Vec<String> = classes.iter().map(|c| c.name.clone()).collect();
+                let trains = matches!(
+                    st.run_state.get_untracked(),
+                    Some(RunState::Finished) | Some(RunState::Running) | Some(RunState::Paused)
+                );
+                send(&Command::AddClasses { classes });
+                st.pending.set(Vec::new());
+                name.set(String::new());
+                st.notice(format!(
+                    "Added {} as a new task{}",
+                    names.join(", "),
+                    if trains {
+                        ": the run goes on to train it."
+                    } else {
+                        ": press Start to train the stream."
+                    }
+                ));
+            }
+            Err(e) => st.error(e),
         }
-        Err(e) => st.error(e),
     };
     let pending = move || {
         st.pending
@@ -335,5 +406,77 @@ pub fn Upload() -> impl IntoView {
                 <span class="muted">{move || format!("{} pair(s) ready", st.pending.get().len())}</span>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palimpsest_core::data::folder::Pair;
+
+    fn pending(label: &str, n: usize) -> Vec<Pending> {
+        (0..n)
+            .map(|i| Pending {
+                id: i,
+                pair: Pair {
+                    file: format!("{label}/{i}.png"),
+                    image: vec![0; 3],
+                    text: Some(format!("a {label}")),
+                    label: Some(label.to_string()),
+                },
+                thumb: String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn problems_of_one_kind_are_one_message_naming_every_file() {
+        let issue = |file: &str, problem: &str| ImportIssue {
+            file: file.into(),
+            problem: problem.into(),
+        };
+        let issues = [
+            issue("a/1.png", NO_CAPTION),
+            issue("b.png", "not a readable image"),
+            issue("a/2.png", NO_CAPTION),
+            issue("a/3\n.png", NO_CAPTION),
+        ];
+        let g = grouped(&issues);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].0, NO_CAPTION);
+        assert_eq!(
+            g[0].1,
+            format!("3 files — {NO_CAPTION}: a/1.png, a/2.png, a/3\\n.png")
+        );
+        assert_eq!(g[1].1, "b.png: not a readable image");
+    }
+
+    #[test]
+    fn a_class_too_small_is_left_out_by_name_and_the_rest_is_added() {
+        let mut p = pending("kiwi", 3);
+        p.extend(pending("solo", 1));
+        let (classes, problems) = classes_from(&p, "", &[]).unwrap();
+        assert_eq!(classes.len(), 1);
+        assert_eq!(classes[0].name, "kiwi");
+        assert_eq!(classes[0].samples.len(), 3);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("class \"solo\" has 1 usable image(s) and is left out"));
+    }
+
+    #[test]
+    fn nothing_to_add_or_a_name_taken_is_an_error() {
+        let err = classes_from(&pending("solo", 1), "", &[]).unwrap_err();
+        assert!(err.contains("class \"solo\" has 1"), "{err}");
+        let err = classes_from(&pending("kiwi", 2), "", &["Kiwi".into()]).unwrap_err();
+        assert!(err.contains("\"Kiwi\" is already in the stream"), "{err}");
+        let err = classes_from(&pending("x", 2), "kiwi", &["kiwi".into()]).unwrap_err();
+        assert!(err.contains("already in the stream"), "{err}");
+        assert!(classes_from(&[], "kiwi", &[]).is_err());
+        // a typed name takes every pair, whatever their folders
+        let mut p = pending("a", 1);
+        p.extend(pending("b", 1));
+        let (classes, problems) = classes_from(&p, "both", &[]).unwrap();
+        assert_eq!((classes.len(), classes[0].samples.len()), (1, 2));
+        assert!(problems.is_empty());
     }
 }

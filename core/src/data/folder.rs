@@ -14,7 +14,9 @@ use image::{ImageReader, Limits, Rgba, RgbaImage, imageops};
 use super::prep::BACKGROUND;
 use super::sample::{IMAGE_SIZE, Input, Modality, Sample};
 
-pub use super::pairing::{FileContent, Pair, ReadFile, is_image_name, pair_files, read_file};
+pub use super::pairing::{
+    FileContent, NO_CAPTION, Pair, ReadFile, is_image_name, pair_files, read_file,
+};
 
 /// Largest accepted image file.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -222,18 +224,25 @@ pub fn import_files(files: &[ImportFile]) -> Import {
             .push(Sample::image_text(Some(p.image), p.text, 0));
     }
     for (class, samples) in &imp.classes {
-        if samples.len() < MIN_CLASS_SAMPLES {
+        if let Some(problem) = too_few(class, samples.len()) {
             imp.issues.push(ImportIssue {
                 file: class.clone(),
-                problem: format!(
-                    "class \"{class}\" has {} usable image(s) and is left out: \
-                     a class needs {MIN_CLASS_SAMPLES} or more (one is kept for testing)",
-                    samples.len()
-                ),
+                problem,
             });
         }
     }
     imp
+}
+
+/// Why a class of `n` usable images is left out, when it is: the CLI's
+/// import and the browser's upload say it alike.
+pub fn too_few(class: &str, n: usize) -> Option<String> {
+    (n < MIN_CLASS_SAMPLES).then(|| {
+        format!(
+            "class \"{class}\" has {n} usable image(s) and is left out: \
+             a class needs {MIN_CLASS_SAMPLES} or more (one is kept for testing)"
+        )
+    })
 }
 
 /// Turns an import into a task stream: classes in name order,

@@ -42,6 +42,9 @@ pub struct Pair {
     pub label: Option<String>,
 }
 
+/// What an image without a caption is told: it is used, without text.
+pub const NO_CAPTION: &str = "no caption: the image is used without text";
+
 /// Whether a file name looks like an image the importer reads.
 pub fn is_image_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -214,7 +217,7 @@ pub fn pair_files(files: &[ReadFile]) -> (Vec<Pair>, Vec<ImportIssue>) {
         if text.is_none() {
             issues.push(ImportIssue {
                 file: name.clone(),
-                problem: "no caption: the image is used without text".into(),
+                problem: NO_CAPTION.into(),
             });
         }
         pairs.push(Pair {
