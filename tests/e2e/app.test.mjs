@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { session, shot, cells, metrics, waitFull, outside, fixtures, shots } from './harness.mjs';
+import { session, shot, cells, metrics, waitFull, outside, fixtures, shots, kiwiFiles } from './harness.mjs';
 
 const s = session();
 
@@ -41,9 +41,7 @@ test('the default demo trains to a full matrix and metrics on the CPU', async ()
 
 test('an upload of good pairs and a corrupt file adds a class, trains it, and shows one error', async () => {
   const { page } = s.b;
-  const files = ['kiwi1', 'kiwi2', 'kiwi3', 'kiwi4', 'kiwi5', 'kiwi6']
-    .flatMap((k) => [join(fixtures, 'kiwi', `${k}.png`), join(fixtures, 'kiwi', `${k}.txt`)]);
-  files.push(join(fixtures, 'kiwi', 'corrupt.png'));
+  const files = [...kiwiFiles, join(fixtures, 'kiwi', 'corrupt.png')];
   // a PNG whose header declares 20000×20000 pixels (refused before the browser
   // decodes it), and a non-image over the 10 MB limit (refused, not emptied)
   const huge = Buffer.alloc(64);

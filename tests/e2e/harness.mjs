@@ -98,6 +98,18 @@ export async function clearSaved(s) {
   await cdp.detach();
 }
 
+/// The six captioned kiwi images of tests/fixtures (image and .txt paths).
+export const kiwiFiles = ['kiwi1', 'kiwi2', 'kiwi3', 'kiwi4', 'kiwi5', 'kiwi6']
+  .flatMap((k) => [join(fixtures, 'kiwi', `${k}.png`), join(fixtures, 'kiwi', `${k}.txt`)]);
+
+/// Uploads the kiwi pairs and adds them as the class "kiwi".
+export async function addKiwi(page) {
+  await page.setInputFiles('[data-testid=upload]', kiwiFiles);
+  await page.waitForFunction(() => document.querySelectorAll('.thumb.pending').length === 6, null, { timeout: 30_000 });
+  await page.fill('[data-testid=class-name]', 'kiwi');
+  await page.click('[data-testid=add-class]');
+}
+
 export function outside(requests) {
   return requests.filter((u) => !/^(https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/|data:|blob:)/.test(u));
 }

@@ -6,8 +6,7 @@
 // error, training goes on, and what was stored before stays whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { session, shot, cells, waitFull, outside, fixtures, clearSaved } from './harness.mjs';
+import { session, shot, cells, waitFull, outside, clearSaved, addKiwi } from './harness.mjs';
 
 const s = session();
 
@@ -32,12 +31,7 @@ test('a reload mid-run offers to resume from the last task boundary; the resumed
   await page.goto(`${s.srv.url}?device=cpu`);
   await ready(page);
   // the user's own class, so that the stream itself must come back too
-  const files = ['kiwi1', 'kiwi2', 'kiwi3', 'kiwi4', 'kiwi5', 'kiwi6']
-    .flatMap((k) => [join(fixtures, 'kiwi', `${k}.png`), join(fixtures, 'kiwi', `${k}.txt`)]);
-  await page.setInputFiles('[data-testid=upload]', files);
-  await page.waitForFunction(() => document.querySelectorAll('.thumb.pending').length === 6, null, { timeout: 30_000 });
-  await page.fill('[data-testid=class-name]', 'kiwi');
-  await page.click('[data-testid=add-class]');
+  await addKiwi(page);
   await page.waitForFunction(() => document.querySelectorAll('.chip.custom').length === 1, null, { timeout: 30_000 });
 
   await page.click('[data-testid=start]');

@@ -4,8 +4,7 @@
 // a software adapter).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { session, shot, cells, metrics, waitFull, outside, fixtures } from './harness.mjs';
+import { session, shot, cells, metrics, waitFull, outside, addKiwi } from './harness.mjs';
 
 const s = session(['--enable-unsafe-webgpu']);
 
@@ -103,12 +102,7 @@ test('the demo stream trains on WebGPU; when WebGPU fails at an added task, the 
   await shot(page, '10-webgpu-demo');
 
   // the user's class: task 6, where the GPU "fails"
-  const files = ['kiwi1', 'kiwi2', 'kiwi3', 'kiwi4', 'kiwi5', 'kiwi6']
-    .flatMap((k) => [join(fixtures, 'kiwi', `${k}.png`), join(fixtures, 'kiwi', `${k}.txt`)]);
-  await page.setInputFiles('[data-testid=upload]', files);
-  await page.waitForFunction(() => document.querySelectorAll('.thumb.pending').length === 6, null, { timeout: 30_000 });
-  await page.fill('[data-testid=class-name]', 'kiwi');
-  await page.click('[data-testid=add-class]');
+  await addKiwi(page);
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=notice]')].some((n) => /WebGPU failed/.test(n.textContent)), null, { timeout: 600_000 });
   const notices = await page.locator('[data-testid=notice]').allTextContents();
   assert.ok(notices.some((n) => /injected fault.*from the end of task 5/.test(n)), notices.join(' | '));
