@@ -45,6 +45,10 @@ async fn losses(device: Device, name: &str, steps: usize) -> Vec<f64> {
     };
     config.entity.train_copies = 1;
     config.entity.test_copies = 1;
+    losses_of(config, device, name, steps).await
+}
+
+async fn losses_of(config: RunConfig, device: Device, name: &str, steps: usize) -> Vec<f64> {
     let scenario = build_scenario(&config, None).unwrap();
     let mut runner = Runner::new(config, scenario, device, name).unwrap();
     let mut out = Vec::new();
@@ -73,6 +77,45 @@ async fn cpu_and_webgpu_train_alike() {
         assert!(
             (c - g).abs() <= 1e-3 * c.abs().max(1.0),
             "step {i}: cpu {c} vs webgpu {g}"
+        );
+    }
+}
+
+/// The shipped pretrained encoders (bundled into the wasm) give in the
+/// browser what they give natively: the first training steps of an MSPT run
+/// match the loss trace of the committed native record made with the same
+/// settings (`core/tests/records/mspt.json`, see `core/tests/records.rs`).
+/// Within 10⁻³: the CPU kernels differ (wasm SIMD against x86's).
+#[wasm_bindgen_test]
+async fn the_shipped_weights_train_in_wasm_as_natively() {
+    let record: serde_json::Value =
+        serde_json::from_str(include_str!("../../../core/tests/records/mspt.json")).unwrap();
+    let native: Vec<f64> = record["loss"]
+        .as_array()
+        .expect("the record has a loss trace")
+        .iter()
+        .take(8)
+        .map(|p| p["loss"].as_f64().unwrap())
+        .collect();
+    assert_eq!(native.len(), 8);
+    let mut config = RunConfig {
+        strategy: StrategyConfig::by_name("mspt").unwrap(),
+        epochs: 1,
+        seed: 5,
+        ..RunConfig::default()
+    };
+    config.entity.train_copies = 1;
+    config.entity.test_copies = 1;
+    assert!(config.model.starts_pretrained());
+    let wasm = losses_of(config, Device::flex(), "cpu", 8).await;
+    web_sys_log(&format!(
+        "native {native:?}
+wasm   {wasm:?}"
+    ));
+    for (i, (w, n)) in wasm.iter().zip(&native).enumerate() {
+        assert!(
+            (w - n).abs() <= 1e-3 * n.abs().max(1.0),
+            "step {i}: wasm {w} vs native {n}"
         );
     }
 }
