@@ -6,7 +6,7 @@
 // error, training goes on, and what was stored before stays whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { session, shot, cells, waitFull, outside, clearSaved, addKiwi } from './harness.mjs';
+import { session, shot, cells, waitFull, outside, clearSaved, addKiwi, kiwiFiles } from './harness.mjs';
 
 const s = session();
 
@@ -80,10 +80,19 @@ test('a reload mid-run offers to resume from the last task boundary; the resumed
   assert.equal(await page.locator('[data-testid=error]').count(), 0);
   await shot(page, '31-reloaded-after-runs');
 
+  // uploads not yet added as a class come back too
+  await page.setInputFiles('[data-testid=upload]', kiwiFiles);
+  await page.waitForFunction(() => document.querySelectorAll('.thumb.pending').length === 6, null, { timeout: 30_000 });
+  await kept(page);
+  await reload(page, false);
+  await page.waitForFunction(() => document.querySelectorAll('.thumb.pending').length === 6, null, { timeout: 60_000 });
+  assert.match(await page.textContent('.thumb.pending figcaption'), /kiwi/);
+
   // "Clear saved data" (after a confirmation) starts afresh
   page.once('dialog', (d) => d.accept());
   await page.click('[data-testid=clear-data]');
   await page.waitForFunction(() => document.querySelectorAll('.run-card').length === 0
+    && document.querySelectorAll('.thumb.pending').length === 0
     && document.querySelectorAll('.chip').length > 0, null, { timeout: 60_000 });
   await ready(page);
   assert.equal(await page.locator('.chip.custom').count(), 0);
