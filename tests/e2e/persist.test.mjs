@@ -118,7 +118,7 @@ test('a full storage is one clear error; training goes on and what was stored be
     await finished(page);
     const errors = await page.locator('[data-testid=error]').allTextContents();
     assert.equal(errors.length, 1, errors.join(' | '));
-    assert.match(errors[0], /storage for the page is full \(QuotaExceededError/);
+    assert.match(errors[0], /storage for the page is full \(QuotaExceededError\)/);
     assert.match(errors[0], /what was saved before is kept whole/);
     assert.equal(await page.getAttribute('[data-testid=saved]', 'data-saved'), 'not saved');
     await shot(page, '32-storage-full');

@@ -88,9 +88,17 @@ thread_local! {
     static CONNECTION: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
 }
 
+/// A DOMException as "Name: message" (just the name when it has no message).
+fn dom(d: &DomException) -> String {
+    match d.message() {
+        m if m.trim().is_empty() => d.name(),
+        m => format!("{}: {m}", d.name()),
+    }
+}
+
 fn js_err(e: JsValue) -> String {
     e.dyn_ref::<DomException>()
-        .map(|d| format!("{}: {}", d.name(), d.message()))
+        .map(dom)
         .or_else(|| e.as_string())
         .unwrap_or_else(|| format!("{e:?}"))
 }
@@ -107,7 +115,7 @@ async fn request(req: &IdbRequest) -> Result<JsValue, String> {
             .error()
             .ok()
             .flatten()
-            .map(|d| format!("{}: {}", d.name(), d.message()))
+            .map(|d| dom(&d))
             .unwrap_or_else(|| "the request failed".into())),
     }
 }
@@ -130,10 +138,8 @@ async fn committed(tx: &IdbTransaction) -> Result<(), WriteError> {
         return Ok(());
     }
     Err(match tx.error() {
-        Some(d) if d.name() == "QuotaExceededError" => {
-            WriteError::Full(format!("{}: {}", d.name(), d.message()))
-        }
-        Some(d) => WriteError::Other(format!("{}: {}", d.name(), d.message())),
+        Some(d) if d.name() == "QuotaExceededError" => WriteError::Full(dom(&d)),
+        Some(d) => WriteError::Other(dom(&d)),
         None => WriteError::Other("the write was aborted".into()),
     })
 }
