@@ -19,6 +19,7 @@ pub fn with_params(strategy: StrategyConfig, params: &[String]) -> Result<Strate
             ));
         }
         assign(&mut json, "--param", key, value)?;
+        admitted::<StrategyConfig>(&json, "--param", key, value)?;
     }
     serde_json::from_value(json).map_err(|e| format!("--param: {e}"))
 }
@@ -34,8 +35,26 @@ pub fn with_settings(config: RunConfig, settings: &[String]) -> Result<RunConfig
             ));
         }
         assign(&mut json, "--set", path, value)?;
+        admitted::<RunConfig>(&json, "--set", path, value)?;
     }
     serde_json::from_value(json).map_err(|e| format!("--set: {e}"))
+}
+
+/// Whether `json` still reads as a `T` after `path` was set to `value`: a
+/// number of the right JSON type may still not fit the setting (a negative
+/// or fractional count, one past `u64::MAX`), and the error must name it.
+fn admitted<T: serde::de::DeserializeOwned>(
+    json: &serde_json::Value,
+    flag: &str,
+    path: &str,
+    value: &str,
+) -> Result<(), String> {
+    match serde_json::from_value::<T>(json.clone()) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "{flag} {path}: '{value}' is not a valid value ({e})"
+        )),
+    }
 }
 
 fn split_assignment<'a>(flag: &str, p: &'a str) -> Result<(&'a str, &'a str), String> {
@@ -109,5 +128,32 @@ mod tests {
         }
         // serde still checks what the type test lets through
         assert!(with_settings(RunConfig::default(), &strings(&["epochs=-1"])).is_err());
+    }
+
+    /// Found by the fuzz target `settings_to_runner`: a number the type
+    /// test lets through but the setting cannot hold was refused by serde
+    /// without the setting's name ("--set: invalid value: integer `-1`").
+    #[test]
+    fn a_number_the_setting_cannot_hold_is_refused_by_name() {
+        let err = with_settings(
+            RunConfig::default(),
+            &strings(&["epochs=2", "entity.train_copies=-1"]),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("--set entity.train_copies: '-1' is not a valid value"),
+            "{err}"
+        );
+        for bad in ["seed=1.5", "seed=18446744073709551616", "batch_size=-0.5"] {
+            let err = with_settings(RunConfig::default(), &strings(&[bad])).unwrap_err();
+            let path = bad.split('=').next().unwrap();
+            assert!(err.starts_with(&format!("--set {path}: ")), "{bad}: {err}");
+        }
+        let mspt = StrategyConfig::by_name("mspt").unwrap();
+        let err = with_params(mspt, &strings(&["memory_per_task=-3"])).unwrap_err();
+        assert!(
+            err.starts_with("--param memory_per_task: '-3' is not a valid value"),
+            "{err}"
+        );
     }
 }
