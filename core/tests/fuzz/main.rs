@@ -83,12 +83,25 @@ pub fn fuzz<S>(
         seed = seed.wrapping_add(1);
     }
     println!(
-        "fuzz {name}: {} cases in {:.0} s, {} failure(s)",
+        "fuzz {name}: {} cases in {:.0} s, {} failure(s), peak memory {}",
         cases.load(Ordering::Relaxed),
         start.elapsed().as_secs_f64(),
-        failures.len()
+        failures.len(),
+        peak_memory()
     );
     assert!(failures.is_empty(), "{name}: {}", failures.join("\n"));
+}
+
+/// The process's peak resident memory (Linux's `VmHWM`), as printed.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// A check inside a target: a failed case, with a message.
