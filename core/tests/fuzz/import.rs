@@ -398,18 +398,24 @@ fn metadata_and_pairing() {
                 w.names
             );
         }
-        // every issue at a metadata line names a line of that file
+        // every issue at a metadata line names a line of that file (of
+        // the longest, should two files share the path)
         for i in &issues {
-            if let Some((file, line)) = i.file.rsplit_once(':')
-                && let Ok(line) = line.parse::<usize>()
-                && let Some(f) = files.iter().find(|f| norm(&f.path) == file)
-            {
-                let lines = f
-                    .bytes
+            let lines = |f: &ImportFile| {
+                f.bytes
                     .iter()
                     .filter(|&&b| b == b'\n' || b == b'\r')
                     .count()
-                    + 1;
+                    + 1
+            };
+            if let Some((file, line)) = i.file.rsplit_once(':')
+                && let Ok(line) = line.parse::<usize>()
+                && let Some(lines) = files
+                    .iter()
+                    .filter(|f| norm(&f.path) == file)
+                    .map(lines)
+                    .max()
+            {
                 check!(
                     line >= 1 && line <= lines,
                     "{} names line {line} of {lines}",
