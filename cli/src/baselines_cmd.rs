@@ -6,7 +6,7 @@ use palimpsest_core::metrics::Baselines;
 use palimpsest_core::run::{RunConfig, build_scenario};
 
 use crate::folder::import_for;
-use crate::run_cmd::with_settings;
+use palimpsest_core::run::settings::with_settings;
 
 #[derive(Args)]
 pub struct BaselinesArgs {

@@ -12,7 +12,8 @@ use palimpsest_core::run::pretrain::{
 use palimpsest_core::run::{RunConfig, device_for};
 
 use crate::files::{check_out, write_atomic};
-use crate::run_cmd::{drive, with_settings};
+use crate::run_cmd::drive;
+use palimpsest_core::run::settings::with_settings;
 
 /// The defaults that made the shipped weights.
 pub const SEED: u64 = 1;

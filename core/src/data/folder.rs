@@ -160,7 +160,9 @@ impl Import {
 }
 
 /// Decodes any supported image to `IMAGE_SIZE`² RGB, compositing transparency
-/// on the white background.
+/// on the white background. The header is checked first, as the browser's
+/// upload does ([`check_image_header`]): a file is refused in the same words
+/// whichever of the two reads it.
 pub fn decode_image(bytes: &[u8]) -> Result<Vec<u8>, String> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(format!(
@@ -169,6 +171,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<Vec<u8>, String> {
             MAX_FILE_BYTES
         ));
     }
+    check_image_header(&bytes[..bytes.len().min(HEADER_BYTES)])?;
     let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| format!("cannot read: {e}"))?;
@@ -618,6 +621,28 @@ mod limit_tests {
                     .contains("no pixel size")
             );
         }
+    }
+
+    /// Found building the bad-input corpus (tests/corpus): the CLI refused
+    /// a PNG declaring 20000×20000 pixels in the `image` crate's words
+    /// ("limits are exceeded"), and an empty file or text named `.png` as
+    /// "not a PNG or JPEG image", where the browser's upload names the
+    /// size, or says "not a readable image".
+    #[test]
+    fn the_decoder_refuses_a_header_as_the_upload_does() {
+        for head in [
+            png_header(20_000, 20_000),
+            png_header(0, 5),
+            b"hello".to_vec(),
+            Vec::new(),
+        ] {
+            assert_eq!(
+                decode_image(&head),
+                check_image_header(&head).map(|_| vec![])
+            );
+        }
+        let e = decode_image(b"this is text, not an image").unwrap_err();
+        assert!(e.starts_with("not a readable image"), "{e}");
     }
 
     #[test]

@@ -181,23 +181,29 @@ impl ModelConfig {
         }
         if self.patch == 0 || !IMAGE_SIZE.is_multiple_of(self.patch) {
             return Err(format!(
-                "patch {} does not divide the image size {IMAGE_SIZE}",
+                "model.patch = {} does not divide the image size {IMAGE_SIZE}",
                 self.patch
             ));
         }
         if self.heads == 0 || !self.d_model.is_multiple_of(self.heads) {
             return Err(format!(
-                "d_model {} is not a multiple of heads {}",
+                "model.d_model = {} is not a multiple of model.heads = {}",
                 self.d_model, self.heads
             ));
         }
         if self.interaction_layers > self.layers || self.layers == 0 {
-            return Err("interaction_layers must be ≤ layers, and layers ≥ 1".into());
+            return Err(format!(
+                "model.interaction_layers = {} must be ≤ model.layers = {}, and model.layers ≥ 1",
+                self.interaction_layers, self.layers
+            ));
         }
         if self.tokenizer.max_len != self.seq_len() {
             return Err(format!(
-                "tokenizer.max_len must equal the image sequence length {}",
-                self.seq_len()
+                "model.tokenizer.max_len = {} must equal the image sequence length {} \
+                 (1 + (image size {IMAGE_SIZE} / model.patch = {})²)",
+                self.tokenizer.max_len,
+                self.seq_len(),
+                self.patch
             ));
         }
         Ok(())

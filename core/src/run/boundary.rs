@@ -134,8 +134,16 @@ impl Runner {
         r.lr = r.measured.lr_after_divergences(r.config.lr);
         r.train_seconds = h.train_seconds;
         r.train_samples = h.train_samples;
+        // a header's number may be anything: 1e300 s is no Duration
+        let elapsed =
+            std::time::Duration::try_from_secs_f64(h.elapsed_s.max(0.0)).map_err(|_| {
+                RunError::Checkpoint(format!(
+                    "its elapsed time ({} s) is not a duration",
+                    h.elapsed_s
+                ))
+            })?;
         r.started = Instant::now()
-            .checked_sub(std::time::Duration::from_secs_f64(h.elapsed_s.max(0.0)))
+            .checked_sub(elapsed)
             .unwrap_or_else(Instant::now);
         r.task = k;
         for j in tasks + 1..=r.scenario.tasks.len() {

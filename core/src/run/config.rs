@@ -90,7 +90,7 @@ impl RunConfig {
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return Err(format!(
-                "learning rate {} must be a positive number",
+                "lr = {} must be a positive number (the learning rate)",
                 self.lr
             ));
         }

@@ -277,6 +277,38 @@ mod tests {
         );
     }
 
+    /// Found by the fuzz target `settings_to_runner`: settings that fit
+    /// their ranges but not each other were refused in words of their own
+    /// ("learning rate 0", "tokenizer.max_len must equal … 1025" after
+    /// `--set model.patch=1`), not by the names `--set` takes.
+    #[test]
+    fn settings_that_do_not_fit_each_other_are_named_as_set_takes_them() {
+        let with = |f: fn(&mut RunConfig)| {
+            let mut c = RunConfig::default();
+            f(&mut c);
+            c.validate().unwrap_err()
+        };
+        assert_eq!(
+            with(|c| c.lr = 0.0),
+            "lr = 0 must be a positive number (the learning rate)"
+        );
+        let e = with(|c| c.model.patch = 1);
+        assert!(
+            e.starts_with("model.tokenizer.max_len = 17 must equal"),
+            "{e}"
+        );
+        assert!(e.contains("model.patch = 1"), "{e}");
+        let e = with(|c| c.model.patch = 5);
+        assert!(e.starts_with("model.patch = 5 does not divide"), "{e}");
+        let e = with(|c| c.model.heads = 3);
+        assert_eq!(e, "model.d_model = 64 is not a multiple of model.heads = 3");
+        let e = with(|c| c.model.layers = 0);
+        assert!(
+            e.starts_with("model.interaction_layers = 1 must be ≤ model.layers = 0"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn an_undeclared_number_is_an_error() {
         let mut v = serde_json::to_value(RunConfig::default()).unwrap();

@@ -18,6 +18,7 @@ pub mod pretrain;
 pub mod record;
 #[cfg(feature = "train")]
 mod runner;
+pub mod settings;
 
 #[cfg(feature = "train")]
 pub use checkpoint::Checkpoint;

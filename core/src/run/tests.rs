@@ -330,6 +330,45 @@ fn a_checkpoint_of_another_stream_is_refused() {
     assert!(pollster::block_on(Runner::resume(cp, short, Device::flex(), "cpu")).is_err());
 }
 
+/// Found by the fuzz target `checkpoint_and_resume`: a header whose
+/// elapsed time is no `Duration` (1e300 s) panicked in
+/// `Duration::from_secs_f64` on resume; it is now refused by name.
+#[test]
+fn a_checkpoint_with_an_impossible_elapsed_time_is_refused() {
+    let config = small(StrategyConfig::Finetune);
+    let mut r = Runner::native(config.clone(), None).unwrap();
+    while pollster::block_on(r.checkpoint()).is_none() {
+        pollster::block_on(r.next());
+    }
+    let scenario = build_scenario(&config, None).unwrap();
+    let mut cp = pollster::block_on(r.checkpoint()).unwrap();
+    for bad in [1e300, f64::INFINITY] {
+        cp.header.elapsed_s = bad;
+        let err = pollster::block_on(Runner::resume(
+            cp.clone(),
+            scenario.clone(),
+            Device::flex(),
+            "cpu",
+        ))
+        .err()
+        .expect("refused");
+        assert!(err.to_string().contains("elapsed time"), "{err}");
+    }
+    // NaN and negative times count as none, as before
+    for odd in [f64::NAN, -5.0] {
+        cp.header.elapsed_s = odd;
+        assert!(
+            pollster::block_on(Runner::resume(
+                cp.clone(),
+                scenario.clone(),
+                Device::flex(),
+                "cpu"
+            ))
+            .is_ok()
+        );
+    }
+}
+
 /// The unimodal heads' own loss is a run setting: at 0 the first step's loss
 /// is the fused cross-entropy alone (same init, same batch), so it is lower
 /// than with the heads' terms added; a negative or NaN weight is refused.
