@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { session, shot, cells, metrics, waitFull, outside, fixtures, shots, kiwiFiles } from './harness.mjs';
 
 const s = session();
@@ -89,7 +89,7 @@ test('the inference playground answers with five classes', async () => {
   await shot(page, '06-playground');
 });
 
-test('export then import round-trips the run record; a malformed file is one error', async () => {
+test('export then import round-trips the run record; a malformed file, one over 64 MiB and one of 1001 tasks are an error each', async () => {
   const { page } = s.b;
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export]')]);
   const path = join(shots, 'exported-run.json');
@@ -111,6 +111,19 @@ test('export then import round-trips the run record; a malformed file is one err
   await page.setInputFiles('[data-testid=import]', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1, "acc_matrix": ') });
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=error]').length === n + 1, errorsBefore);
   assert.match(await page.locator('[data-testid=error]').last().textContent(), /broken\.json/);
+  assert.equal((await cells(page)).length, 36, 'nothing lost');
+  // a file over the 64 MiB a record may have is refused before it is read,
+  // and a record of more tasks than the limit by the validator
+  const big = join(shots, 'huge-record.json');
+  writeFileSync(big, Buffer.alloc(64 * 1024 * 1024 + 1, 0x20));
+  await page.setInputFiles('[data-testid=import]', big);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=error]').length === n + 2, errorsBefore);
+  assert.match(await page.locator('[data-testid=error]').last().textContent(),
+    /huge-record\.json: 67 MB is over the 64 MiB a run record may have; not read/);
+  const many = { ...rec, tasks: Array.from({ length: 1001 }, () => rec.tasks[0]) };
+  await page.setInputFiles('[data-testid=import]', { name: 'many.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(many)) });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=error]').length === n + 3, errorsBefore);
+  assert.match(await page.locator('[data-testid=error]').last().textContent(), /many\.json: .*1001 tasks/);
   assert.equal((await cells(page)).length, 36, 'nothing lost');
   await shot(page, '07-imported');
 });
