@@ -2,7 +2,10 @@
 # Two strategies at their defaults, each seed run both ways, then
 # tools/paired.py's paired table (mean difference, 95 % interval, wins).
 # Usage: tools/paired.sh A B [out-dir] [seeds] [scenarios]
+# A side is a strategy, or STRATEGY:PART for the strategy with --ablate PART
+# (its records are named STRATEGY-no-PART).
 # e.g.   tools/paired.sh mspt replay runs/paired-mspt-replay "$(seq 1 10)" "entity relation"
+#        tools/paired.sh mspt mspt:ad runs/paired-mspt-replay   (MSPT with and without AD)
 # Runs as many at once as there are cores (PALIMPSEST_JOBS overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,15 +17,19 @@ scenarios=${5:-entity relation}
 mkdir -p "$out"
 cargo build --release -p palimpsest-cli
 bin=${CARGO_TARGET_DIR:-target}/release/palimpsest
+# the name a side's records go under: mspt, or mspt-no-ad for mspt:ad
+side_name() { if [[ $1 == *:* ]]; then echo "${1%%:*}-no-${1#*:}"; else echo "$1"; fi; }
 run_one() {
-  local scenario=$1 strategy=$2 seed=$3
-  local stem="$out/$scenario-$strategy-s$seed"
+  local scenario=$1 side=$2 seed=$3
+  local args=(run --scenario "$scenario" --strategy "${side%%:*}" --seed "$seed")
+  if [[ $side == *:* ]]; then args+=(--ablate "${side#*:}"); fi
+  local stem
+  stem="$out/$scenario-$(side_name "$side")-s$seed"
   [ -s "$stem.json" ] && return 0
-  "$bin" run --scenario "$scenario" --strategy "$strategy" --seed "$seed" \
-    --out "$stem.json" > "$stem.log" 2>&1 \
-    || echo "failed: $scenario $strategy seed $seed (see $stem.log)" >&2
+  "$bin" "${args[@]}" --out "$stem.json" > "$stem.log" 2>&1 \
+    || echo "failed: $scenario $side seed $seed (see $stem.log)" >&2
 }
-export -f run_one
+export -f run_one side_name
 export bin out
 for seed in $seeds; do
   for scenario in $scenarios; do
@@ -30,4 +37,4 @@ for seed in $seeds; do
     echo "$scenario $b $seed"
   done
 done | xargs -P "${PALIMPSEST_JOBS:-$(nproc)}" -L 1 bash -c 'run_one "$@"' _
-python3 tools/paired.py "$out" "$a" "$b" "$a" "$b" "$a against $b"
+python3 tools/paired.py "$out" "$(side_name "$a")" "$(side_name "$b")" "$a" "$b" "$a against $b"
