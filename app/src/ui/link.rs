@@ -237,10 +237,7 @@ fn crashed(st: AppState, message: String) {
         Some((_, k, bytes)) => go_on(st, id, k, bytes),
         None if finished => {}
         None => {
-            let config = st
-                .runs
-                .with_untracked(|r| r.iter().find(|v| v.id == id).and_then(|v| v.config.clone()));
-            if let Some(config) = config {
+            if let Some(config) = st.run_config(id) {
                 super::controls::start_run(st, config);
             }
         }

@@ -133,19 +133,7 @@ pub fn App() -> impl IntoView {
             link::go_on_when_ready(st, id, k, bytes);
         }
     });
-    // every change to what the page keeps is written (once `keep` started)
-    Effect::new(move |_| {
-        st.runs.track();
-        st.pending.track();
-        st.strategy.track();
-        st.epochs.track();
-        st.pretrained.track();
-        st.queue.track();
-        st.shown.track();
-        st.active.track();
-        st.dataset.track();
-        store::changed(st);
-    });
+    store::watch(st);
     warn_before_leaving(st);
     view! {
         <header>
@@ -217,9 +205,7 @@ fn Interrupted() -> impl IntoView {
                     match i.checkpoint.clone() {
                         Some((k, bytes)) => link::go_on(st, i.run, k, bytes),
                         None => {
-                            let config = st.runs.with_untracked(|r| {
-                                r.iter().find(|v| v.id == i.run).and_then(|v| v.config.clone())
-                            });
+                            let config = st.run_config(i.run);
                             st.runs.update(|r| r.retain(|v| v.id != i.run));
                             if let Some(config) = config {
                                 controls::start_run(st, config);

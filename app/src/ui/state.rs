@@ -206,8 +206,9 @@ impl RunView {
     }
 }
 
-/// A pair the user uploaded, waiting to become part of a class.
-#[derive(Debug, Clone, PartialEq)]
+/// A pair the user uploaded, waiting to become part of a class (kept in
+/// the browser's storage as it is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
     pub id: usize,
     pub pair: Pair,
@@ -302,6 +303,12 @@ impl AppState {
     pub fn shown_run(&self) -> Option<RunView> {
         let id = self.shown.get()?;
         self.runs.with(|r| r.iter().find(|v| v.id == id).cloned())
+    }
+
+    /// The config run `id` was started with (none for an imported run).
+    pub fn run_config(&self, id: usize) -> Option<RunConfig> {
+        self.runs
+            .with_untracked(|r| r.iter().find(|v| v.id == id).and_then(|v| v.config.clone()))
     }
 
     pub fn update_run(&self, id: usize, f: impl FnOnce(&mut RunView)) {

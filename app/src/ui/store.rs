@@ -3,8 +3,9 @@
 //! the user added), the runs and their records, the uploads waiting to
 //! become a class, the settings, and the active run's checkpoint at its
 //! latest task boundary. Written at once, or at most every [`THROTTLE_MS`]
-//! while changes come fast, each time in one transaction, so what is stored is always one consistent moment
-//! (a failed write — a full disk — leaves the previous one whole).
+//! while changes come fast, each time in one transaction, so what is stored
+//! is always one consistent moment (a failed write — a full disk — leaves
+//! the previous one whole).
 //!
 //! Nothing here leaves the browser.
 
@@ -43,17 +44,7 @@ struct Page {
     epochs: usize,
     pretrained: bool,
     queue: Vec<StrategyConfig>,
-    pending: Vec<SavedPending>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct SavedPending {
-    id: usize,
-    file: String,
-    image: Vec<u8>,
-    text: Option<String>,
-    label: Option<String>,
-    thumb: String,
+    pending: Vec<Pending>,
 }
 
 /// A run that was training when the page went away, and where it can go
@@ -144,16 +135,19 @@ async fn committed(tx: &IdbTransaction) -> Result<(), WriteError> {
     })
 }
 
+fn factory() -> Result<web_sys::IdbFactory, String> {
+    web_sys::window()
+        .ok_or("no window")?
+        .indexed_db()
+        .map_err(js_err)?
+        .ok_or_else(|| "this browser offers no IndexedDB".into())
+}
+
 async fn open() -> Result<IdbDatabase, String> {
     if let Some(db) = CONNECTION.with(|c| c.borrow().clone()) {
         return Ok(db);
     }
-    let factory = web_sys::window()
-        .ok_or("no window")?
-        .indexed_db()
-        .map_err(js_err)?
-        .ok_or("this browser offers no IndexedDB")?;
-    let req = factory.open_with_u32(DB, 1).map_err(js_err)?;
+    let req = factory()?.open_with_u32(DB, 1).map_err(js_err)?;
     let for_upgrade = req.clone();
     let upgrade = Closure::once(move |_: web_sys::Event| {
         if let Ok(db) = for_upgrade.result() {
@@ -257,21 +251,7 @@ pub fn restore(st: AppState, saved: Saved) -> Restored {
         .max()
         .unwrap_or(0);
     st.next_id.set(page.next_id.max(last_id + 1));
-    st.pending.set(
-        page.pending
-            .into_iter()
-            .map(|p| Pending {
-                id: p.id,
-                pair: palimpsest_core::data::folder::Pair {
-                    file: p.file,
-                    image: p.image,
-                    text: p.text,
-                    label: p.label,
-                },
-                thumb: p.thumb,
-            })
-            .collect(),
-    );
+    st.pending.set(page.pending);
     let mut runs = page.runs;
     let mut interrupted = None;
     for v in &mut runs {
@@ -322,20 +302,25 @@ fn snapshot(st: AppState) -> Page {
         epochs: st.epochs.get_untracked(),
         pretrained: st.pretrained.get_untracked(),
         queue: st.queue.get_untracked(),
-        pending: st
-            .pending
-            .get_untracked()
-            .into_iter()
-            .map(|p| SavedPending {
-                id: p.id,
-                file: p.pair.file,
-                image: p.pair.image,
-                text: p.pair.text,
-                label: p.pair.label,
-                thumb: p.thumb,
-            })
-            .collect(),
+        pending: st.pending.get_untracked(),
     }
+}
+
+/// Every change to what [`snapshot`] takes is written (once [`keep`] has
+/// started): the signals it reads, and the stream (which `dataset` follows).
+pub fn watch(st: AppState) {
+    Effect::new(move |_| {
+        st.runs.track();
+        st.pending.track();
+        st.strategy.track();
+        st.epochs.track();
+        st.pretrained.track();
+        st.queue.track();
+        st.shown.track();
+        st.active.track();
+        st.dataset.track();
+        changed(st);
+    });
 }
 
 /// Writes the page now (and the stream and the checkpoint where they
@@ -396,15 +381,18 @@ async fn sleep(ms: i32) {
 /// Something the page keeps changed: it is written now, or — while changes
 /// come fast (a run training) — at most [`THROTTLE_MS`] after the last write.
 pub fn changed(st: AppState) {
+    // None: not keeping (yet); Some(start): whether no write loop runs
     let start = WRITER.with(|w| {
         let mut w = w.borrow_mut();
-        if !w.on {
-            return false;
-        }
-        w.dirty = true;
-        !std::mem::replace(&mut w.busy, true)
+        w.on.then(|| {
+            w.dirty = true;
+            !std::mem::replace(&mut w.busy, true)
+        })
     });
-    if WRITER.with(|w| w.borrow().on) && st.saved.get_untracked() == "kept" {
+    let Some(start) = start else {
+        return;
+    };
+    if st.saved.get_untracked() == "kept" {
         st.saved.set("saving");
     }
     if start {
@@ -468,12 +456,7 @@ pub async fn clear_all() -> Result<(), String> {
     if let Some(db) = CONNECTION.with(|c| c.borrow_mut().take()) {
         db.close();
     }
-    let factory = web_sys::window()
-        .ok_or("no window")?
-        .indexed_db()
-        .map_err(js_err)?
-        .ok_or("this browser offers no IndexedDB")?;
-    let req = factory.delete_database(DB).map_err(js_err)?;
+    let req = factory()?.delete_database(DB).map_err(js_err)?;
     let blocked = Closure::once(move |_: web_sys::Event| {
         web_sys::console::warn_1(
             &"deleting the saved data waits for other tabs of the page".into(),

@@ -34,7 +34,7 @@ pub enum FileContent {
 }
 
 /// An image with its caption and, when the layout gives one, its class.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pair {
     pub file: String,
     pub image: Vec<u8>,
