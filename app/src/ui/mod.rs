@@ -244,7 +244,10 @@ fn ClearData() -> impl IntoView {
                 Ok(()) => {
                     let _ = window.location().reload();
                 }
-                Err(e) => st.error(format!("the saved data could not be deleted: {e}")),
+                Err(e) => {
+                    st.error(format!("the saved data could not be deleted: {e}"));
+                    store::changed(st);
+                }
             }
         });
     };

@@ -446,16 +446,34 @@ pub fn keep(st: AppState) {
     changed(st);
 }
 
-/// Deletes everything stored and starts the page afresh.
+/// Deletes everything stored and starts the page afresh. When the deletion
+/// fails, the page goes on keeping its state as before.
 pub async fn clear_all() -> Result<(), String> {
-    WRITER.with(|w| {
-        let mut w = w.borrow_mut();
-        w.on = false;
-        w.cleared = true;
-    });
+    let set = |on: bool| {
+        WRITER.with(|w| {
+            let mut w = w.borrow_mut();
+            w.on = on;
+            w.cleared = !on;
+        })
+    };
+    set(false);
     if let Some(db) = CONNECTION.with(|c| c.borrow_mut().take()) {
         db.close();
     }
+    let result = delete().await;
+    if result.is_err() {
+        // the next write opens the database again and writes everything
+        WRITER.with(|w| {
+            let mut w = w.borrow_mut();
+            w.stream_saved = None;
+            w.checkpoint_saved = None;
+        });
+        set(true);
+    }
+    result
+}
+
+async fn delete() -> Result<(), String> {
     let req = factory()?.delete_database(DB).map_err(js_err)?;
     let blocked = Closure::once(move |_: web_sys::Event| {
         web_sys::console::warn_1(
