@@ -2,10 +2,12 @@
 # Two strategies at their defaults, each seed run both ways, then
 # tools/paired.py's paired table (mean difference, 95 % interval, wins).
 # Usage: tools/paired.sh A B [out-dir] [seeds] [scenarios]
-# A side is a strategy, or STRATEGY:PART for the strategy with --ablate PART
-# (its records are named STRATEGY-no-PART).
+# A side is a strategy, STRATEGY:PART for the strategy with --ablate PART
+# (its records are named STRATEGY-no-PART), or STRATEGY+KEY=VALUE for the
+# strategy with --param KEY=VALUE (records named STRATEGY-KEY-VALUE).
 # e.g.   tools/paired.sh mspt replay runs/paired-mspt-replay "$(seq 1 10)" "entity relation"
 #        tools/paired.sh mspt mspt:ad runs/paired-mspt-replay   (MSPT with and without AD)
+#        tools/paired.sh mspt+ad_scores=true mspt runs/paired-ad-scores   (AD before the softmax)
 # Runs as many at once as there are cores (PALIMPSEST_JOBS overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,11 +20,18 @@ mkdir -p "$out"
 cargo build --release -p palimpsest-cli
 bin=${CARGO_TARGET_DIR:-target}/release/palimpsest
 # the name a side's records go under: mspt, or mspt-no-ad for mspt:ad
-side_name() { if [[ $1 == *:* ]]; then echo "${1%%:*}-no-${1#*:}"; else echo "$1"; fi; }
+# and mspt-ad_scores-true for mspt+ad_scores=true
+side_name() {
+  if [[ $1 == *:* ]]; then echo "${1%%:*}-no-${1#*:}"
+  elif [[ $1 == *+* ]]; then local p=${1#*+}; echo "${1%%+*}-${p%%=*}-${p#*=}"
+  else echo "$1"; fi
+}
 run_one() {
   local scenario=$1 side=$2 seed=$3
-  local args=(run --scenario "$scenario" --strategy "${side%%:*}" --seed "$seed")
+  local strategy=${side%%[:+]*}
+  local args=(run --scenario "$scenario" --strategy "$strategy" --seed "$seed")
   if [[ $side == *:* ]]; then args+=(--ablate "${side#*:}"); fi
+  if [[ $side == *+* ]]; then args+=(--param "${side#*+}"); fi
   local stem
   stem="$out/$scenario-$(side_name "$side")-s$seed"
   [ -s "$stem.json" ] && return 0

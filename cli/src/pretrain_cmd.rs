@@ -5,6 +5,7 @@
 use clap::Args;
 use palimpsest_core::data::pool::{pool_path, pretrain_pool_at};
 use palimpsest_core::model::pretrained::{WEIGHTS_FILE, decode};
+use palimpsest_core::run::distill::{DistillConfig, teacher_targets};
 use palimpsest_core::run::pretrain::{
     VECTORS_FILE, parse_vectors, pretrain_config, pretrainer, seed_word_embeddings, vectors_path,
     weights_file,
@@ -37,6 +38,18 @@ pub struct PretrainArgs {
     /// default the ones in this checkout.
     #[arg(long)]
     vectors: Option<String>,
+    /// The image teacher's features of the pool, to distil into the image
+    /// encoder (e.g. data/pretrain/teacher-image-64.tsv, made by
+    /// `tools/build_teacher.py`); by default none (see the README: it did
+    /// not help).
+    #[arg(long)]
+    teacher: Option<String>,
+    /// Weight of the teacher's distillation loss next to the cross-entropy.
+    #[arg(long, default_value_t = DistillConfig::default().weight)]
+    distill_weight: f64,
+    /// Temperature of the teacher's and the student's similarities.
+    #[arg(long, default_value_t = DistillConfig::default().temperature)]
+    distill_temperature: f64,
     /// Where to write the weights.
     #[arg(long, default_value = WEIGHTS_FILE)]
     out: String,
@@ -69,9 +82,53 @@ pub fn run(args: PretrainArgs) -> Result<(), String> {
             Some((path, v))
         }
     };
+    let distill = DistillConfig {
+        weight: args.distill_weight,
+        temperature: args.distill_temperature,
+    };
+    if !(distill.weight >= 0.0 && distill.weight.is_finite()) {
+        return Err(format!(
+            "--distill-weight {} is not a finite number ≥ 0",
+            distill.weight
+        ));
+    }
+    if !(distill.temperature > 0.0 && distill.temperature.is_finite()) {
+        return Err(format!(
+            "--distill-temperature {} is not a finite number > 0",
+            distill.temperature
+        ));
+    }
+    let teacher = match args.teacher.as_deref() {
+        None => None,
+        Some(_) if distill.weight == 0.0 => None,
+        Some(name) => {
+            let path = std::path::Path::new(name);
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!("cannot read the teacher's features {}: {e}", path.display())
+            })?;
+            let targets =
+                teacher_targets(&text, &pool).map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!(
+                "image teacher: {} ({} rows), weight {}, temperature {}",
+                path.display(),
+                targets.len(),
+                distill.weight,
+                distill.temperature
+            );
+            Some((targets, name.to_string()))
+        }
+    };
+    let teacher_note = teacher.as_ref().map(|(_, name)| {
+        format!(
+            "{name} (weight {}, temperature {})",
+            distill.weight, distill.temperature
+        )
+    });
     let tokenizer = config.model.tokenizer;
     let device = device_for(config.backend).map_err(|e| e.to_string())?;
-    let mut runner = pretrainer(config, &pool, device, "cpu (flex)").map_err(|e| e.to_string())?;
+    let teacher = teacher.map(|(t, _)| (t, distill));
+    let mut runner =
+        pretrainer(config, &pool, teacher, device, "cpu (flex)").map_err(|e| e.to_string())?;
     let mut source = None;
     if let Some((path, v)) = vectors {
         let rows = runner
@@ -96,7 +153,12 @@ pub fn run(args: PretrainArgs) -> Result<(), String> {
         return Err(message);
     }
     let record = record.ok_or("the pretraining ended without a record")?;
-    let bytes = pollster::block_on(weights_file(&runner.model(), &record, source.as_deref()));
+    let bytes = pollster::block_on(weights_file(
+        &runner.model(),
+        &record,
+        source.as_deref(),
+        teacher_note.as_deref(),
+    ));
     let (header, _) = decode(&bytes).map_err(|e| e.to_string())?;
     write_atomic(&args.out, &bytes)?;
     eprintln!(

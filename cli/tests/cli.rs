@@ -481,4 +481,33 @@ fn pretrain_writes_weights_that_a_run_starts_from_and_bad_ones_are_refused() {
         .code(2);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(err.contains("does not exist"), "{err}");
+    // a teacher file that is not one, or a distillation weight out of range,
+    // is one line naming it, before any training
+    let out = dir.path().join("taught.bin");
+    let bad_teacher = dir.path().join("teacher.tsv");
+    std::fs::write(&bad_teacher, "1F170\t0.5 0.5\n").unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--teacher", bad_teacher.to_str().unwrap()],
+            "no features for pool item",
+        ),
+        (
+            &["--teacher", "/nonexistent/t.tsv"],
+            "cannot read the teacher's features",
+        ),
+        (
+            &["--distill-weight=-1"],
+            "--distill-weight -1 is not a finite number",
+        ),
+    ];
+    for (args, want) in cases {
+        let assert = palimpsest()
+            .args(["pretrain", "--out", out.to_str().unwrap()])
+            .args(args)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!out.exists());
+    }
 }

@@ -35,6 +35,7 @@ fn drift(model: &Model, first: &Model, env: &Env, samples: &[Sample]) -> f64 {
         let batch = env.plain_batch(&refs);
         let (then, now) = (first.forward(&batch), model.forward(&batch));
         for ((_, a), (_, b)) in then.maps.iter().zip(&now.maps) {
+            let (a, b) = (&a.weights, &b.weights);
             for l in a.len() - top..a.len() {
                 let d: f32 = attention_distillation(a[l].clone(), b[l].clone()).into_scalar();
                 total += f64::from(d);

@@ -17,7 +17,9 @@ use palimpsest_core::strategy::config::MsptConfig;
 use serde_json::Value;
 
 /// The runs kept: every strategy with its defaults, and MSPT without its
-/// herded memory and without GM (the other code paths of its hooks).
+/// herded memory, without GM and with AD after the softmax (the other code
+/// paths of its hooks; that record was made before AD's default moved to
+/// the maps before the softmax, and still holds).
 fn cases() -> Vec<(&'static str, RunConfig)> {
     let mut out: Vec<(&'static str, RunConfig)> = StrategyConfig::NAMES
         .iter()
@@ -26,6 +28,7 @@ fn cases() -> Vec<(&'static str, RunConfig)> {
     let mspt = StrategyConfig::Mspt(MsptConfig {
         herding: false,
         gm: false,
+        ad_scores: false,
         ..MsptConfig::default()
     });
     out.push(("mspt-random-memory-no-gm", small(mspt)));

@@ -145,7 +145,7 @@ pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario
                         noisy_caption(&item_words(item), &pool, &opts.noise, rng)
                     }
                 };
-                Sample::image_text(Some(image), Some(text), label)
+                Sample::image_text(Some(image), Some(text), label).from_item(i)
             };
             for _ in 0..opts.train_copies {
                 for &i in train {

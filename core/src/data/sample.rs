@@ -77,6 +77,10 @@ pub struct Sample {
     pub label: usize,
     /// For relation samples: the two entity mentions, subject first.
     pub entities: Option<(String, String)>,
+    /// The index of the pack item it was made from (entity and pool
+    /// samples), for per-item targets such as an image teacher's features
+    /// ([`crate::run::distill`]).
+    pub item: Option<usize>,
 }
 
 impl Sample {
@@ -86,7 +90,14 @@ impl Sample {
             inputs: BTreeMap::new(),
             label,
             entities: None,
+            item: None,
         }
+    }
+
+    /// The sample as made from item `index` of its pack.
+    pub fn from_item(mut self, index: usize) -> Sample {
+        self.item = Some(index);
+        self
     }
 
     /// An image–text example; either may be missing.

@@ -25,6 +25,18 @@ pub struct AttentionOutput {
     pub context: Tensor<3>,
     /// `[batch, heads, queries, keys]`, after softmax.
     pub weights: Tensor<4>,
+    /// The same before the softmax: A of MSPT Eq. 10 (scaled dot products
+    /// plus the shared keys' bias; padding keys at −10⁴).
+    pub scores: Tensor<4>,
+}
+
+/// Every layer's attention of one encoder, bottom layer first: after the
+/// softmax (what the app draws and AD distils by default) and before it (A
+/// of MSPT Eq. 10, which the paper's AD distils).
+#[derive(Debug, Clone, Default)]
+pub struct Maps {
+    pub weights: Vec<Tensor<4>>,
+    pub scores: Vec<Tensor<4>>,
 }
 
 impl Attention {
@@ -76,11 +88,12 @@ impl Attention {
             let mask = pad.reshape([b, 1, 1, s]).expand([b, h, s, s]);
             scores = scores.mask_fill(mask, -1.0e4);
         }
-        let weights = softmax(scores, 3);
+        let weights = softmax(scores.clone(), 3);
         let context = weights.clone().matmul(v).swap_dims(1, 2).reshape([b, s, d]);
         AttentionOutput {
             context: self.out.forward(context),
             weights,
+            scores,
         }
     }
 }

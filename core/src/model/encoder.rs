@@ -7,7 +7,7 @@ use burn::tensor::activation::gelu;
 use burn::tensor::{Bool, Device, Int, Tensor};
 use rand_chacha::ChaCha8Rng;
 
-use super::attention::Attention;
+use super::attention::{Attention, AttentionOutput, Maps};
 use super::init;
 use crate::data::{InputKind, Modality};
 
@@ -69,11 +69,7 @@ impl Embed {
 
 impl Encoder {
     /// The [CLS] representation `[batch, d]` and every layer's attention.
-    pub fn forward(
-        &self,
-        input: &Encoded,
-        shared_keys: &[Option<Tensor<2>>],
-    ) -> (Tensor<2>, Vec<Tensor<4>>) {
+    pub fn forward(&self, input: &Encoded, shared_keys: &[Option<Tensor<2>>]) -> (Tensor<2>, Maps) {
         match (&self.embed, input) {
             (Embed::Patches(linear), Encoded::Patches(patches)) => {
                 let [b, p, _] = patches.dims();
@@ -127,21 +123,22 @@ impl EncoderLayer {
         }
     }
 
-    /// Returns the layer output and its attention weights.
+    /// Returns the layer output and its attention (its `context` is the
+    /// attention's, before the feed-forward half).
     pub fn forward(
         &self,
         x: Tensor<3>,
         shared_keys: Option<Tensor<2>>,
         pad: Option<Tensor<2, Bool>>,
-    ) -> (Tensor<3>, Tensor<4>) {
+    ) -> (Tensor<3>, AttentionOutput) {
         let a = self
             .attention
             .forward(self.norm1.forward(x.clone()), shared_keys, pad);
-        let x = x + a.context;
+        let x = x + a.context.clone();
         let y = self
             .ff2
             .forward(gelu(self.ff1.forward(self.norm2.forward(x.clone()))));
-        (x + y, a.weights)
+        (x + y, a)
     }
 }
 
@@ -172,24 +169,25 @@ impl Stream {
     }
 
     /// `shared_keys[i]` applies to the i-th of the top layers (None: self-attention).
-    /// Returns the [CLS] representation `[batch, d]` and every layer's weights.
+    /// Returns the [CLS] representation `[batch, d]` and every layer's attention.
     pub fn forward(
         &self,
         mut x: Tensor<3>,
         shared_keys: &[Option<Tensor<2>>],
         pad: Option<Tensor<2, Bool>>,
-    ) -> (Tensor<2>, Vec<Tensor<4>>) {
+    ) -> (Tensor<2>, Maps) {
         let first_top = self.layers.len() - shared_keys.len();
-        let mut maps = Vec::with_capacity(self.layers.len());
+        let mut maps = Maps::default();
         for (i, layer) in self.layers.iter().enumerate() {
             let keys = if i >= first_top {
                 shared_keys[i - first_top].clone()
             } else {
                 None
             };
-            let (y, w) = layer.forward(x, keys, pad.clone());
+            let (y, a) = layer.forward(x, keys, pad.clone());
             x = y;
-            maps.push(w);
+            maps.weights.push(a.weights);
+            maps.scores.push(a.scores);
         }
         let [b, _, d] = x.dims();
         let cls = self.norm.forward(x).narrow(1, 0, 1).reshape([b, d]);

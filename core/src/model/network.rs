@@ -5,6 +5,7 @@ use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Bytes, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
+use super::attention::Maps;
 use super::classifier::{Classifier, Logits};
 use super::encoder::{Embed, Encoder, Stream};
 use super::{Batch, ModelConfig, init};
@@ -27,18 +28,19 @@ pub struct ForwardOutput {
     /// What the classifier sees, `[batch, modalities·d]`: each encoder's
     /// [CLS] in encoder order, zero where its modality is missing.
     pub features: Tensor<2>,
-    /// Attention weights of every layer, `[batch, heads, seq, seq]`, per
-    /// modality in encoder order.
-    pub maps: Vec<(Modality, Vec<Tensor<4>>)>,
+    /// Attention of every layer, `[batch, heads, seq, seq]` after and
+    /// before the softmax, per modality in encoder order.
+    pub maps: Vec<(Modality, Maps)>,
 }
 
 impl ForwardOutput {
-    /// `modality`'s attention maps, every layer (empty if no such encoder).
+    /// `modality`'s attention maps (after the softmax), every layer (empty
+    /// if no such encoder).
     pub fn maps_of(&self, modality: Modality) -> &[Tensor<4>] {
         self.maps
             .iter()
             .find(|(m, _)| *m == modality)
-            .map_or(&[], |(_, maps)| maps.as_slice())
+            .map_or(&[], |(_, maps)| maps.weights.as_slice())
     }
 }
 

@@ -118,6 +118,12 @@ pub struct Provenance {
     /// source), if any.
     #[serde(default)]
     pub word_vectors: Option<String>,
+    /// The image teacher distilled into the image encoder (its features
+    /// file and the loss's weight and temperature), if any; left out of
+    /// the header when none was (so that files made without one stay
+    /// byte-identical to those made before the field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,6 +249,7 @@ mod tests {
                 train_samples: 4,
                 pool_test_accuracy: 0.5,
                 word_vectors: None,
+                teacher: None,
             },
         }
     }

@@ -96,3 +96,28 @@ fn a_missing_modality_does_not_reach_the_fused_logits() {
     let b = values(m.forward(&Batch::new(&refs, &cfg, &device())).logits.fused);
     assert_eq!(a, b);
 }
+
+#[test]
+fn attention_scores_are_the_maps_before_the_softmax() {
+    use burn::tensor::activation::softmax;
+    for mi in [true, false] {
+        let (m, cfg) = model(mi);
+        let s = samples();
+        let refs: Vec<&Sample> = s.iter().collect();
+        let out = m.forward(&Batch::new(&refs, &cfg, &device()));
+        for (modality, maps) in &out.maps {
+            assert_eq!(maps.scores.len(), cfg.layers, "{modality:?}");
+            for (s, w) in maps.scores.iter().zip(&maps.weights) {
+                let a = softmax(s.clone(), 3)
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .unwrap();
+                let b = w.clone().into_data().try_to_vec::<f32>().unwrap();
+                assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6));
+                // scores are not a distribution: rows do not sum to 1
+                let row: f32 = s.clone().narrow(3, 0, 1).sum().into_scalar();
+                assert!(row.is_finite());
+            }
+        }
+    }
+}

@@ -11,6 +11,8 @@ pub mod config;
 #[cfg(feature = "train")]
 mod device;
 #[cfg(feature = "train")]
+pub mod distill;
+#[cfg(feature = "train")]
 mod infer;
 pub mod limits;
 #[cfg(feature = "train")]

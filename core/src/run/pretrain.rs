@@ -9,6 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::checkpoint::model_bytes;
 use super::config::RunConfig;
+use super::distill::{Distill, DistillConfig};
 use super::record::RunRecord;
 use super::{RunError, Runner};
 use crate::data::pack::Pack;
@@ -33,25 +34,36 @@ pub fn pretrain_config(base: RunConfig) -> RunConfig {
     }
 }
 
-/// A runner that pretrains on `pool` with `config` (from [`pretrain_config`]).
+/// A runner that pretrains on `pool` with `config` (from [`pretrain_config`]),
+/// distilling `teacher` (its features of every pool item, from
+/// [`distill::teacher_targets`]) into the image encoder when given.
 pub fn pretrainer(
     config: RunConfig,
     pool: &Pack,
+    teacher: Option<(Vec<Vec<f32>>, DistillConfig)>,
     device: Device,
     device_name: &str,
 ) -> Result<Runner, RunError> {
     let scenario = pretrain_scenario(pool, config.seed, &config.entity);
-    Runner::new(config, scenario, device, device_name)
+    match teacher {
+        Some((targets, c)) => {
+            let strategy = Box::new(Distill::new(targets, c));
+            Runner::with_strategy(config, scenario, device, device_name, strategy)
+        }
+        None => Runner::new(config, scenario, device, device_name),
+    }
 }
 
 /// The weights file of a finished pretraining: `model`'s encoders (its
 /// classifier dropped) and where they came from.
 ///
-/// `word_vectors` names the vectors the text embedding started from, if any.
+/// `word_vectors` names the vectors the text embedding started from, and
+/// `teacher` the image teacher distilled, if any.
 pub async fn weights_file(
     model: &Model,
     record: &RunRecord,
     word_vectors: Option<&str>,
+    teacher: Option<&str>,
 ) -> Vec<u8> {
     let mut encoders = model.clone();
     encoders.classifier = Classifier::new(model.classifier.d, model.classifier.modalities);
@@ -70,6 +82,7 @@ pub async fn weights_file(
             train_samples: record.tasks.iter().map(|t| t.train_size).sum(),
             pool_test_accuracy: record.measured.a.last().copied().unwrap_or(0.0),
             word_vectors: word_vectors.map(str::to_string),
+            teacher: teacher.map(str::to_string),
         },
     };
     encode(&header, &tensors)

@@ -773,6 +773,75 @@ fn run_until_task_evaluated(r: &mut Runner, k: usize, out: &mut Vec<Event>) {
     panic!("the run ended before task {k} was evaluated");
 }
 
+/// A short pretraining on the pool (one epoch, one copy), with the committed
+/// image teacher or without one: its record and weights file.
+fn tiny_pretraining(teacher: bool) -> (RunRecord, Vec<u8>) {
+    use crate::data::pool::pretrain_pool;
+    use crate::run::distill::{DistillConfig, teacher_path, teacher_targets};
+    use crate::run::pretrain::{pretrain_config, pretrainer, weights_file};
+    let mut base = small(StrategyConfig::Joint);
+    base.seed = 5;
+    let config = pretrain_config(base);
+    let pool = pretrain_pool().unwrap();
+    let targets = teacher.then(|| {
+        let text = std::fs::read_to_string(teacher_path()).unwrap();
+        (
+            teacher_targets(&text, &pool).unwrap(),
+            DistillConfig::default(),
+        )
+    });
+    let mut r = pretrainer(config, &pool, targets, Device::flex(), "cpu").unwrap();
+    let (rec, _) = drain(&mut r);
+    let note = teacher.then_some("teacher");
+    let bytes = pollster::block_on(weights_file(&r.model(), &rec, None, note));
+    (rec, bytes)
+}
+
+#[test]
+fn a_distilled_pretraining_adds_the_teachers_loss_and_says_so() {
+    use crate::model::pretrained::decode;
+    let (plain, plain_bytes) = tiny_pretraining(false);
+    let (taught, taught_bytes) = tiny_pretraining(true);
+    let losses = |r: &RunRecord| r.measured.loss.iter().map(|p| p.loss).collect::<Vec<_>>();
+    let (a, b) = (losses(&plain), losses(&taught));
+    assert_eq!(a.len(), b.len());
+    assert!(b.iter().all(|l| l.is_finite()));
+    // the first step's loss is the same cross-entropy plus a positive term
+    assert!(b[0] > a[0], "{} vs {}", b[0], a[0]);
+    let (h_plain, _) = decode(&plain_bytes).unwrap();
+    let (h_taught, _) = decode(&taught_bytes).unwrap();
+    assert_eq!(h_plain.made_by.teacher, None);
+    assert_eq!(h_taught.made_by.teacher.as_deref(), Some("teacher"));
+    assert_ne!(plain_bytes, taught_bytes);
+}
+
+#[test]
+fn mspts_ad_before_the_softmax_is_a_switch_that_moves_only_later_tasks() {
+    use crate::strategy::config::MsptConfig;
+    let config = |ad_scores| {
+        let mut c = small(StrategyConfig::Mspt(MsptConfig {
+            ad_scores,
+            ..MsptConfig::default()
+        }));
+        c.scenario = "relation".into();
+        c
+    };
+    let (after, _) = run(config(false));
+    let (before, _) = run(config(true));
+    let task = |r: &RunRecord, k: usize| {
+        r.measured
+            .loss
+            .iter()
+            .filter(|p| p.task == k)
+            .map(|p| p.loss)
+            .collect::<Vec<_>>()
+    };
+    // AD has no old model in task 1
+    assert_eq!(task(&after, 1), task(&before, 1));
+    assert_ne!(task(&after, 2), task(&before, 2));
+    assert!(task(&before, 2).iter().all(|l| l.is_finite()));
+}
+
 /// Weights from a short pretraining on the pool (one epoch, one copy).
 fn tiny_weights() -> Vec<u8> {
     use crate::data::pool::pretrain_pool;
@@ -781,11 +850,11 @@ fn tiny_weights() -> Vec<u8> {
     base.seed = 5;
     let config = pretrain_config(base);
     let pool = pretrain_pool().unwrap();
-    let mut r = pretrainer(config, &pool, Device::flex(), "cpu").unwrap();
+    let mut r = pretrainer(config, &pool, None, Device::flex(), "cpu").unwrap();
     assert_eq!(r.scenario().tasks.len(), 1);
     assert!(r.scenario().class_names.len() >= 20);
     let (rec, _) = drain(&mut r);
-    pollster::block_on(weights_file(&r.model(), &rec, None))
+    pollster::block_on(weights_file(&r.model(), &rec, None, None))
 }
 
 #[test]

@@ -75,6 +75,12 @@ pub struct MsptConfig {
     pub mi: bool,
     /// Asymmetric attention distillation (Eq. 12–14).
     pub ad: bool,
+    /// Whether AD compares the attention maps before the softmax (A of
+    /// Eq. 10, as the paper's Eq. 12–13 write it; the default) instead of
+    /// after it (the weights the app draws). A record without the field was
+    /// made after the softmax.
+    #[serde(default)]
+    pub ad_scores: bool,
     /// The tiny rehearsal memory.
     pub mm: bool,
     /// α of Eq. 7.
@@ -102,6 +108,7 @@ impl Default for MsptConfig {
             gm: true,
             mi: true,
             ad: true,
+            ad_scores: true,
             mm: true,
             alpha: 0.3,
             lambda_ad: 1.0,

@@ -121,6 +121,11 @@ impl Strategy for Mspt {
         let top = step.env.model.interaction_layers;
         let mut loss: Option<Tensor<1>> = None;
         for ((_, old_maps), (_, new_maps)) in old_out.maps.iter().zip(&step.out.maps) {
+            let (old_maps, new_maps) = if self.config.ad_scores {
+                (&old_maps.scores, &new_maps.scores)
+            } else {
+                (&old_maps.weights, &new_maps.weights)
+            };
             let first = new_maps.len() - top;
             for l in first..new_maps.len() {
                 let term =
