@@ -14,6 +14,10 @@ use super::tokenizer::words;
 pub struct EntityOptions {
     /// Augmented copies of every training image per task.
     pub train_copies: usize,
+    /// At most this many training images a class (0: all of the split's),
+    /// to measure how many examples a class needs. The test sets and every
+    /// caption stay as with all of them.
+    pub train_items: usize,
     /// Copies of every test image (each with its own caption noise).
     pub test_copies: usize,
     pub test_fraction: f64,
@@ -28,6 +32,7 @@ impl Default for EntityOptions {
     fn default() -> Self {
         EntityOptions {
             train_copies: 8,
+            train_items: 0,
             test_copies: 4,
             test_fraction: 0.3,
             captions: CaptionStyle::default(),
@@ -147,9 +152,18 @@ pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario
                 };
                 Sample::image_text(Some(image), Some(text), label).from_item(i)
             };
+            let kept = match opts.train_items {
+                0 => train.len(),
+                n => n.min(train.len()),
+            };
             for _ in 0..opts.train_copies {
-                for &i in train {
-                    task.train.push(make(i, &mut rng));
+                for (k, &i) in train.iter().enumerate() {
+                    // made either way, so that the random stream (and every
+                    // later caption) is the same whatever `train_items` is
+                    let sample = make(i, &mut rng);
+                    if k < kept {
+                        task.train.push(sample);
+                    }
                 }
             }
             for _ in 0..opts.test_copies {
@@ -197,5 +211,46 @@ mod tests {
         let c = entity_scenario(bundled(), 4, &o);
         assert_eq!(a.tasks[0].test, b.tasks[0].test);
         assert_ne!(a.tasks[0].test, c.tasks[0].test);
+    }
+
+    #[test]
+    fn train_items_keeps_the_first_items_of_each_class_and_the_same_test_sets() {
+        let all = EntityOptions::default();
+        let few = EntityOptions {
+            train_items: 2,
+            ..EntityOptions::default()
+        };
+        let a = entity_scenario(bundled(), 3, &all);
+        let b = entity_scenario(bundled(), 3, &few);
+        for (ta, tb) in a.tasks.iter().zip(&b.tasks) {
+            assert_eq!(ta.test, tb.test);
+            for &c in &ta.classes {
+                let items = |t: &Task| {
+                    let mut v: Vec<usize> = t
+                        .train
+                        .iter()
+                        .filter(|s| s.label == c)
+                        .filter_map(|s| s.item)
+                        .collect();
+                    v.dedup();
+                    v.sort();
+                    v.dedup();
+                    v
+                };
+                let (full, kept) = (items(ta), items(tb));
+                assert_eq!(kept.len(), 2);
+                assert!(kept.iter().all(|i| full.contains(i)));
+                // every copy of a kept item is there, with the caption it has with all items
+                let of = |t: &Task| -> Vec<Sample> {
+                    t.train
+                        .iter()
+                        .filter(|s| s.label == c && s.item.is_some_and(|i| kept.contains(&i)))
+                        .cloned()
+                        .collect()
+                };
+                assert_eq!(of(ta), of(tb));
+                assert_eq!(of(tb).len(), 2 * all.train_copies);
+            }
+        }
     }
 }
