@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """What the entity stream allows at best, outside the project's model: linear
 classifiers on an ImageNet network's features of the images (the teacher of
-`tools/build_teacher.py`), on the captions' words, and both, trained on every
+`tools/build_teacher.py`), on the captions' words, and both: trained on every
 task's training samples and scored on every test set (read against Joint's
-final A_T). A check of the learner issue's targets, not part of any test.
+final A_T), and within each task, trained on one task's samples and scored on
+its test set, averaged over the tasks (read against mean U_k). A check of the
+learner issue's targets, not part of any test.
 
 Requirements: as `tools/build_teacher.py` (a virtual environment with torch
 from PyPI), and cargo (it runs the `dump_stream` example of palimpsest-core
@@ -76,47 +78,65 @@ def best_linear(xtr, ytr, xte, yte):
     return best
 
 
+def scores(tr: list[dict], te: list[dict], raw: np.ndarray, feats: np.ndarray) -> list[float]:
+    """Accuracy (%) of the four readers trained on `tr`, scored on `te`."""
+    ytr = np.array([r["label"] for r in tr])
+    yte = np.array([r["label"] for r in te])
+    vocab = {w: i for i, w in enumerate(sorted({w for r in tr for w in words(r["caption"])}))}
+
+    def bow(rs):
+        x = np.zeros((len(rs), len(vocab)), np.float32)
+        for i, r in enumerate(rs):
+            for w in words(r["caption"]):
+                if w in vocab:
+                    x[i, vocab[w]] = 1.0
+        return x
+
+    def standard(x, rs_tr, rs_te):
+        a, b = x[[r["item"] for r in rs_tr]], x[[r["item"] for r in rs_te]]
+        m, s = a.mean(0), a.std(0) + 1e-6
+        return (a - m) / s, (b - m) / s
+
+    xr_tr, xr_te = standard(raw, tr, te)
+    acc_raw, _ = best_linear(xr_tr, ytr, xr_te, yte)
+    xi_tr, xi_te = standard(feats, tr, te)
+    acc_img, lp_img = best_linear(xi_tr, ytr, xi_te, yte)
+    acc_txt, lp_txt = best_linear(bow(tr), ytr, bow(te), yte)
+    acc_fused = float(((lp_img + lp_txt).argmax(1).numpy() == yte).mean())
+    return [v * 100 for v in (acc_raw, acc_img, acc_txt, acc_fused)]
+
+
 def main() -> None:
     seeds = [int(s) for s in sys.argv[1:]] or [1, 2, 3]
     _, pixels = read_pack(ROOT / "public/openmoji-32.pack")
     feats = teacher_features(pixels).astype(np.float32)
     raw = pixels.reshape(len(pixels), -1).astype(np.float32) / 255.0
-    table: dict[str, list[float]] = {"raw pixels": [], "image (teacher)": [], "caption words": [], "fused": []}
+    names = ("raw pixels", "image (teacher)", "caption words", "fused")
+    table: dict[str, list[float]] = {k: [] for k in names}
+    within: dict[str, list[float]] = {k: [] for k in names}
     for seed in seeds:
         rows = stream(seed)
         tr = [r for r in rows if r["split"] == "train"]
         te = [r for r in rows if r["split"] == "test"]
-        ytr = np.array([r["label"] for r in tr])
-        yte = np.array([r["label"] for r in te])
-        vocab = {w: i for i, w in enumerate(sorted({w for r in tr for w in words(r["caption"])}))}
-
-        def bow(rs):
-            x = np.zeros((len(rs), len(vocab)), np.float32)
-            for i, r in enumerate(rs):
-                for w in words(r["caption"]):
-                    if w in vocab:
-                        x[i, vocab[w]] = 1.0
-            return x
-
-        def standard(x, rs_tr, rs_te):
-            a, b = x[[r["item"] for r in rs_tr]], x[[r["item"] for r in rs_te]]
-            m, s = a.mean(0), a.std(0) + 1e-6
-            return (a - m) / s, (b - m) / s
-
-        xr_tr, xr_te = standard(raw, tr, te)
-        acc_raw, _ = best_linear(xr_tr, ytr, xr_te, yte)
-        xi_tr, xi_te = standard(feats, tr, te)
-        acc_img, lp_img = best_linear(xi_tr, ytr, xi_te, yte)
-        acc_txt, lp_txt = best_linear(bow(tr), ytr, bow(te), yte)
-        acc_fused = float(((lp_img + lp_txt).argmax(1).numpy() == yte).mean())
-        for k, v in zip(table, (acc_raw, acc_img, acc_txt, acc_fused)):
-            table[k].append(v * 100)
+        for k, v in zip(table, scores(tr, te, raw, feats)):
+            table[k].append(v)
+        tasks = sorted({r["task"] for r in rows})
+        per_task = [
+            scores([r for r in tr if r["task"] == t], [r for r in te if r["task"] == t], raw, feats)
+            for t in tasks
+        ]
+        for k, v in zip(within, np.mean(per_task, axis=0)):
+            within[k].append(float(v))
         print(f"seed {seed}: done", file=sys.stderr)
-    print(f"entity stream, seeds {' '.join(map(str, seeds))}: linear classifiers, accuracy on every test set (%)")
-    print("| features | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |")
-    print("|---|" + "---|" * (len(seeds) + 1))
-    for k, v in table.items():
-        print(f"| {k} | " + " | ".join(f"{x:.1f}" for x in v) + f" | {np.mean(v):.1f} |")
+    for title, t in (("on every test set, trained on every task (read against Joint's A_T)", table),
+                     ("within each task, mean over tasks (read against mean U_k)", within)):
+        print(f"entity stream, seeds {' '.join(map(str, seeds))}: linear classifiers, accuracy {title} (%)")
+        print()
+        print("| features | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |")
+        print("|---|" + "---|" * (len(seeds) + 1))
+        for k, v in t.items():
+            print(f"| {k} | " + " | ".join(f"{x:.1f}" for x in v) + f" | {np.mean(v):.1f} |")
+        print()
 
 
 if __name__ == "__main__":
