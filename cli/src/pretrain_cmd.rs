@@ -115,18 +115,19 @@ pub fn run(args: PretrainArgs) -> Result<(), String> {
                 distill.weight,
                 distill.temperature
             );
-            Some((targets, name.to_string()))
+            let note = format!(
+                "{name} (weight {}, temperature {})",
+                distill.weight, distill.temperature
+            );
+            Some((targets, note))
         }
     };
-    let teacher_note = teacher.as_ref().map(|(_, name)| {
-        format!(
-            "{name} (weight {}, temperature {})",
-            distill.weight, distill.temperature
-        )
-    });
+    let (teacher, teacher_note) = match teacher {
+        Some((targets, note)) => (Some((targets, distill)), Some(note)),
+        None => (None, None),
+    };
     let tokenizer = config.model.tokenizer;
     let device = device_for(config.backend).map_err(|e| e.to_string())?;
-    let teacher = teacher.map(|(t, _)| (t, distill));
     let mut runner =
         pretrainer(config, &pool, teacher, device, "cpu (flex)").map_err(|e| e.to_string())?;
     let mut source = None;

@@ -232,7 +232,6 @@ mod tests {
                         .filter(|s| s.label == c)
                         .filter_map(|s| s.item)
                         .collect();
-                    v.dedup();
                     v.sort();
                     v.dedup();
                     v

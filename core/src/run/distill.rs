@@ -93,19 +93,29 @@ impl Distill {
     }
 }
 
+/// What a sample's similarity to itself becomes: far down, as it says
+/// nothing about the others.
+const SELF: f32 = -1e4;
+
 /// Cosine similarities of unit rows, divided by `temperature`, with the
-/// diagonal pushed far down (a sample's similarity to itself says nothing).
+/// diagonal at [`SELF`].
 fn similarity_logits(rows: &[&[f32]], temperature: f32) -> Vec<f32> {
     let b = rows.len();
+    let mut out = diagonal(b);
+    for i in 0..b {
+        for j in (0..b).filter(|&j| j != i) {
+            out[i * b + j] =
+                rows[i].iter().zip(rows[j]).map(|(x, y)| x * y).sum::<f32>() / temperature;
+        }
+    }
+    out
+}
+
+/// A `b`×`b` matrix, row-major, of [`SELF`] on the diagonal and 0 elsewhere.
+fn diagonal(b: usize) -> Vec<f32> {
     let mut out = vec![0.0; b * b];
     for i in 0..b {
-        for j in 0..b {
-            out[i * b + j] = if i == j {
-                -1e4
-            } else {
-                rows[i].iter().zip(rows[j]).map(|(x, y)| x * y).sum::<f32>() / temperature
-            };
-        }
+        out[i * b + i] = SELF;
     }
     out
 }
@@ -157,11 +167,7 @@ impl Strategy for Distill {
             .narrow(1, pos * d, d)
             .select(0, index);
         let f = f.clone() / (f.powi_scalar(2).sum_dim(1) + 1e-12).sqrt();
-        let mut eye = vec![0.0f32; b * b];
-        for i in 0..b {
-            eye[i * b + i] = -1e4;
-        }
-        let mask = Tensor::<2>::from_data(TensorData::new(eye, [b, b]), &env.autodiff);
+        let mask = Tensor::<2>::from_data(TensorData::new(diagonal(b), [b, b]), &env.autodiff);
         let student = f.clone().matmul(f.transpose()) / t + mask;
         Some(distillation(student, teacher, 1.0) * self.config.weight)
     }
