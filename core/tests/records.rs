@@ -68,27 +68,46 @@ fn measured(rec: &RunRecord) -> Value {
     v
 }
 
-/// The CPU kernels burn's matrix products pick on this machine. Floating
-/// point sums in another order on other kernels, so records are bit-exact
-/// only where they were made; `records/MACHINE` names that machine.
+/// The CPU kernels burn's matrix products pick on this machine, and the
+/// caches its matrix products block their loops by. Floating point sums in
+/// another order on other kernels or other blocks (an AMD and an Intel
+/// machine with the same instruction sets differ in the 7th digit), so
+/// records are bit-exact only where they were made; `records/MACHINE`
+/// names that machine.
 fn machine() -> String {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let mut k = vec!["x86_64"];
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            k.push("avx512f");
+    let isa = {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut k = vec!["x86_64"];
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                k.push("avx512f");
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                k.push("avx2");
+            }
+            if std::arch::is_x86_feature_detected!("fma") {
+                k.push("fma");
+            }
+            k.join("+")
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            k.push("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            std::env::consts::ARCH.to_string()
         }
-        if std::arch::is_x86_feature_detected!("fma") {
-            k.push("fma");
-        }
-        k.join("+")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        std::env::consts::ARCH.to_string()
+    };
+    // Linux names the caches; elsewhere the instruction sets must do
+    let caches: Vec<String> = (0..4)
+        .filter_map(|i| {
+            let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{i}");
+            let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).ok();
+            let (level, kind, size) = (read("level")?, read("type")?, read("size")?);
+            (kind.trim() != "Instruction").then(|| format!("L{}:{}", level.trim(), size.trim()))
+        })
+        .collect();
+    if caches.is_empty() {
+        isa
+    } else {
+        format!("{isa} {}", caches.join(","))
     }
 }
 
