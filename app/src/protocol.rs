@@ -1,6 +1,7 @@
 //! Messages between the page and the training worker, as JSON strings.
 //! The page never touches a tensor; the worker never touches the DOM.
 
+use palimpsest_core::run::bench::{BenchPlan, BenchReport};
 use palimpsest_core::run::{Event, RunConfig};
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +95,13 @@ pub enum Command {
     /// The sample whose attention maps the page shows.
     Select {
         sample: SampleRef,
+    },
+    /// Times the training step and one prediction of `config`'s model on
+    /// the worker's device (`bench/browser.mjs`; the page has no button for
+    /// it). Refused while a run trains.
+    Bench {
+        config: Box<RunConfig>,
+        plan: BenchPlan,
     },
     /// Top-5 classes on the current model for a test sample or an uploaded pair.
     Predict {
@@ -191,6 +199,11 @@ pub enum Reply {
     Prediction {
         top: Vec<(String, f64)>,
     },
+    /// What [`Command::Bench`] measured, on the device `backend` names.
+    Bench {
+        backend: String,
+        report: Box<BenchReport>,
+    },
     /// The worker switched device (e.g. WebGPU failed) and says so.
     Notice {
         message: String,
@@ -265,6 +278,15 @@ mod tests {
             state: RunState::Paused,
         };
         assert_eq!(serde_json::from_str::<Reply>(&r.to_json()).unwrap(), r);
+        // what bench/browser.mjs writes by hand
+        let bench = r#"{"cmd":"bench","config":{},"plan":{"warmup":1,"steps":2,"tasks":1}}"#;
+        match serde_json::from_str::<Command>(bench).unwrap() {
+            Command::Bench { config, plan } => {
+                assert_eq!(*config, RunConfig::default());
+                assert_eq!((plan.warmup, plan.steps, plan.tasks), (1, 2, 1));
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(DeviceChoice::parse(Some("WebGPU")), DeviceChoice::Webgpu);
         assert_eq!(DeviceChoice::parse(None), DeviceChoice::Auto);
     }

@@ -2,6 +2,7 @@
 //! the browser app runs.
 
 mod baselines_cmd;
+mod bench_cmd;
 mod compare;
 mod files;
 mod folder;
@@ -11,6 +12,10 @@ mod pretrain_cmd;
 mod run_cmd;
 
 use clap::{Parser, Subcommand};
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +48,9 @@ enum Command {
     /// Pretrain the encoders on the pool (OpenMoji subgroups of no default
     /// stream) and write the weights runs start from.
     Pretrain(pretrain_cmd::PretrainArgs),
+    /// Time the training step and one prediction of the model a run config
+    /// describes (bench/run.sh sets PyTorch beside it).
+    Bench(bench_cmd::BenchArgs),
 }
 
 fn main() {
@@ -57,6 +65,7 @@ fn main() {
         Command::Metrics { file } => metrics_cmd::run(&file, &mut std::io::stdout()),
         Command::Baselines(args) => baselines_cmd::run(args).map(|table| print!("{table}")),
         Command::Pretrain(args) => pretrain_cmd::run(args),
+        Command::Bench(args) => bench_cmd::run(args),
     };
     if let Err(message) = result {
         // one line whatever a path or name in it holds

@@ -511,3 +511,54 @@ fn pretrain_writes_weights_that_a_run_starts_from_and_bad_ones_are_refused() {
         assert!(!out.exists());
     }
 }
+
+/// The bench's smoke (bench/run.sh runs it for real): it trains a few
+/// steps of the model the settings describe and writes what
+/// bench/torch_step.py reads; timings are not judged.
+#[test]
+fn bench_times_the_configured_model_and_writes_what_the_torch_copy_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = |args: &[&str], name: &str| {
+        let out = dir.path().join(name);
+        let assert = palimpsest()
+            .args(["bench", "--steps", "2", "--warmup", "1", "--out"])
+            .arg(&out)
+            .args(args)
+            .assert()
+            .success();
+        let text = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        assert!(text.contains("ms a step"), "{text}");
+        record(&out)
+    };
+    let base = bench(&[], "base.json");
+    let r = &base["report"];
+    assert_eq!(r["step_ms"].as_array().unwrap().len(), 2);
+    assert_eq!(r["batch"], 32);
+    assert_eq!(r["image_size"], 32);
+    assert_eq!(r["chunks"], serde_json::json!([4]));
+    assert_eq!(base["config"]["strategy"]["name"], "finetune");
+    assert_eq!(base["config"]["model"]["d_model"], 64);
+    assert!(r["flops_per_step"].as_f64().unwrap() > 1e8);
+    assert!(base["threads"].as_u64().unwrap() >= 1);
+    // the model follows the settings: half the width, fewer parameters
+    let narrow = bench(
+        &[
+            "--set",
+            "model.d_model=32",
+            "--set",
+            "model.d_ff=64",
+            "--tasks",
+            "2",
+        ],
+        "narrow.json",
+    );
+    assert_eq!(narrow["config"]["model"]["d_model"], 32);
+    assert_eq!(narrow["report"]["chunks"], serde_json::json!([4, 4]));
+    assert!(narrow["report"]["params"].as_u64() < r["params"].as_u64());
+    let a = palimpsest()
+        .args(["bench", "--steps", "1", "--tasks", "9"])
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("1 to 5 tasks"), "{err}");
+}

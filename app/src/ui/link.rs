@@ -298,6 +298,9 @@ fn receive(st: AppState, reply: Reply) {
         }
         Reply::Attention(a) => st.attention.set(Some(*a)),
         Reply::Prediction { top } => st.prediction.set(Some(top)),
+        // the page never asks for one: bench/browser.mjs talks to a worker
+        // of its own
+        Reply::Bench { .. } => {}
         Reply::Notice { message } => st.notice(message),
         Reply::Error { message } => st.error(message),
         Reply::Crashed { message } => crashed(st, message),

@@ -189,6 +189,36 @@ async fn handle(cmd: Command) {
             image,
             text,
         } => predict(&st, sample, image, text).await,
+        Command::Bench { config, plan } => bench(&st, *config, plan).await,
+    }
+}
+
+/// Times `config`'s training step on the worker's device.
+async fn bench(
+    st: &Shared,
+    config: palimpsest_core::run::RunConfig,
+    plan: palimpsest_core::run::bench::BenchPlan,
+) {
+    let (device, backend) = {
+        let s = st.borrow();
+        if s.looping {
+            return error("stop the run before timing the model");
+        }
+        let Some(chosen) = s.device.as_ref() else {
+            return error("the worker has no device yet");
+        };
+        (chosen.device.clone(), chosen.label.clone())
+    };
+    let scenario = match build_scenario(&config, None) {
+        Ok(s) => s,
+        Err(e) => return error(e.to_string()),
+    };
+    match palimpsest_core::run::bench::bench(&config, &scenario, &device, plan).await {
+        Ok(report) => post(&Reply::Bench {
+            backend,
+            report: Box::new(report),
+        }),
+        Err(e) => error(e.to_string()),
     }
 }
 

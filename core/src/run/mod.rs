@@ -5,6 +5,7 @@
 //! from the device is `async`, as WebGPU requires; natively the CLI blocks
 //! on it.
 
+pub mod bench;
 #[cfg(feature = "train")]
 pub mod checkpoint;
 pub mod config;
@@ -21,6 +22,8 @@ pub mod record;
 #[cfg(feature = "train")]
 mod runner;
 pub mod settings;
+#[cfg(feature = "train")]
+mod step;
 
 #[cfg(feature = "train")]
 pub use checkpoint::Checkpoint;

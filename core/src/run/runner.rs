@@ -2,7 +2,7 @@
 //! evaluation) per call of [`Runner::next`].
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -13,15 +13,16 @@ use super::config::RunConfig;
 use super::device::{device_for, read_floats};
 use super::infer::{attention, predict};
 use super::record::{self, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing};
+use super::step::{apply, task_loss};
 use super::{RunError, build_scenario};
 use crate::data::folder::Import;
 use crate::data::scenario::rng_for;
 use crate::data::{Sample, Scenario, Task};
 use crate::metrics::{GAMMA_EPSILON, GemMetrics, accuracy, gem_metrics, macro_f1};
 use crate::model::{Model, pretrained};
-use crate::strategy::losses::{cross_entropy, separation_mask};
+use crate::strategy::losses::separation_mask;
 use crate::strategy::mspt::contribution;
-use crate::strategy::{self, Env, LrFactors, StepInput, Strategy, StrategyState};
+use crate::strategy::{self, Env, StepInput, Strategy, StrategyState};
 
 enum Phase {
     Start,
@@ -303,28 +304,17 @@ impl Runner {
         let model = self.model.take().expect("model present");
         let batch = self.env.train_batch(&refs);
         let out = model.forward(&batch);
-        // The unimodal heads learn alongside the fused one, so that each stream
-        // learns to predict on its own and their scores (GM's s^v, s^t) mean something.
         let mask = (self.config.separated_softmax && !self.rehearsing).then(|| {
             let [_, classes] = out.logits.fused.dims();
             let current = &self.scenario.tasks[k - 1].classes;
             separation_mask(&batch.label_values, current, classes, &self.env.autodiff)
         });
-        let ce_of = |logits: &Tensor<2>| {
-            let logits = match &mask {
-                Some(m) => logits.clone() + m.clone(),
-                None => logits.clone(),
-            };
-            cross_entropy(logits, batch.labels.clone())
-        };
-        let unimodal = out
-            .logits
-            .unimodal
-            .iter()
-            .map(|(_, l)| ce_of(l))
-            .reduce(|a, b| a + b)
-            .expect("the model has encoders");
-        let ce = ce_of(&out.logits.fused) + unimodal * self.config.unimodal_weight;
+        let ce = task_loss(
+            &out,
+            &batch.labels,
+            mask.as_ref(),
+            self.config.unimodal_weight,
+        );
         let scores = contribution(&out.logits, &batch.labels);
         let extra = self.strategy.extra_loss(&StepInput {
             task: k,
@@ -549,42 +539,6 @@ impl Runner {
             },
         }
     }
-}
-
-/// One optimiser step, each parameter group at its learning-rate factor
-/// (MSPT Eq. 9 scales the update, not the gradient, which Adam would
-/// normalise away); a group at factor 0 is not updated at all.
-fn apply(
-    optim: &mut ModuleOptimizer,
-    lr: f64,
-    model: Model,
-    mut grads: burn::tensor::Gradients,
-    factors: &LrFactors,
-) -> Model {
-    if factors.is_neutral() {
-        let all = GradientsParams::from_grads(grads, &model);
-        return optim.step(lr, model, all);
-    }
-    let groups = model.param_groups();
-    let mut parts = Vec::new();
-    for (name, factor) in factors.0.iter().filter(|(_, f)| *f != 1.0) {
-        let (_, ids) = groups
-            .iter()
-            .find(|(g, _)| g == name)
-            .unwrap_or_else(|| panic!("the model has no parameter group '{name}'"));
-        parts.push((
-            *factor,
-            GradientsParams::from_params(&mut grads, &model, ids),
-        ));
-    }
-    let rest = GradientsParams::from_grads(grads, &model);
-    let mut model = optim.step(lr, model, rest);
-    for (factor, part) in parts {
-        if factor != 0.0 {
-            model = optim.step(lr * factor, model, part);
-        }
-    }
-    model
 }
 
 fn labels(samples: &[Sample]) -> Vec<usize> {

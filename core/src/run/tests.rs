@@ -2,8 +2,10 @@ use super::*;
 use crate::data::Modality;
 use crate::run::record::Divergence;
 use crate::run::top_k;
+use crate::strategy::LrFactors;
 use crate::strategy::StrategyConfig;
 use crate::strategy::fault::Faulty;
+use crate::strategy::losses::cross_entropy;
 use crate::strategy::params::flat_params;
 
 /// A small, fast config: the bundled entity scenario with fewer copies.
