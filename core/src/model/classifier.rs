@@ -74,33 +74,41 @@ impl Classifier {
     /// `cls`: each modality's [CLS] `[batch, d]`; `present`: `[batch, 1]`
     /// each, 1 where the modality is present, 0 where missing. The fused
     /// logits sum the present parts and the bias; each unimodal head has its
-    /// share of the bias.
+    /// share of the bias. Every chunk's weights of a modality go through one
+    /// matrix product (a product per chunk made a run's later tasks slower
+    /// by a quarter at the same arithmetic: BENCHMARKS.md).
     pub fn forward(&self, cls: &[(Modality, Tensor<2>)], present: &[Tensor<2>]) -> Logits {
         assert!(!self.chunks.is_empty(), "the classifier has no classes yet");
         assert_eq!(cls.len(), self.modalities, "one [CLS] per modality");
-        let mut fused = Vec::new();
-        let mut unimodal: Vec<Vec<Tensor<2>>> = vec![Vec::new(); cls.len()];
-        for c in &self.chunks {
-            let b = c.bias.val().unsqueeze_dim::<2>(0);
-            let mut sum: Option<Tensor<2>> = None;
-            for (i, ((_, h), w)) in cls.iter().zip(&c.parts).enumerate() {
-                let l = h.clone().matmul(w.val());
-                let part = l.clone() * present[i].clone();
-                sum = Some(match sum {
-                    Some(s) => s + part,
-                    None => part,
-                });
-                unimodal[i].push(l + b.clone() / self.modalities as f64);
+        let joined = |parts: Vec<Tensor<2>>, dim: usize| {
+            if parts.len() == 1 {
+                parts.into_iter().next().expect("one part")
+            } else {
+                Tensor::cat(parts, dim)
             }
-            fused.push(sum.expect("at least one modality") + b);
+        };
+        let b = joined(
+            self.chunks
+                .iter()
+                .map(|c| c.bias.val().unsqueeze_dim::<2>(0))
+                .collect(),
+            1,
+        );
+        let mut sum: Option<Tensor<2>> = None;
+        let mut unimodal = Vec::with_capacity(cls.len());
+        for (i, (m, h)) in cls.iter().enumerate() {
+            let w = joined(self.chunks.iter().map(|c| c.parts[i].val()).collect(), 1);
+            let l = h.clone().matmul(w);
+            let part = l.clone() * present[i].clone();
+            sum = Some(match sum {
+                Some(s) => s + part,
+                None => part,
+            });
+            unimodal.push((*m, l + b.clone() / self.modalities as f64));
         }
         Logits {
-            fused: Tensor::cat(fused, 1),
-            unimodal: cls
-                .iter()
-                .zip(unimodal)
-                .map(|((m, _), parts)| (*m, Tensor::cat(parts, 1)))
-                .collect(),
+            fused: sum.expect("at least one modality") + b,
+            unimodal,
         }
     }
 }
