@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Every figure of BENCHMARKS.md, measured side by side in one run, and the
+# file written from them: Palimpsest's training step natively (three
+# builds: glibc's malloc, the default with mimalloc, and that with burn's
+# rayon + SIMD CPU kernels) against PyTorch's copy of the same step
+# (bench/torch_step.py) on the same threads, the machine's sgemm peak, how
+# cost grows with width, depth, batch and tasks; then the app built as
+# scripts/serve.sh builds it: what the page downloads, and the browser's
+# figures in headless Chromium (bench/browser.mjs; SKIP_BROWSER=1 skips).
+#
+#   bench/run.sh                   # about 20 minutes on 2 cores, warm caches
+#   REPS=1 STEPS=50 bench/run.sh   # a quick look
+#
+# Installs what it needs: torch and numpy from PyPI into a venv of its own
+# (about 5 GB with its CUDA wheels, which run on the CPU here), outside the
+# clone; trunk, wasm-bindgen-cli, Chromium and playwright-core as the test
+# command does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/palimpsest
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+venv=${BENCH_VENV:-$cache/bench-venv}
+threads=${THREADS:-$(nproc)}
+reps=${REPS:-3}
+steps=${STEPS:-200}
+out=${BENCH_OUT:-bench/out}
+
+if ! "$venv/bin/python" -c 'import torch, numpy' 2>/dev/null; then
+  echo "==> installing torch 2.15.0 and numpy 2.4.6 from PyPI into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q torch==2.15.0 numpy==2.4.6
+fi
+py="$venv/bin/python"
+
+echo "==> building palimpsest three ways: glibc's malloc, the default (mimalloc), and that with burn's rayon + SIMD kernels"
+mkdir -p "$out"
+rm -f "$out"/*.json
+cargo build --release --locked -p palimpsest-cli --no-default-features
+cp "$CARGO_TARGET_DIR/release/palimpsest" "$out/palimpsest-glibc"
+CARGO_TARGET_DIR=$CARGO_TARGET_DIR-parallel \
+  cargo build --release --locked -p palimpsest-cli --features palimpsest-core/rayon,palimpsest-core/simd
+cp "$CARGO_TARGET_DIR-parallel/release/palimpsest" "$out/palimpsest-parallel"
+cargo build --release --locked -p palimpsest-cli
+fast="$CARGO_TARGET_DIR/release/palimpsest"
+
+export RAYON_NUM_THREADS=$threads
+"$py" - "$out/meta.json" "$threads" "$reps" "$steps" <<'PY'
+import json, platform, subprocess, sys, datetime
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+model = [l.split(":", 1)[1].strip() for l in sh("lscpu").splitlines() if l.startswith("Model name")]
+burn = sh("grep -A1 '^name = \"burn\"$' Cargo.lock | sed -n 's/version = \"\\(.*\\)\"/\\1/p'")
+json.dump({
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    "cpu": model[0] if model else platform.processor(),
+    "cores": int(sh("nproc") or 0),
+    "threads": int(sys.argv[2]), "reps": int(sys.argv[3]), "steps": int(sys.argv[4]),
+    "rustc": sh("rustc --version"), "burn": burn, "kernel": platform.release(),
+    "commit": sh("git rev-parse --short HEAD") + (" (with changes)" if sh("git status --porcelain") else ""),
+}, open(sys.argv[1], "w"), indent=1)
+PY
+
+echo "==> the machine's sgemm peak (PyTorch), 1 and $threads threads"
+"$py" bench/torch_step.py --peak --threads 1 --out "$out/peak-1.json"
+"$py" bench/torch_step.py --peak --threads "$threads" --out "$out/peak-$threads.json"
+
+echo "==> the default model's training step, $reps rounds alternating"
+for r in $(seq "$reps"); do
+  "$out/palimpsest-glibc" bench --steps "$steps" --out "$out/glibc-$r.json"
+  "$fast" bench --steps "$steps" --out "$out/fast-$r.json"
+  "$out/palimpsest-parallel" bench --steps "$steps" --out "$out/parallel-$r.json"
+  "$py" bench/torch_step.py --bench "$out/fast-$r.json" --threads "$threads" --out "$out/torch-$r.json"
+done
+
+echo "==> how cost grows (the default build)"
+scale() {
+  local name=$1
+  shift
+  "$fast" bench --steps $((steps / 2)) --warmup 10 --out "$out/scale-$name.json" "$@"
+}
+scale base
+scale width-128 --set model.d_model=128 --set model.d_ff=256
+scale width-256 --set model.d_model=256 --set model.d_ff=512
+scale depth-4 --set model.layers=4
+scale depth-8 --set model.layers=8
+scale batch-64 --batch-size 64
+scale batch-128 --batch-size 128
+scale tasks-3 --tasks 3
+scale tasks-5 --tasks 5
+
+if [ "${SKIP_BROWSER:-0}" != 1 ]; then
+  echo "==> the app (trunk build) and the browser's figures in headless Chromium"
+  source scripts/web-tools.sh
+  ensure_web_tools
+  command -v chromium >/dev/null || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  }
+  trunk build
+  (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+  node bench/browser.mjs "$out/fast-1.json" "$out/browser.json"
+fi
+
+"$py" bench/report.py "$out" > BENCHMARKS.md
+echo "==> BENCHMARKS.md written"
