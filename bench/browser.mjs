@@ -21,10 +21,12 @@ const steps = Number(process.env.BROWSER_STEPS ?? 60);
 const gpuSteps = Number(process.env.BROWSER_GPU_STEPS ?? 3);
 
 /// Runs the worker's bench on `device` in a worker of the script's own
-/// (the page's worker stays out of the way: the page is not the app).
+/// (the page's worker stays out of the way: the page is not the app): the
+/// CPU-only build for the CPU, the WebGPU build for WebGPU, as the app does.
 async function workerBench(page, device, plan) {
   return page.evaluate(async ({ device, config, plan }) => {
-    const w = new Worker('./palimpsest-worker_loader.js');
+    const w = new Worker(device === 'webgpu'
+      ? './palimpsest-worker-webgpu_loader.js' : './palimpsest-worker_loader.js');
     const replies = [];
     let wake = () => {};
     w.onmessage = (e) => {

@@ -85,13 +85,13 @@ ensure_web_tools
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
 # app/worker/webdriver.json passes the Chromium flags, --enable-unsafe-webgpu
-# among them. The test lives in the worker crate: it builds on the worker's
-# dependency tree, which trunk then reuses for the app's worker.
+# among them. The test lives in the worker crate: with `webgpu` it builds on
+# the dependency tree of the worker's WebGPU build, which trunk then reuses.
 browser_test() {
   CHROMEDRIVER=$(command -v chromedriver) \
   WASM_BINDGEN_TEST_TIMEOUT=900 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --release --locked -p palimpsest-worker \
+    cargo test --release --locked -p palimpsest-worker --features webgpu \
     --target wasm32-unknown-unknown --test browser "$@"
 }
 

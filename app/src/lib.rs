@@ -2,6 +2,7 @@
 //! messages it exchanges with the training worker ([`protocol`]; the worker
 //! is the crate in `app/worker`).
 
+pub mod adapter;
 pub mod png;
 pub mod protocol;
 #[cfg(feature = "ui")]

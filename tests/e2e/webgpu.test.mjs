@@ -13,6 +13,10 @@ test('without ?device the app prefers the CPU over a software WebGPU adapter', a
   await page.goto(s.srv.url);
   await page.waitForFunction(() => /CPU|WebGPU/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''), null, { timeout: 60_000 });
   assert.match(await page.textContent('[data-testid=backend]'), /CPU/);
+  // and it loads the worker's CPU-only build, not the larger WebGPU one
+  const loaded = s.b.requests.map((u) => new URL(u).pathname);
+  assert.ok(loaded.includes('/palimpsest-worker_loader.js'), loaded.join(' '));
+  assert.ok(!loaded.some((p) => p.includes('worker-webgpu')), loaded.join(' '));
 });
 
 // SwiftShader emulates the GPU on the CPU: 5–8 s per training step here and
@@ -34,6 +38,7 @@ async function startOnGpu(page, fault) {
   await page.waitForFunction(() => /CPU|WebGPU/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''), null, { timeout: 60_000 });
   const badge = await page.textContent('[data-testid=backend]');
   assert.match(badge, /WebGPU/, `badge: ${badge}; notices: ${await page.locator('[data-testid=notice]').allTextContents()}`);
+  assert.ok(s.b.requests.some((u) => u.endsWith('/palimpsest-worker-webgpu_loader.js')), 'the WebGPU build was loaded');
   await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
   await page.selectOption('[data-testid=strategy]', 'finetune');
   await page.getByLabel('Epochs per task').fill('1');

@@ -12,12 +12,16 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
 use super::state::{AppState, RunView};
+use crate::adapter::probe;
 use crate::protocol::{
     Command, DeviceChoice, Reply, RunState, checkpoint_message, read_checkpoint_message,
 };
 
-/// The loader Trunk writes for the worker binary (relative: any static host).
+/// The loaders Trunk writes for the two builds of the worker (relative: any
+/// static host): CPU only, and CPU plus WebGPU. The WebGPU build is more than
+/// twice the download, so the page starts it only where it can be used.
 const WORKER_URL: &str = "./palimpsest-worker_loader.js";
+const WEBGPU_WORKER_URL: &str = "./palimpsest-worker-webgpu_loader.js";
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
@@ -90,21 +94,56 @@ pub struct Hooks {
     pub diverge_at: Option<String>,
 }
 
-/// Starts a worker on `device`; its replies update `st`.
+/// Starts a worker on `device`; its replies update `st`. Commands sent
+/// meanwhile wait in the queue until it is alive.
 pub fn spawn(st: AppState, device: DeviceChoice, hooks: Hooks) {
+    ALIVE.with(|a| *a.borrow_mut() = false);
+    let gen_ = GENERATION.with(|g| {
+        *g.borrow_mut() += 1;
+        *g.borrow()
+    });
+    WORKER.with(|w| {
+        if let Some(old) = w.borrow_mut().take() {
+            old.terminate();
+        }
+    });
+    let init = Command::Init {
+        device,
+        fault_at_task: hooks.fault_at_task,
+        diverge_at: hooks.diverge_at,
+    };
+    QUEUE.with(|q| q.borrow_mut().insert(0, JsValue::from_str(&init.to_json())));
+    match device {
+        DeviceChoice::Cpu => start(st, gen_, WORKER_URL),
+        DeviceChoice::Webgpu => start(st, gen_, WEBGPU_WORKER_URL),
+        // the WebGPU build only where it will train on a hardware adapter
+        DeviceChoice::Auto => leptos::task::spawn_local(async move {
+            let hardware = probe().await.is_some_and(|a| !a.software);
+            if gen_ == generation() {
+                start(
+                    st,
+                    gen_,
+                    if hardware {
+                        WEBGPU_WORKER_URL
+                    } else {
+                        WORKER_URL
+                    },
+                );
+            }
+        }),
+    }
+}
+
+/// Starts the worker at `url` as generation `gen_`.
+fn start(st: AppState, gen_: usize, url: &str) {
     let opts = web_sys::WorkerOptions::new();
-    let worker = match Worker::new_with_options(WORKER_URL, &opts) {
+    let worker = match Worker::new_with_options(url, &opts) {
         Ok(w) => w,
         Err(e) => {
             st.error(format!("the training worker could not start: {e:?}"));
             return;
         }
     };
-    ALIVE.with(|a| *a.borrow_mut() = false);
-    let gen_ = GENERATION.with(|g| {
-        *g.borrow_mut() += 1;
-        *g.borrow()
-    });
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         if gen_ != generation() {
             return;
@@ -149,12 +188,6 @@ pub fn spawn(st: AppState, device: DeviceChoice, hooks: Hooks) {
             old.terminate();
         }
     });
-    let init = Command::Init {
-        device,
-        fault_at_task: hooks.fault_at_task,
-        diverge_at: hooks.diverge_at,
-    };
-    QUEUE.with(|q| q.borrow_mut().insert(0, JsValue::from_str(&init.to_json())));
 }
 
 fn flush_queue() {

@@ -1,17 +1,14 @@
 //! Picks the device the worker trains on: WebGPU when the browser has a
-//! hardware adapter (or the page asks for it), else burn's CPU backend.
+//! hardware adapter (or the page asks for it), else burn's CPU backend. Only
+//! the worker's WebGPU build (feature `webgpu`, the crate
+//! `palimpsest-worker-webgpu`) asks the browser; the CPU-only build, which
+//! the page starts otherwise, trains on the CPU.
 
 use burn::tensor::Device;
-use js_sys::{Function, Promise, Reflect};
-use palimpsest_core::run::{Backend, device_for};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-
-use super::sleep;
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
+use palimpsest_app::adapter::{ADAPTER_TIMEOUT_MS, probe, sleep};
 use palimpsest_app::protocol::DeviceChoice;
-
-/// How long to wait for the browser's adapter before giving up on WebGPU.
-const ADAPTER_TIMEOUT_MS: i32 = 8000;
+use palimpsest_core::run::{Backend, device_for};
 
 pub struct Chosen {
     pub device: Device,
@@ -29,55 +26,8 @@ pub fn cpu(notice: Option<String>) -> Chosen {
     }
 }
 
-/// What the browser says about its WebGPU adapter, without creating a device.
-struct Adapter {
-    software: bool,
-    name: String,
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-async fn probe() -> Option<Adapter> {
-    let navigator = get(&js_sys::global(), "navigator");
-    let gpu = get(&navigator, "gpu");
-    if gpu.is_undefined() || gpu.is_null() {
-        return None;
-    }
-    let request: Function = get(&gpu, "requestAdapter").dyn_into().ok()?;
-    let promise: Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
-    let adapter = with_timeout(JsFuture::from(promise), ADAPTER_TIMEOUT_MS)
-        .await?
-        .ok()?;
-    if adapter.is_null() || adapter.is_undefined() {
-        return None;
-    }
-    let info = get(&adapter, "info");
-    let text = |k: &str| get(&info, k).as_string().unwrap_or_default();
-    let software = get(&adapter, "isFallbackAdapter").is_truthy()
-        || get(&info, "isFallbackAdapter").is_truthy()
-        || text("architecture") == "swiftshader";
-    let name = [text("vendor"), text("architecture"), text("description")]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    Some(Adapter { software, name })
-}
-
-/// Resolves to `None` when `fut` takes longer than `ms`.
-pub async fn with_timeout<F: std::future::Future>(fut: F, ms: i32) -> Option<F::Output> {
-    use futures::future::{Either, select};
-    let fut = std::pin::pin!(fut);
-    let timer = std::pin::pin!(sleep(ms));
-    match select(fut, timer).await {
-        Either::Left((out, _)) => Some(out),
-        Either::Right(_) => None,
-    }
-}
-
 /// The device for `choice`; every fallback to the CPU comes with a notice.
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub async fn choose(choice: DeviceChoice) -> Chosen {
     if choice == DeviceChoice::Cpu {
         return cpu(None);
@@ -95,7 +45,19 @@ pub async fn choose(choice: DeviceChoice) -> Chosen {
     gpu(&adapter.name).await
 }
 
-#[cfg(target_arch = "wasm32")]
+/// Resolves to `None` when `fut` takes longer than `ms`.
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
+pub async fn with_timeout<F: std::future::Future>(fut: F, ms: i32) -> Option<F::Output> {
+    use futures::future::{Either, select};
+    let fut = std::pin::pin!(fut);
+    let timer = std::pin::pin!(sleep(ms));
+    match select(fut, timer).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(_) => None,
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 async fn gpu(name: &str) -> Chosen {
     match with_timeout(palimpsest_core::run::init_webgpu(), ADAPTER_TIMEOUT_MS).await {
         Some(Ok((device, label))) => Chosen {
@@ -115,7 +77,12 @@ async fn gpu(name: &str) -> Chosen {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-async fn gpu(_name: &str) -> Chosen {
-    cpu(Some("this build has no WebGPU backend".into()))
+/// The CPU-only build (`palimpsest-worker` without its `webgpu` feature):
+/// the page starts it when WebGPU is not wanted or not there, so it does not
+/// ask the browser again.
+#[cfg(not(all(target_arch = "wasm32", feature = "webgpu")))]
+pub async fn choose(choice: DeviceChoice) -> Chosen {
+    let notice = (choice == DeviceChoice::Webgpu)
+        .then(|| "This build of the worker has no WebGPU backend: training on the CPU.".into());
+    cpu(notice)
 }

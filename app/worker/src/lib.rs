@@ -105,13 +105,7 @@ fn error(message: impl Into<String>) {
     });
 }
 
-/// Resolves after `ms` milliseconds (0: after pending messages are handled).
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
+pub use palimpsest_app::adapter::sleep;
 
 /// Entry point: runs once when the worker's wasm is instantiated.
 #[wasm_bindgen(start)]
