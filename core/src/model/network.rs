@@ -1,8 +1,8 @@
 //! The network: one encoder per modality, the shared keys, the classifier.
 
 use burn::module::{Module, Param, ParamId, list_param_ids};
-use burn::store::{BurnpackStore, ModuleSnapshot};
-use burn::tensor::{Bytes, Device, Tensor};
+use burn::store::{BurnpackStore, FloatCastAdapter, ModuleSnapshot};
+use burn::tensor::{Bytes, DType, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use super::attention::Maps;
@@ -96,10 +96,12 @@ impl Model {
     }
 
     /// The model with the burnpack `bytes` loaded into it; they must hold
-    /// exactly its tensors. Errors read "WHAT: …" or "WHAT does not fit this
-    /// run (…)".
+    /// exactly its tensors. Float tensors stored in another precision (the
+    /// shipped weights' f16) are read as the model's f32. Errors read
+    /// "WHAT: …" or "WHAT does not fit this run (…)".
     pub fn load_burnpack(mut self, bytes: &[u8], what: &str) -> Result<Model, String> {
-        let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec())));
+        let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.to_vec())))
+            .with_from_adapter(FloatCastAdapter::to(DType::F32));
         let result = self
             .load_from(&mut store)
             .map_err(|e| format!("{what}: {e}"))?;

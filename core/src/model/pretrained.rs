@@ -5,7 +5,9 @@
 //! version, a `u32` header length, the JSON [`WeightsHeader`] (the model
 //! shape the weights fit and how they were made), the burnpack of a model
 //! whose classifier has no classes (so: the encoders and the shared keys),
-//! and a CRC-32 of everything before it.
+//! every float tensor stored as f16 (read back as f32), and a CRC-32 of
+//! everything before it. Version 1 stored f32: twice the bytes in every
+//! visitor's download.
 //!
 //! The file in `public/` is compiled into the crate (as the bundled pack is),
 //! so the CLI and the browser's worker start from the same bytes.
@@ -18,8 +20,9 @@ use crate::data::scenario::rng_for;
 use crate::data::tokenizer::Tokenizer;
 
 const MAGIC: &[u8; 8] = b"PLMPWGTS";
-/// Version of the layout above and of the model's tensor paths.
-pub const WEIGHTS_VERSION: u32 = 1;
+/// Version of the layout above, of the model's tensor paths and of the
+/// tensors' precision (2: f16).
+pub const WEIGHTS_VERSION: u32 = 2;
 /// Where the shipped weights lie, relative to the repository root.
 pub const WEIGHTS_FILE: &str = "public/pretrained-encoders.bin";
 
@@ -265,8 +268,14 @@ mod tests {
         assert_eq!(decode(b"PLMPW"), Err(WeightsError::Truncated { len: 5 }));
         assert_eq!(decode(b"\x89PNG\r\n\x1a\n0000"), Err(WeightsError::Foreign));
         let mut other = bytes.clone();
-        other[8] = 2;
-        assert_eq!(decode(&other), Err(WeightsError::Version { found: 2 }));
+        // version 1 (f32 tensors) is refused with the re-make hint
+        other[8] = 1;
+        assert_eq!(decode(&other), Err(WeightsError::Version { found: 1 }));
+        assert!(
+            WeightsError::Version { found: 1 }
+                .to_string()
+                .contains("palimpsest pretrain")
+        );
         let mut flipped = bytes.clone();
         let mid = bytes.len() / 2;
         flipped[mid] ^= 1;

@@ -14,8 +14,8 @@
 //! nothing after.
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
-use burn::store::{BurnpackStore, ModuleSnapshot};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::store::{BurnpackStore, FloatCastAdapter, ModuleSnapshot};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -203,6 +203,19 @@ impl ModuleMapper for Replace {
 /// The model as burnpack bytes. Its values are read back asynchronously
 /// (WebGPU cannot block) into a CPU copy, which burn-store then packs.
 pub async fn model_bytes(model: &Model) -> Vec<u8> {
+    pack_model(model, None).await
+}
+
+/// [`model_bytes`] with every float tensor stored as f16: half the bytes,
+/// for the shipped pretrained weights (`Model::load_burnpack` reads them
+/// back as f32, each value rounded to the nearest f16).
+pub async fn model_bytes_f16(model: &Model) -> Vec<u8> {
+    pack_model(model, Some(DType::F16)).await
+}
+
+/// The burnpack of `model` read back to the CPU, its float tensors stored
+/// as `dtype` (as computed: f32).
+async fn pack_model(model: &Model, dtype: Option<DType>) -> Vec<u8> {
     let mut gather = Gather(Vec::new());
     model.visit(&mut gather);
     let (shapes, flats): (Vec<Vec<usize>>, Vec<Tensor<1>>) = gather.0.into_iter().unzip();
@@ -217,6 +230,9 @@ pub async fn model_bytes(model: &Model) -> Vec<u8> {
         device: Device::flex(),
     });
     let mut store = BurnpackStore::from_bytes(None);
+    if let Some(dtype) = dtype {
+        store = store.with_to_adapter(FloatCastAdapter::to(dtype));
+    }
     cpu.save_into(&mut store)
         .expect("a CPU model packs into memory");
     store.get_bytes().expect("bytes after packing").to_vec()

@@ -7,7 +7,7 @@ use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::nn::Embedding;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::checkpoint::model_bytes;
+use super::checkpoint::model_bytes_f16;
 use super::config::RunConfig;
 use super::distill::{Distill, DistillConfig};
 use super::record::RunRecord;
@@ -70,7 +70,8 @@ pub async fn weights_file(
     // Parameter ids are random per process and burnpack stores them:
     // numbered in visiting order instead, the same run gives the same bytes.
     let encoders = encoders.map(&mut Renumber(0));
-    let tensors = model_bytes(&encoders).await;
+    // f16: half the download, well inside what training moves them by
+    let tensors = model_bytes_f16(&encoders).await;
     let config = &record.config;
     let header = WeightsHeader {
         shape: Shape::of(&config.model),

@@ -846,6 +846,11 @@ fn mspts_ad_before_the_softmax_is_a_switch_that_moves_only_later_tasks() {
 
 /// Weights from a short pretraining on the pool (one epoch, one copy).
 fn tiny_weights() -> Vec<u8> {
+    pretrained_tiny().1
+}
+
+/// A short pretraining's model and its weights file.
+fn pretrained_tiny() -> (Model, Vec<u8>) {
     use crate::data::pool::pretrain_pool;
     use crate::run::pretrain::{pretrain_config, pretrainer, weights_file};
     let mut base = small(StrategyConfig::Joint);
@@ -856,7 +861,43 @@ fn tiny_weights() -> Vec<u8> {
     assert_eq!(r.scenario().tasks.len(), 1);
     assert!(r.scenario().class_names.len() >= 20);
     let (rec, _) = drain(&mut r);
-    pollster::block_on(weights_file(&r.model(), &rec, None, None))
+    let weights = pollster::block_on(weights_file(&r.model(), &rec, None, None));
+    (r.model(), weights)
+}
+
+#[test]
+fn weights_are_stored_as_f16_and_load_as_the_nearest_f32() {
+    use crate::model::ModelConfig;
+    use crate::model::pretrained::{decode, load};
+    use burn::tensor::f16;
+    let (model, weights) = pretrained_tiny();
+    let (_, tensors) = decode(&weights).unwrap();
+    let loaded = load(&ModelConfig::default(), tensors, &Device::flex()).unwrap();
+    let mut rounded_somewhere = false;
+    for g in ["image", "text"] {
+        // group_values reads f32: a tensor left in f16 would fail here
+        let trained = group_values(&model, g);
+        let back = group_values(&loaded, g);
+        assert_eq!(trained.len(), back.len(), "{g}");
+        for (t, b) in trained.iter().zip(&back) {
+            assert_eq!(*b, f16::from_f32(*t).to_f32(), "{g}: {t} came back as {b}");
+            rounded_somewhere |= t != b;
+        }
+    }
+    assert!(
+        rounded_somewhere,
+        "no value needed rounding: not stored as f16?"
+    );
+    // about two bytes a value, not four
+    let floats: usize = flat_params(&loaded)
+        .into_iter()
+        .map(|(_, t)| t.dims()[0])
+        .sum();
+    assert!(
+        tensors.len() < floats * 3,
+        "{} bytes for {floats} values",
+        tensors.len()
+    );
 }
 
 #[test]
