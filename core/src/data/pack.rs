@@ -1,10 +1,13 @@
-//! The bundled dataset pack: a compact binary file holding labelled RGB images
-//! with their names, tags and category hierarchy.
+//! The bundled dataset pack: a compact binary file holding labelled images
+//! (RGB, or one grey channel) with their names, tags and category hierarchy.
 //!
 //! The default pack, `public/openmoji-32.pack`, is built by
 //! `tools/build_pack.py` from OpenMoji (CC BY-SA 4.0; see
 //! `public/OPENMOJI-LICENSE.md`) and compiled into the crate, so nothing is
-//! fetched at run time.
+//! fetched at run time. The sketch pack, `public/quickdraw-32.pack`
+//! (`tools/build_sketch_pack.py`; Quick, Draw! drawings, CC BY 4.0, see
+//! `public/QUICKDRAW-LICENSE.md`), holds grey drawings of 15 of the same
+//! classes, for the sketch modality.
 //!
 //! # Format, version 1 (integers little-endian)
 //!
@@ -13,8 +16,8 @@
 //! | 8 | magic `PLMPPACK` |
 //! | 4 | `u32` format version = 1 |
 //! | 4 | `u32` header length `H` |
-//! | `H` | UTF-8 JSON header: `source`, `licence`, `attribution`, `image_size`, `channels`, `tasks`, `items` |
-//! | `N·S·S·3` | RGB pixels, row-major, one image per item, in item order |
+//! | `H` | UTF-8 JSON header: `source`, `licence`, `attribution`, `image_size`, `channels` (3 or 1), `modality` (optional: `image`, the default, or `sketch`), `tasks`, `items` |
+//! | `N·S·S·C` | pixels, row-major, one image per item, in item order: RGB (`C` = 3) or grey (`C` = 1) |
 //! | 4 | `u32` CRC-32 (IEEE) of every preceding byte |
 //!
 //! Decoding never panics and never allocates more than the input's size:
@@ -29,8 +32,11 @@ use serde::{Deserialize, Serialize};
 pub const MAGIC: &[u8; 8] = b"PLMPPACK";
 /// The only format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
-/// Colour channels per pixel (RGB).
+/// Colour channels per pixel of a decoded image (RGB): a grey pack's
+/// pixels are repeated into all three.
 pub const CHANNELS: usize = 3;
+/// The modalities a pack's images can be (the header's `modality`).
+pub const PACK_MODALITIES: [&str; 2] = ["image", "sketch"];
 /// Smallest accepted image side, in pixels.
 pub const MIN_IMAGE_SIZE: usize = 8;
 /// Largest accepted image side, in pixels.
@@ -72,11 +78,16 @@ pub struct Pack {
     pub attribution: String,
     /// Side of every (square) image, in pixels.
     pub image_size: usize,
+    /// Channels as stored: 3 (RGB) or 1 (grey, expanded to RGB in `pixels`).
+    pub channels: usize,
+    /// What the images are: `"image"` (pictures) or `"sketch"` (drawings).
+    pub modality: String,
     /// The default task split: each task is a list of classes (subgroups).
     pub tasks: Vec<Vec<String>>,
     /// Image metadata, in pixel order.
     pub items: Vec<PackItem>,
-    /// `items.len() * image_size * image_size * 3` bytes of RGB, row-major.
+    /// `items.len() * image_size * image_size * 3` bytes of RGB, row-major
+    /// (whatever the stored channels).
     pub pixels: Vec<u8>,
 }
 
@@ -110,8 +121,14 @@ struct Header {
     attribution: String,
     image_size: u64,
     channels: u64,
+    #[serde(default = "image_modality")]
+    modality: String,
     tasks: Vec<Vec<String>>,
     items: Vec<PackItem>,
+}
+
+fn image_modality() -> String {
+    "image".into()
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
@@ -164,10 +181,20 @@ impl Pack {
         let header: Header = serde_json::from_slice(&body[PREAMBLE_LEN..header_end])
             .map_err(|e| PackError::BadHeader(e.to_string()))?;
 
-        if header.channels != CHANNELS as u64 {
+        let channels = match header.channels {
+            3 => 3,
+            1 => 1,
+            c => {
+                return Err(PackError::BadHeader(format!(
+                    "channels is {c}, must be 3 (RGB) or 1 (grey)"
+                )));
+            }
+        };
+        if !PACK_MODALITIES.contains(&header.modality.as_str()) {
             return Err(PackError::BadHeader(format!(
-                "channels is {}, only {CHANNELS} (RGB) is supported",
-                header.channels
+                "modality is {:?}, must be one of {}",
+                header.modality,
+                PACK_MODALITIES.join(", ")
             )));
         }
         let image_size = usize::try_from(header.image_size)
@@ -184,7 +211,7 @@ impl Pack {
         let pixels = &body[header_end..];
         let expected = (image_size as u64)
             .checked_mul(image_size as u64)
-            .and_then(|p| p.checked_mul(CHANNELS as u64))
+            .and_then(|p| p.checked_mul(channels))
             .and_then(|p| p.checked_mul(header.items.len() as u64));
         if expected != Some(pixels.len() as u64) {
             return Err(PackError::SizeMismatch {
@@ -198,9 +225,15 @@ impl Pack {
             licence: header.licence,
             attribution: header.attribution,
             image_size,
+            channels: channels as usize,
+            modality: header.modality,
             tasks: header.tasks,
             items: header.items,
-            pixels: pixels.to_vec(),
+            pixels: if channels == 1 {
+                pixels.iter().flat_map(|&v| [v; CHANNELS]).collect()
+            } else {
+                pixels.to_vec()
+            },
         })
     }
 
@@ -509,6 +542,8 @@ mod tests {
         };
         let cases: Vec<(&str, PackError)> = vec![
             ("channels", bad(&|h| h["channels"] = json!(4))),
+            ("two channels", bad(&|h| h["channels"] = json!(2))),
+            ("modality", bad(&|h| h["modality"] = json!("smell"))),
             ("no tasks", bad(&|h| h["tasks"] = json!([]))),
             ("empty task", bad(&|h| h["tasks"] = json!([["a", "b"], []]))),
             ("class w/o items", bad(&|h| h["tasks"][1][0] = json!("zzz"))),
@@ -534,6 +569,69 @@ mod tests {
                 Pack::decode(&encode_raw(raw, &px)).unwrap_err(),
                 PackError::BadHeader(_)
             ));
+        }
+    }
+
+    #[test]
+    fn a_grey_pack_decodes_to_rgb() {
+        let mut h = small_header();
+        h["channels"] = json!(1);
+        h["modality"] = json!("sketch");
+        let grey: Vec<u8> = (0..5 * 8 * 8).map(|i| (i * 7 % 256) as u8).collect();
+        let pack = Pack::decode(&encode(&h, &grey)).unwrap();
+        assert_eq!((pack.channels, pack.modality.as_str()), (1, "sketch"));
+        assert_eq!(pack.image_len(), 8 * 8 * 3);
+        let img = pack.image(2);
+        for (p, rgb) in img.chunks(3).enumerate() {
+            assert_eq!(rgb, [grey[2 * 64 + p]; 3]);
+        }
+        // RGB-sized pixels under a grey header do not fit.
+        assert!(matches!(
+            Pack::decode(&encode(&h, &small_pixels())).unwrap_err(),
+            PackError::SizeMismatch { .. }
+        ));
+        // Today's packs, without the field, are images.
+        let pack = Pack::decode(&small_pack()).unwrap();
+        assert_eq!((pack.channels, pack.modality.as_str()), (3, "image"));
+    }
+
+    /// The sketch pack in `public/`: 60 drawings for each of 15 classes of
+    /// the bundled pack, centred, dark ink on white.
+    #[test]
+    fn the_sketch_pack_decodes() {
+        let bytes = include_bytes!("../../../public/quickdraw-32.pack");
+        let pack = Pack::decode(bytes).unwrap();
+        assert_eq!((pack.channels, pack.modality.as_str()), (1, "sketch"));
+        assert_eq!((pack.image_size, pack.licence.as_str()), (32, "CC BY 4.0"));
+        assert_eq!(pack.tasks.len(), 1);
+        let classes = &pack.tasks[0];
+        assert_eq!(classes.len(), 15);
+        let bundled_classes: Vec<&String> = bundled().tasks.iter().flatten().collect();
+        for class in classes {
+            assert!(bundled_classes.contains(&class), "{class}");
+            let n = pack.items.iter().filter(|it| &it.subgroup == class).count();
+            assert_eq!(n, 60, "{class}");
+        }
+        let cats = |class: &str| -> HashSet<&str> {
+            pack.items
+                .iter()
+                .filter(|it| it.subgroup == class)
+                .map(|it| it.annotation.as_str())
+                .collect()
+        };
+        assert!(classes.iter().all(|c| cats(c).len() >= 3));
+        assert!(cats("animal-mammal").contains("zebra"));
+        for i in 0..pack.len() {
+            let img = pack.image(i);
+            // White background, some ink, the ink's box centred.
+            assert_eq!(img[0], 255, "item {i}");
+            let inked: Vec<usize> = (0..32 * 32).filter(|&p| img[p * 3] < 255).collect();
+            assert!(!inked.is_empty(), "item {i} is blank");
+            let (rows, cols): (Vec<usize>, Vec<usize>) =
+                inked.iter().map(|&p| (p / 32, p % 32)).unzip();
+            let centre = |v: &[usize]| v.iter().min().unwrap() + v.iter().max().unwrap();
+            assert!((28..=34).contains(&centre(&rows)), "item {i}");
+            assert!((28..=34).contains(&centre(&cols)), "item {i}");
         }
     }
 }
