@@ -17,6 +17,7 @@ use palimpsest_core::data::folder::{
     Import, ImportFile, ImportIssue, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, escape,
     import_files,
 };
+use palimpsest_core::run::BUNDLED_SCENARIOS;
 
 /// Most folders one import enters. (Most files — any entry that is not a
 /// folder, links included — and most bytes: core's `MAX_FILES` and
@@ -314,7 +315,7 @@ fn read(p: &Planned) -> Result<Vec<u8>, String> {
 /// the folder it names, its issues printed as warnings.
 pub fn import_for(scenario: &str) -> Result<Option<Import>, String> {
     match scenario {
-        "entity" | "relation" => Ok(None),
+        name if BUNDLED_SCENARIOS.contains(&name) => Ok(None),
         path => {
             let imp = import_dir(Path::new(path))?;
             for issue in &imp.issues {
@@ -329,7 +330,8 @@ pub fn import_dir(root: &Path) -> Result<Import, String> {
     let shown = escape(&root.display().to_string()).into_owned();
     if !root.is_dir() {
         return Err(format!(
-            "{shown}: not a directory (and not a bundled scenario: entity, relation)"
+            "{shown}: not a directory (and not a bundled scenario: {})",
+            BUNDLED_SCENARIOS.join(", ")
         ));
     }
     let walk = walk(root, &shown)?;

@@ -18,7 +18,8 @@ use crate::folder::import_for;
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// entity, relation, or the path of an imagefolder.
+    /// entity, relation, modality (image–caption pairs, then sketches of
+    /// the same classes), modality-reverse, or the path of an imagefolder.
     #[arg(long, default_value = "entity")]
     scenario: String,
     /// finetune, joint, replay, ewc, lwf or mspt.

@@ -217,6 +217,48 @@ fn imagefolder_runs_and_names_the_broken_file() {
 }
 
 #[test]
+fn the_modality_scenario_runs_image_text_then_sketches_with_a_sketch_encoder() {
+    let r = one_epoch_record(&[
+        "--scenario",
+        "modality",
+        "--strategy",
+        "replay",
+        "--set",
+        "modality.classes=3",
+        "--set",
+        "entity.train_copies=1",
+        "--set",
+        "modality.sketch_copies=1",
+    ]);
+    let modalities = |t: usize| r["tasks"][t]["modalities"].clone();
+    assert_eq!(modalities(0), serde_json::json!(["image", "text"]));
+    assert_eq!(modalities(1), serde_json::json!(["sketch"]));
+    assert_eq!(r["tasks"][1]["classes"], r["tasks"][0]["classes"]);
+    assert_eq!(r["config"]["modality"]["classes"], 3);
+    let encoders: Vec<&str> = r["config"]["model"]["encoders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["modality"].as_str().unwrap())
+        .collect();
+    assert_eq!(encoders, ["image", "text", "sketch"]);
+    assert_eq!(r["acc_matrix"].as_array().unwrap().len(), 2);
+    // out of range: one line naming the setting
+    let a = palimpsest()
+        .args([
+            "run",
+            "--scenario",
+            "modality",
+            "--set",
+            "modality.classes=99",
+        ])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("modality.classes"), "{err}");
+}
+
+#[test]
 fn params_and_settings_reach_the_record() {
     let r = one_epoch_record(&[
         "--strategy",

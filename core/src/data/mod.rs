@@ -4,6 +4,7 @@ pub mod caption;
 pub mod entity;
 pub mod folder;
 mod metadata;
+pub mod modality;
 pub mod pack;
 mod pairing;
 pub mod pool;

@@ -17,6 +17,9 @@ pub const IMAGE_BYTES: usize = IMAGE_SIZE * IMAGE_SIZE * 3;
 pub enum Modality {
     Image,
     Text,
+    /// A drawing: pixels like an image (grey, as RGB), read by an encoder
+    /// of its own.
+    Sketch,
 }
 
 /// What an encoder of a modality reads.
@@ -30,18 +33,21 @@ pub enum InputKind {
 
 impl Modality {
     /// Every modality, in encoder order.
-    pub const ALL: [Modality; 2] = [Modality::Image, Modality::Text];
+    pub const ALL: [Modality; 3] = [Modality::Image, Modality::Text, Modality::Sketch];
+    /// The modalities of the image–caption scenarios and of the default model.
+    pub const IMAGE_TEXT: [Modality; 2] = [Modality::Image, Modality::Text];
 
     pub fn name(self) -> &'static str {
         match self {
             Modality::Image => "image",
             Modality::Text => "text",
+            Modality::Sketch => "sketch",
         }
     }
 
     pub fn kind(self) -> InputKind {
         match self {
-            Modality::Image => InputKind::Pixels,
+            Modality::Image | Modality::Sketch => InputKind::Pixels,
             Modality::Text => InputKind::Words,
         }
     }
@@ -140,6 +146,15 @@ impl Sample {
             Some(Input::Pixels(px)) => Some(px),
             _ => None,
         }
+    }
+
+    /// The pixels of the image or, without one, of the sketch.
+    pub fn pixels(&self) -> Option<&[u8]> {
+        self.image()
+            .or_else(|| match self.inputs.get(&Modality::Sketch) {
+                Some(Input::Pixels(px)) => Some(px),
+                _ => None,
+            })
     }
 
     /// The caption or sentence, if the sample has one.

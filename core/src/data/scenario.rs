@@ -42,6 +42,18 @@ impl Scenario {
             .unwrap_or(0)
     }
 
+    /// Every modality some task brings, in [`Modality`] order.
+    pub fn modalities(&self) -> Vec<Modality> {
+        let mut out: Vec<Modality> = self
+            .tasks
+            .iter()
+            .flat_map(|t| t.modalities.iter().copied())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Checks the invariants the runner relies on: labels arrive in order,
     /// every task has train and test samples and every label is named.
     pub fn validate(&self) -> Result<(), String> {

@@ -1,5 +1,6 @@
 //! Trivial baselines a model must beat before its comparisons mean anything:
-//! the nearest neighbour on the images' raw pixels (averaged to 8×8) and
+//! the nearest neighbour on the images' (or sketches') raw pixels (averaged
+//! to 8×8) and
 //! naive Bayes on the caption's words, on the same stream the model trains
 //! on. "Joint" trains each on every task's training set and scores every
 //! test set (compare with Joint's final A_T); "within task" trains on one
@@ -98,10 +99,10 @@ fn nearest_pixels(train: &[&Sample], test: &[&Sample]) -> f64 {
     let fallback = majority(train);
     let known: Vec<(Vec<f32>, usize)> = train
         .iter()
-        .filter_map(|s| s.image().map(|px| (small(px), s.label)))
+        .filter_map(|s| s.pixels().map(|px| (small(px), s.label)))
         .collect();
     share_correct(test, |s| {
-        let Some(px) = s.image() else {
+        let Some(px) = s.pixels() else {
             return fallback;
         };
         let q = small(px);
@@ -170,6 +171,19 @@ mod tests {
         let te: Vec<&Sample> = test.iter().collect();
         // the third is nearer the white one but labelled 0: 2 of 3 right
         assert!((nearest_pixels(&tr, &te) - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sketches_are_compared_by_their_pixels_too() {
+        use crate::data::{Input, Modality};
+        let sketch = |shade: u8, label: usize| {
+            Sample::new(label).with(Modality::Sketch, Input::Pixels(vec![shade; IMAGE_BYTES]))
+        };
+        let train = [sketch(0, 0), sketch(250, 1)];
+        let test = [sketch(30, 0), sketch(220, 1)];
+        let tr: Vec<&Sample> = train.iter().collect();
+        let te: Vec<&Sample> = test.iter().collect();
+        assert_eq!(nearest_pixels(&tr, &te), 1.0);
     }
 
     #[test]

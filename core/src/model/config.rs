@@ -112,7 +112,7 @@ impl Default for ModelConfig {
             image_pos_init: 1.0,
             text_pos_init: 0.02,
             tokenizer: Tokenizer::default(),
-            encoders: Modality::ALL.map(EncoderConfig::pretrained).to_vec(),
+            encoders: Modality::IMAGE_TEXT.map(EncoderConfig::pretrained).to_vec(),
         }
     }
 }
@@ -159,14 +159,39 @@ impl ModelConfig {
     pub fn modalities(&self) -> Vec<Modality> {
         self.encoders.iter().map(|e| e.modality).collect()
     }
+    /// The model with an encoder for each of `modalities` it lacks (in
+    /// [`Modality`] order), starting as its first encoder does, at
+    /// learning-rate factor 1.
+    pub fn covering(mut self, modalities: &[Modality]) -> Self {
+        let init = self
+            .encoders
+            .first()
+            .map_or(EncoderInit::Pretrained, |e| e.init);
+        for &m in modalities {
+            if !self.modalities().contains(&m) {
+                self.encoders.push(EncoderConfig {
+                    modality: m,
+                    init,
+                    lr: 1.0,
+                });
+            }
+        }
+        self.encoders.sort_by_key(|e| e.modality);
+        self
+    }
 
     pub fn validate(&self) -> Result<(), String> {
-        // Image and text, each once, in order: the scenarios of this
-        // version bring both, and MSPT's contribution ratio compares them.
-        if self.modalities() != Modality::ALL {
-            let names: Vec<&str> = self.encoders.iter().map(|e| e.modality.name()).collect();
+        // Image and text, each once, in order, then any further modality
+        // (sketch): every scenario brings image and text, and MSPT's
+        // contribution ratio compares them.
+        let modalities = self.modalities();
+        if modalities.len() < 2
+            || modalities[..2] != Modality::IMAGE_TEXT
+            || !modalities.windows(2).all(|w| w[0] < w[1])
+        {
+            let names: Vec<&str> = modalities.iter().map(|m| m.name()).collect();
             return Err(format!(
-                "model.encoders must be image then text, each once (got [{}])",
+                "model.encoders must be image, text, then any of sketch, each once and in that order (got [{}])",
                 names.join(", ")
             ));
         }

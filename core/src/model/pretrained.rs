@@ -12,12 +12,15 @@
 //! The file in `public/` is compiled into the crate (as the bundled pack is),
 //! so the CLI and the browser's worker start from the same bytes.
 
-use burn::tensor::Device;
+use burn::module::{Module, ModuleMapper, Param, ParamId};
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::{EncoderInit, Model, ModelConfig};
+use super::encoder::Encoder;
+use super::{EncoderConfig, EncoderInit, Model, ModelConfig};
 use crate::data::scenario::rng_for;
 use crate::data::tokenizer::Tokenizer;
+use crate::data::{InputKind, Modality};
 
 const MAGIC: &[u8; 8] = b"PLMPWGTS";
 /// Version of the layout above, of the model's tensor paths and of the
@@ -68,7 +71,7 @@ impl Shape {
     /// The first setting in which `self` (the weights) and `run` differ, as
     /// "NAME: the weights have A, this run has B".
     fn mismatch(&self, run: &Shape) -> Option<String> {
-        let pairs: [(&str, String, String); 8] = [
+        let pairs: [(&str, String, String); 7] = [
             ("model.patch", self.patch.to_string(), run.patch.to_string()),
             (
                 "model.d_model",
@@ -91,11 +94,6 @@ impl Shape {
                 "model.tokenizer",
                 format!("{:?}", self.tokenizer),
                 format!("{:?}", run.tokenizer),
-            ),
-            (
-                "model.encoders",
-                self.modalities.join("+"),
-                run.modalities.join("+"),
             ),
         ];
         pairs
@@ -202,9 +200,11 @@ pub fn decode(bytes: &[u8]) -> Result<(WeightsHeader, &[u8]), WeightsError> {
 }
 
 /// `model` (just built from `config`, no classes yet) with every encoder
-/// that `config` marks `Pretrained` replaced by the one in `bytes`; the
-/// other encoders, the shared keys and the classifier are kept. The run's
-/// random stream is not touched, so a scratch encoder is the same either way.
+/// that `config` marks `Pretrained` replaced by the file's encoder of its
+/// modality — for a pixel modality the file lacks (sketch), a copy of the
+/// file's image encoder, with parameters of its own; the other encoders, the
+/// shared keys and the classifier are kept. The run's random stream is not
+/// touched, so a scratch encoder is the same either way.
 pub fn apply(model: Model, config: &ModelConfig, bytes: &[u8]) -> Result<Model, WeightsError> {
     if !config.starts_pretrained() {
         return Ok(model);
@@ -213,20 +213,71 @@ pub fn apply(model: Model, config: &ModelConfig, bytes: &[u8]) -> Result<Model, 
     if let Some(what) = header.shape.mismatch(&Shape::of(config)) {
         return Err(WeightsError::Shape(what));
     }
+    let file: Vec<Modality> = header
+        .shape
+        .modalities
+        .iter()
+        .map(|n| {
+            Modality::by_name(n)
+                .ok_or_else(|| WeightsError::Header(format!("unknown modality {n:?}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let file_config = ModelConfig {
+        encoders: file.iter().map(|&m| EncoderConfig::pretrained(m)).collect(),
+        ..config.clone()
+    };
     let device: Device = model.encoders[0].pos.val().device();
-    let loaded = load(config, tensors, &device)?;
+    let load_all = || -> Result<Vec<Option<Encoder>>, WeightsError> {
+        Ok(load(&file_config, tensors, &device)?
+            .encoders
+            .into_iter()
+            .map(Some)
+            .collect())
+    };
+    let mut loaded = load_all()?;
     let mut model = model;
-    for ((slot, from), enc) in model
-        .encoders
-        .iter_mut()
-        .zip(loaded.encoders)
-        .zip(&config.encoders)
-    {
-        if enc.init == EncoderInit::Pretrained {
-            *slot = from;
+    for (slot, enc) in model.encoders.iter_mut().zip(&config.encoders) {
+        if enc.init != EncoderInit::Pretrained {
+            continue;
         }
+        let source = file
+            .iter()
+            .position(|&m| m == enc.modality)
+            .or_else(|| {
+                (enc.modality.kind() == InputKind::Pixels)
+                    .then(|| file.iter().position(|&m| m == Modality::Image))
+                    .flatten()
+            })
+            .ok_or_else(|| {
+                WeightsError::Shape(format!(
+                    "model.encoders: the weights have {}, this run's {} encoder has none to start from",
+                    header.shape.modalities.join("+"),
+                    enc.modality.name()
+                ))
+            })?;
+        // A file encoder taken twice is loaded afresh, under new parameter
+        // ids (the file's are fixed): each copy has parameters of its own.
+        let mut from = match loaded[source].take() {
+            Some(e) => e,
+            None => load_all()?[source]
+                .take()
+                .expect("just loaded")
+                .map(&mut FreshIds),
+        };
+        from.modality = enc.modality;
+        *slot = from;
     }
     Ok(model)
+}
+
+/// Gives every parameter a new id.
+struct FreshIds;
+
+impl ModuleMapper for FreshIds {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (_, value, mapper) = param.consume();
+        Param::from_mapped_value(ParamId::new(), value, mapper)
+    }
 }
 
 /// A classless model of `config`'s shape holding the burnpack `tensors`.

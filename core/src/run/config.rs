@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::entity::EntityOptions;
+use crate::data::modality::ModalityOptions;
 use crate::data::relation::RelationOptions;
 use crate::model::ModelConfig;
 use crate::strategy::StrategyConfig;
@@ -53,6 +54,8 @@ pub struct RunConfig {
     pub model: ModelConfig,
     pub entity: EntityOptions,
     pub relation: RelationOptions,
+    /// The modality scenarios' settings (`modality`, `modality-reverse`).
+    pub modality: ModalityOptions,
     /// Classes per task when the scenario is an imagefolder.
     pub classes_per_task: usize,
 }
@@ -72,6 +75,7 @@ impl Default for RunConfig {
             model: ModelConfig::default(),
             entity: EntityOptions::default(),
             relation: RelationOptions::default(),
+            modality: ModalityOptions::default(),
             classes_per_task: 2,
         }
     }

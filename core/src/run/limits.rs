@@ -47,6 +47,9 @@ pub const LIMITS: &[Limit] = &[
     // 3 ids are reserved ([PAD], [MASK], [CLS]): at least one for words
     limit("model.tokenizer.vocab", 4.0, 65536.0),
     limit("model.tokenizer.max_len", 2.0, 1025.0),
+    limit("modality.classes", 2.0, 15.0),
+    limit("modality.sketch_copies", 1.0, 64.0),
+    limit("modality.test_fraction", 0.05, 0.95),
     limit("entity.train_copies", 1.0, 64.0),
     limit("entity.train_items", 0.0, 10000.0),
     limit("entity.test_copies", 1.0, 64.0),

@@ -43,6 +43,7 @@ pub use runner::Runner;
 use crate::data::Scenario;
 use crate::data::entity::entity_scenario;
 use crate::data::folder::{Import, folder_scenario};
+use crate::data::modality::{MODALITY_SCENARIOS, modality_scenario, sketches};
 use crate::data::pack::bundled;
 use crate::data::relation::relation_scenario;
 
@@ -61,17 +62,35 @@ pub enum RunError {
     Weights(String),
 }
 
+/// The scenarios built from the bundled packs (anything else names an
+/// imagefolder).
+pub const BUNDLED_SCENARIOS: [&str; 4] = ["entity", "relation", "modality", "modality-reverse"];
+
 /// The task stream a config names. An imagefolder scenario needs its files
 /// already imported (the CLI reads a directory, the browser takes uploads).
 pub fn build_scenario(config: &RunConfig, import: Option<&Import>) -> Result<Scenario, RunError> {
     let s = match (config.scenario.as_str(), import) {
         ("entity", _) => entity_scenario(bundled(), config.seed, &config.entity),
         ("relation", _) => relation_scenario(bundled(), config.seed, &config.relation),
+        (name, _) if MODALITY_SCENARIOS.iter().any(|(n, _)| *n == name) => {
+            let reverse = MODALITY_SCENARIOS.iter().any(|&(n, r)| n == name && r);
+            modality_scenario(
+                bundled(),
+                sketches().map_err(RunError::Scenario)?,
+                name,
+                reverse,
+                config.seed,
+                &config.entity,
+                &config.modality,
+            )
+            .map_err(RunError::Scenario)?
+        }
         (name, Some(imp)) => folder_scenario(imp, name, config.seed, config.classes_per_task)
             .map_err(RunError::Scenario)?,
         (name, None) => {
             return Err(RunError::Scenario(format!(
-                "'{name}' is neither a bundled scenario (entity, relation) nor an imported folder"
+                "'{name}' is neither a bundled scenario ({}) nor an imported folder",
+                BUNDLED_SCENARIOS.join(", ")
             )));
         }
     };

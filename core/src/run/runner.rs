@@ -123,6 +123,9 @@ impl Runner {
         strategy: Box<dyn Strategy>,
         weights: &[u8],
     ) -> Result<Runner, RunError> {
+        // An encoder for every modality the stream brings (sketch).
+        let mut config = config;
+        config.model = config.model.covering(&scenario.modalities());
         config.validate().map_err(RunError::Config)?;
         scenario.validate().map_err(RunError::Scenario)?;
         let autodiff = device.clone().autodiff();
@@ -554,3 +557,7 @@ use diverge::{Boundary, params_finite};
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "modality_tests.rs"]
+mod modality_tests;

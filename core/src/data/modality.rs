@@ -1,0 +1,242 @@
+//! The modality-incremental scenarios (MERA's and MoDE's setting): every task
+//! has the same classes, and each brings a modality — image–caption pairs,
+//! then sketches (`modality`), or the other way round (`modality-reverse`) —
+//! so that what is learnt or forgotten is a modality, not a class.
+
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::OnceLock;
+
+use super::entity::{EntityOptions, entity_scenario};
+use super::pack::Pack;
+use super::prep::augment;
+use super::sample::{Input, Modality, Sample};
+use super::scenario::{Scenario, Task, rng_for, split};
+
+/// The scenario names and whether each starts with the sketches.
+pub const MODALITY_SCENARIOS: [(&str, bool); 2] = [("modality", false), ("modality-reverse", true)];
+
+/// Knobs of the modality scenarios. The image–caption task takes the entity
+/// scenario's settings (`entity.*`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ModalityOptions {
+    /// The first this many classes of the sketch pack (its order is the
+    /// bundled pack's).
+    pub classes: usize,
+    /// Augmented copies of every training drawing.
+    pub sketch_copies: usize,
+    /// Share of each class's drawings held out for testing.
+    pub test_fraction: f64,
+}
+
+impl Default for ModalityOptions {
+    fn default() -> Self {
+        ModalityOptions {
+            classes: 8,
+            sketch_copies: 4,
+            test_fraction: 0.25,
+        }
+    }
+}
+
+/// The sketch pack compiled into the crate (Quick, Draw!, 32×32, grey),
+/// decoded on first use. Native builds only for now: the app offers no
+/// modality scenario yet, so its download does not carry the pack.
+///
+/// # Panics
+/// Only if the bundled file is corrupt, which the unit tests rule out.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn sketches() -> Result<&'static Pack, String> {
+    static SKETCH_BYTES: &[u8] = include_bytes!("../../../public/quickdraw-32.pack");
+    static PACK: OnceLock<Pack> = OnceLock::new();
+    Ok(PACK.get_or_init(|| {
+        Pack::decode(SKETCH_BYTES)
+            .unwrap_or_else(|e| panic!("bundled pack public/quickdraw-32.pack is corrupt: {e}"))
+    }))
+}
+
+/// In the browser: not yet (see the native build's).
+#[cfg(target_arch = "wasm32")]
+pub fn sketches() -> Result<&'static Pack, String> {
+    Err(
+        "the modality scenarios run in the CLI only so far (the web build has no sketch pack)"
+            .into(),
+    )
+}
+
+/// Builds a modality scenario: the image–caption pairs of `pack` and the
+/// drawings of `sketches` over the first `opts.classes` classes of
+/// `sketches`, fixed by `seed`; the sketches come first when `reverse`.
+pub fn modality_scenario(
+    pack: &Pack,
+    sketches: &Pack,
+    name: &str,
+    reverse: bool,
+    seed: u64,
+    entity: &EntityOptions,
+    opts: &ModalityOptions,
+) -> Result<Scenario, String> {
+    let all = sketches.tasks.concat();
+    if opts.classes < 2 || opts.classes > all.len() {
+        return Err(format!(
+            "modality.classes = {} must be between 2 and {} (the sketch pack's classes)",
+            opts.classes,
+            all.len()
+        ));
+    }
+    let classes: Vec<String> = all[..opts.classes].to_vec();
+    if let Some(c) = classes
+        .iter()
+        .find(|c| !pack.items.iter().any(|it| &it.subgroup == *c))
+    {
+        return Err(format!("the image pack has no items of the class {c:?}"));
+    }
+
+    // The image–caption task: the entity scenario over these classes only.
+    let mut subset = pack.clone();
+    subset.tasks = vec![classes.clone()];
+    let image_text = entity_scenario(&subset, seed, entity)
+        .tasks
+        .pop()
+        .expect("one task");
+
+    let mut sketch = Task {
+        index: 0,
+        classes: (0..classes.len()).collect(),
+        modalities: vec![Modality::Sketch],
+        train: Vec::new(),
+        test: Vec::new(),
+    };
+    for (label, class) in classes.iter().enumerate() {
+        let members: Vec<usize> = (0..sketches.items.len())
+            .filter(|&i| &sketches.items[i].subgroup == class)
+            .collect();
+        let (train, test) = split(
+            &members,
+            opts.test_fraction,
+            &mut rng_for(seed, &format!("modality/split/{class}")),
+        );
+        let mut rng = rng_for(seed, &format!("modality/{class}"));
+        let drawing = |px: Vec<u8>| Sample::new(label).with(Modality::Sketch, Input::Pixels(px));
+        for _ in 0..opts.sketch_copies {
+            for &i in &train {
+                let px = augment(sketches.image(i), &mut rng, 2, 0.1);
+                sketch.train.push(drawing(px).from_item(i));
+            }
+        }
+        for &i in &test {
+            sketch
+                .test
+                .push(drawing(sketches.image(i).to_vec()).from_item(i));
+        }
+    }
+
+    let mut tasks = if reverse {
+        vec![sketch, image_text]
+    } else {
+        vec![image_text, sketch]
+    };
+    for (k, t) in tasks.iter_mut().enumerate() {
+        t.index = k + 1;
+    }
+    Ok(Scenario {
+        name: name.into(),
+        class_names: classes,
+        tasks,
+        none_class: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::pack::bundled;
+
+    fn scenario(reverse: bool) -> Scenario {
+        modality_scenario(
+            bundled(),
+            sketches().unwrap(),
+            "modality",
+            reverse,
+            3,
+            &EntityOptions::default(),
+            &ModalityOptions::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_task_has_the_same_classes_and_brings_one_modality() {
+        let s = scenario(false);
+        s.validate().unwrap();
+        assert_eq!(s.class_names.len(), 8);
+        assert_eq!(s.class_names[0], "animal-mammal");
+        assert_eq!(s.tasks.len(), 2);
+        assert_eq!(s.classes_after(1), 8);
+        assert_eq!(s.classes_after(2), 8);
+        assert_eq!(
+            s.modalities(),
+            [Modality::Image, Modality::Text, Modality::Sketch]
+        );
+        let (it, sk) = (&s.tasks[0], &s.tasks[1]);
+        assert_eq!(it.modalities, Modality::IMAGE_TEXT);
+        assert_eq!(sk.modalities, [Modality::Sketch]);
+        for t in [it, sk] {
+            assert_eq!(t.classes, (0..8).collect::<Vec<_>>());
+            for c in 0..8 {
+                assert!(t.test.iter().any(|x| x.label == c), "class {c}");
+                assert!(t.train.iter().any(|x| x.label == c), "class {c}");
+            }
+            for x in t.train.iter().chain(&t.test) {
+                let has: Vec<Modality> = x.inputs.keys().copied().collect();
+                assert_eq!(has, t.modalities);
+            }
+        }
+        // 60 drawings a class: 15 held out, 45 trained on 4 times.
+        assert_eq!(sk.test.len(), 8 * 15);
+        assert_eq!(sk.train.len(), 8 * 45 * 4);
+        // No drawing is both trained and tested on, and the drawings are
+        // of the class they are labelled with.
+        for x in &sk.test {
+            let i = x.item.unwrap();
+            assert!(sk.train.iter().all(|y| y.item != Some(i)));
+            assert_eq!(
+                sketches().unwrap().items[i].subgroup,
+                s.class_names[x.label],
+                "drawing {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_reverse_order_starts_with_the_sketches_and_is_seeded() {
+        let (a, b) = (scenario(false), scenario(true));
+        b.validate().unwrap();
+        assert_eq!(b.tasks[0].modalities, [Modality::Sketch]);
+        assert_eq!(b.tasks[1].index, 2);
+        assert_eq!(a.tasks[1].test, b.tasks[0].test);
+        assert_eq!(a.tasks[0].test, b.tasks[1].test);
+        assert_eq!(scenario(false).tasks[1].train, a.tasks[1].train);
+    }
+
+    #[test]
+    fn a_class_count_out_of_range_is_an_error() {
+        for classes in [0, 1, 16] {
+            let opts = ModalityOptions {
+                classes,
+                ..ModalityOptions::default()
+            };
+            let err = modality_scenario(
+                bundled(),
+                sketches().unwrap(),
+                "modality",
+                false,
+                1,
+                &EntityOptions::default(),
+                &opts,
+            )
+            .unwrap_err();
+            assert!(err.contains("between 2 and 15"), "{err}");
+        }
+    }
+}

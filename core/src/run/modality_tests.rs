@@ -1,0 +1,115 @@
+//! Runs of the modality scenarios: the model gains a sketch encoder, started
+//! from the pretrained image encoder with parameters of its own.
+
+use super::*;
+use crate::data::Modality;
+use crate::data::modality::ModalityOptions;
+use crate::model::{EncoderInit, ModelConfig};
+use crate::strategy::StrategyConfig;
+
+/// The modality scenario over 3 classes, one copy of everything, 1 epoch.
+fn small_modality(strategy: &str, scenario: &str) -> RunConfig {
+    let mut c = RunConfig {
+        scenario: scenario.into(),
+        strategy: StrategyConfig::by_name(strategy).unwrap(),
+        epochs: 1,
+        seed: 5,
+        ..RunConfig::default()
+    };
+    c.entity.train_copies = 1;
+    c.entity.test_copies = 1;
+    c.modality.classes = 3;
+    c.modality.sketch_copies = 1;
+    c
+}
+
+fn run(config: RunConfig) -> RunRecord {
+    let mut r = Runner::native(config, None).unwrap();
+    let mut last = None;
+    while let Some(ev) = pollster::block_on(r.next()) {
+        last = ev.into_iter().last().or(last);
+    }
+    match last {
+        Some(Event::Finished(rec)) => *rec,
+        other => panic!("last event {other:?}"),
+    }
+}
+
+#[test]
+fn a_modality_run_gains_a_sketch_encoder_and_measures_every_task() {
+    for (strategy, scenario) in [("finetune", "modality"), ("replay", "modality-reverse")] {
+        let rec = run(small_modality(strategy, scenario));
+        assert_eq!(
+            rec.config.model.modalities(),
+            Modality::ALL,
+            "{strategy} {scenario}"
+        );
+        assert_eq!(rec.tasks.len(), 2);
+        let sketch_task = if scenario == "modality" { 1 } else { 0 };
+        assert_eq!(rec.tasks[sketch_task].modalities, ["sketch"]);
+        assert_eq!(rec.tasks[1 - sketch_task].modalities, ["image", "text"]);
+        for t in &rec.tasks {
+            assert_eq!(t.classes.len(), 3);
+        }
+        let m = &rec.measured.acc_matrix;
+        assert_eq!((m.len(), m[1].len()), (2, 2));
+        assert!(m.iter().flatten().all(|a| (0.0..=1.0).contains(a)));
+        assert!(rec.measured.loss.iter().all(|l| l.loss.is_finite()));
+    }
+}
+
+#[test]
+fn the_modality_settings_round_trip_and_older_configs_read_with_the_defaults() {
+    let c = small_modality("finetune", "modality");
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["modality"]["classes"], 3);
+    let back: RunConfig = serde_json::from_value(json).unwrap();
+    assert_eq!(back, c);
+    // A record from before the field existed reads with the defaults.
+    let mut json = serde_json::to_value(RunConfig::default()).unwrap();
+    json.as_object_mut().unwrap().remove("modality").unwrap();
+    let old: RunConfig = serde_json::from_value(json).unwrap();
+    assert_eq!(old.modality, ModalityOptions::default());
+    let mut bad = c;
+    bad.modality.classes = 40;
+    assert!(bad.validate().unwrap_err().contains("modality.classes"));
+}
+
+#[test]
+fn a_pretrained_sketch_encoder_copies_the_image_encoder_with_its_own_parameters() {
+    let config = ModelConfig::default().covering(&[Modality::Sketch]);
+    assert_eq!(config.modalities(), Modality::ALL);
+    config.validate().unwrap();
+    let device = Device::flex();
+    let fresh = || Model::new(&config, true, &mut rng_for(1, "m"), &device);
+    let model = pretrained::apply(fresh(), &config, pretrained::bundled_weights()).unwrap();
+    let values = |m: &Model, i: usize| {
+        m.encoders[i]
+            .pos
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+    };
+    assert_eq!(model.encoders[2].modality, Modality::Sketch);
+    assert_eq!(values(&model, 2), values(&model, 0));
+    assert_ne!(model.encoders[2].pos.id, model.encoders[0].pos.id);
+    let groups = model.param_groups();
+    let ids = |name: &str| groups.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+    assert!(ids("sketch").iter().all(|id| !ids("image").contains(id)));
+    // From scratch, the sketch encoder is drawn like any other.
+    let mut scratch = config.clone();
+    scratch.encoders[2].init = EncoderInit::Scratch;
+    let model = pretrained::apply(fresh(), &scratch, pretrained::bundled_weights()).unwrap();
+    assert_ne!(values(&model, 2), values(&model, 0));
+}
+
+#[test]
+fn encoders_out_of_order_or_without_image_and_text_are_refused() {
+    let mut c = ModelConfig::default().covering(&[Modality::Sketch]);
+    c.encoders.swap(1, 2);
+    assert!(c.validate().unwrap_err().contains("image, text, then"));
+    let mut c = ModelConfig::default();
+    c.encoders.remove(1);
+    assert!(c.validate().is_err());
+}
