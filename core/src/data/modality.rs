@@ -192,9 +192,9 @@ mod tests {
                 assert_eq!(has, t.modalities);
             }
         }
-        // 60 drawings a class: 15 held out, 45 trained on 4 times.
-        assert_eq!(sk.test.len(), 8 * 15);
-        assert_eq!(sk.train.len(), 8 * 45 * 4);
+        // 200 drawings a class: 50 held out, 150 trained on 4 times.
+        assert_eq!(sk.test.len(), 8 * 50);
+        assert_eq!(sk.train.len(), 8 * 150 * 4);
         // No drawing is both trained and tested on, and the drawings are
         // of the class they are labelled with.
         for x in &sk.test {

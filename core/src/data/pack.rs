@@ -595,7 +595,7 @@ mod tests {
         assert_eq!((pack.channels, pack.modality.as_str()), (3, "image"));
     }
 
-    /// The sketch pack in `public/`: 60 drawings for each of 15 classes of
+    /// The sketch pack in `public/`: 200 drawings for each of 15 classes of
     /// the bundled pack, centred, dark ink on white.
     #[test]
     fn the_sketch_pack_decodes() {
@@ -610,7 +610,7 @@ mod tests {
         for class in classes {
             assert!(bundled_classes.contains(&class), "{class}");
             let n = pack.items.iter().filter(|it| &it.subgroup == class).count();
-            assert_eq!(n, 60, "{class}");
+            assert_eq!(n, 200, "{class}");
         }
         let cats = |class: &str| -> HashSet<&str> {
             pack.items
