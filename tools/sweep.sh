@@ -18,7 +18,7 @@ seeds=${4:-$(seq -s ' ' 11 20)}
 out=${5:-runs/sweep-$strategy-$param}
 mkdir -p "$out"
 cargo build --release -p palimpsest-cli
-export bin=target/release/palimpsest strategy param out ARGS=${ARGS:-} REUSE=${REUSE:-}
+export bin=${CARGO_TARGET_DIR:-target}/release/palimpsest strategy param out ARGS=${ARGS:-} REUSE=${REUSE:-}
 for scenario in entity relation; do
   for value in $values; do
     for seed in $seeds; do echo "$scenario $value $seed"; done
