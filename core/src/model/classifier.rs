@@ -71,6 +71,22 @@ impl Classifier {
         self
     }
 
+    /// Every chunk's bias as one `[1, classes]` row.
+    fn bias(&self) -> Tensor<2> {
+        joined(
+            self.chunks
+                .iter()
+                .map(|c| c.bias.val().unsqueeze_dim::<2>(0))
+                .collect(),
+            1,
+        )
+    }
+
+    /// Every chunk's weight of part `i` as one `[d, classes]` matrix.
+    fn weight(&self, i: usize) -> Tensor<2> {
+        joined(self.chunks.iter().map(|c| c.parts[i].val()).collect(), 1)
+    }
+
     /// `cls`: each modality's [CLS] `[batch, d]`; `present`: `[batch, 1]`
     /// each, 1 where the modality is present, 0 where missing. The fused
     /// logits sum the present parts and the bias; each unimodal head has its
@@ -80,25 +96,11 @@ impl Classifier {
     pub fn forward(&self, cls: &[(Modality, Tensor<2>)], present: &[Tensor<2>]) -> Logits {
         assert!(!self.chunks.is_empty(), "the classifier has no classes yet");
         assert_eq!(cls.len(), self.modalities, "one [CLS] per modality");
-        let joined = |parts: Vec<Tensor<2>>, dim: usize| {
-            if parts.len() == 1 {
-                parts.into_iter().next().expect("one part")
-            } else {
-                Tensor::cat(parts, dim)
-            }
-        };
-        let b = joined(
-            self.chunks
-                .iter()
-                .map(|c| c.bias.val().unsqueeze_dim::<2>(0))
-                .collect(),
-            1,
-        );
+        let b = self.bias();
         let mut sum: Option<Tensor<2>> = None;
         let mut unimodal = Vec::with_capacity(cls.len());
         for (i, (m, h)) in cls.iter().enumerate() {
-            let w = joined(self.chunks.iter().map(|c| c.parts[i].val()).collect(), 1);
-            let l = h.clone().matmul(w);
+            let l = h.clone().matmul(self.weight(i));
             let part = l.clone() * present[i].clone();
             sum = Some(match sum {
                 Some(s) => s + part,
@@ -110,5 +112,44 @@ impl Classifier {
             fused: sum.expect("at least one modality") + b,
             unimodal,
         }
+    }
+
+    /// With the fusion stage ([`super::fusion`]): one weight for every
+    /// modality. `shared`: each modality's vector in the shared space
+    /// `[batch, d]`. The fused logits read the mean of the present
+    /// modalities' vectors; each unimodal head reads its own, with the
+    /// whole bias.
+    pub fn forward_shared(
+        &self,
+        shared: &[(Modality, Tensor<2>)],
+        present: &[Tensor<2>],
+    ) -> Logits {
+        assert!(!self.chunks.is_empty(), "the classifier has no classes yet");
+        assert_eq!(self.modalities, 1, "a shared classifier has one part");
+        let (w, b) = (self.weight(0), self.bias());
+        let mut sum: Option<Tensor<2>> = None;
+        let mut count: Option<Tensor<2>> = None;
+        for ((_, g), p) in shared.iter().zip(present) {
+            let part = g.clone() * p.clone();
+            sum = Some(sum.map_or(part.clone(), |s| s + part));
+            count = Some(count.map_or(p.clone(), |c| c + p.clone()));
+        }
+        let mean = sum.expect("at least one modality") / count.expect("one").clamp_min(1.0);
+        Logits {
+            fused: mean.matmul(w.clone()) + b.clone(),
+            unimodal: shared
+                .iter()
+                .map(|(m, g)| (*m, g.clone().matmul(w.clone()) + b.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// `parts` joined along `dim` (the one part itself when there is one).
+fn joined(parts: Vec<Tensor<2>>, dim: usize) -> Tensor<2> {
+    if parts.len() == 1 {
+        parts.into_iter().next().expect("one part")
+    } else {
+        Tensor::cat(parts, dim)
     }
 }

@@ -98,6 +98,13 @@ pub struct ModelConfig {
     /// One encoder per modality, in [`Modality`] order; each feeds the
     /// fused classifier.
     pub encoders: Vec<EncoderConfig>,
+    /// A modality-agnostic stage before the classifier ([`super::fusion`]):
+    /// a connector per modality, one shared residual MLP block, and one
+    /// classifier weight for every modality (the fused logits read the mean
+    /// of the present modalities; each unimodal head is the same weight on
+    /// one). Off by default: the encoders then meet only in the classifier.
+    #[serde(default)]
+    pub fusion: bool,
 }
 
 impl Default for ModelConfig {
@@ -113,6 +120,7 @@ impl Default for ModelConfig {
             text_pos_init: 0.02,
             tokenizer: Tokenizer::default(),
             encoders: Modality::IMAGE_TEXT.map(EncoderConfig::pretrained).to_vec(),
+            fusion: false,
         }
     }
 }

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use super::attention::Maps;
 use super::classifier::{Classifier, Logits};
 use super::encoder::{Embed, Encoder, Stream};
+use super::fusion::Fusion;
 use super::{Batch, ModelConfig, init};
 use crate::data::{InputKind, Modality};
 
@@ -20,6 +21,8 @@ pub struct Model {
     pub classifier: Classifier,
     /// MI switch: shared keys on or off (self-attention).
     pub interaction: bool,
+    /// The connectors and the shared block (`model.fusion`), if on.
+    pub fusion: Option<Fusion>,
 }
 
 /// Everything one forward pass gives back.
@@ -76,13 +79,19 @@ impl Model {
                 modality,
             })
             .collect();
+        let shared_keys = (0..config.interaction_layers)
+            .map(|_| init::param(rng, [s, d], 1.0 / (d as f32).sqrt(), device))
+            .collect();
+        // Drawn last, so that a model without it is drawn as before.
+        let fusion = config
+            .fusion
+            .then(|| Fusion::new(rng, modalities.len(), d, config.d_ff, device));
         Model {
             encoders,
-            shared_keys: (0..config.interaction_layers)
-                .map(|_| init::param(rng, [s, d], 1.0 / (d as f32).sqrt(), device))
-                .collect(),
-            classifier: Classifier::new(d, modalities.len()),
+            shared_keys,
+            classifier: Classifier::new(d, if config.fusion { 1 } else { modalities.len() }),
             interaction,
+            fusion,
         }
     }
 
@@ -149,7 +158,17 @@ impl Model {
                 .collect(),
             1,
         );
-        let logits = self.classifier.forward(&cls, &present);
+        let logits = match &self.fusion {
+            None => self.classifier.forward(&cls, &present),
+            Some(f) => {
+                let shared: Vec<(Modality, Tensor<2>)> = cls
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (m, h))| (*m, f.forward(i, h.clone())))
+                    .collect();
+                self.classifier.forward_shared(&shared, &present)
+            }
+        };
         ForwardOutput {
             logits,
             features,
@@ -169,6 +188,10 @@ impl Model {
             .map(|e| (e.modality.name(), list_param_ids(e)))
             .collect();
         groups.push(("interaction", list_param_ids(&self.shared_keys)));
+        if let Some(f) = &self.fusion {
+            groups.push(("connectors", list_param_ids(&f.connectors)));
+            groups.push(("fusion", list_param_ids(&f.shared)));
+        }
         groups.push(("classifier", list_param_ids(&self.classifier)));
         groups
     }

@@ -224,6 +224,7 @@ pub fn apply(model: Model, config: &ModelConfig, bytes: &[u8]) -> Result<Model, 
         .collect::<Result<_, _>>()?;
     let file_config = ModelConfig {
         encoders: file.iter().map(|&m| EncoderConfig::pretrained(m)).collect(),
+        fusion: false,
         ..config.clone()
     };
     let device: Device = model.encoders[0].pos.val().device();

@@ -121,3 +121,95 @@ fn attention_scores_are_the_maps_before_the_softmax() {
         }
     }
 }
+
+fn with_fusion() -> ModelConfig {
+    ModelConfig {
+        fusion: true,
+        ..ModelConfig::default()
+    }
+}
+
+#[test]
+fn the_fusion_stage_is_drawn_after_everything_else() {
+    let build = |cfg: &ModelConfig| Model::new(cfg, true, &mut rng_for(1, "model"), &device());
+    let (plain, fused) = (build(&ModelConfig::default()), build(&with_fusion()));
+    assert!(plain.fusion.is_none());
+    let f = fused.fusion.as_ref().unwrap();
+    assert_eq!(f.connectors.len(), 2);
+    for (a, b) in plain.encoders.iter().zip(&fused.encoders) {
+        assert_eq!(
+            values(a.pos.val().reshape([1, -1])),
+            values(b.pos.val().reshape([1, -1]))
+        );
+    }
+    let names = |m: &Model| -> Vec<&str> { m.param_groups().iter().map(|(n, _)| *n).collect() };
+    assert_eq!(
+        names(&plain),
+        ["image", "text", "interaction", "classifier"]
+    );
+    assert_eq!(
+        names(&fused),
+        [
+            "image",
+            "text",
+            "interaction",
+            "connectors",
+            "fusion",
+            "classifier"
+        ]
+    );
+    assert_eq!(fused.classifier.modalities, 1);
+}
+
+#[test]
+fn with_fusion_every_modality_is_read_by_one_weight_and_the_fused_logits_by_the_mean() {
+    let cfg = with_fusion();
+    let m = Model::new(&cfg, true, &mut rng_for(2, "model"), &device()).expand_to(
+        3,
+        &mut rng_for(2, "cls"),
+        &device(),
+    );
+    let s = samples();
+    let refs: Vec<&Sample> = s.iter().collect();
+    let out = m.forward(&Batch::new(&refs, &cfg, &device()));
+    let f = m.fusion.as_ref().unwrap();
+    // Recompute from the encoders' [CLS] by hand.
+    let batch = Batch::new(&refs, &cfg, &device());
+    let keys: Vec<Option<Tensor<2>>> = m.shared_keys.iter().map(|k| Some(k.val())).collect();
+    let g: Vec<Tensor<2>> = m
+        .encoders
+        .iter()
+        .zip(&batch.inputs)
+        .enumerate()
+        .map(|(i, (e, input))| f.forward(i, e.forward(&input.encoded, &keys).0))
+        .collect();
+    let w = m.classifier.chunks[0].parts[0].val();
+    let b = m.classifier.chunks[0].bias.val().unsqueeze_dim::<2>(0);
+    let close = |a: Vec<f32>, b: Vec<f32>| {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+        }
+    };
+    for (i, modality) in [Modality::Image, Modality::Text].into_iter().enumerate() {
+        close(
+            values(out.logits.of(modality).unwrap().clone()),
+            values(g[i].clone().matmul(w.clone()) + b.clone()),
+        );
+    }
+    // Sample 0 has both (the mean), 1 the image only, 2 the text only.
+    let row = |t: Tensor<2>, r: usize| values(t.narrow(0, r, 1));
+    let both = (g[0].clone() + g[1].clone()) / 2.0;
+    close(
+        row(out.logits.fused.clone(), 0),
+        row(both.matmul(w.clone()) + b.clone(), 0),
+    );
+    close(
+        row(out.logits.fused.clone(), 1),
+        row(g[0].clone().matmul(w.clone()) + b.clone(), 1),
+    );
+    close(
+        row(out.logits.fused.clone(), 2),
+        row(g[1].clone().matmul(w.clone()) + b.clone(), 2),
+    );
+}

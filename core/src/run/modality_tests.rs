@@ -113,3 +113,15 @@ fn encoders_out_of_order_or_without_image_and_text_are_refused() {
     c.encoders.remove(1);
     assert!(c.validate().is_err());
 }
+
+#[test]
+fn a_modality_run_with_the_fusion_stage_starts_from_the_pretrained_encoders() {
+    let mut c = small_modality("finetune", "modality");
+    c.model.fusion = true;
+    let rec = run(c);
+    assert!(rec.config.model.fusion);
+    assert_eq!(rec.config.model.modalities(), Modality::ALL);
+    let m = &rec.measured.acc_matrix;
+    assert_eq!((m.len(), m[1].len()), (2, 2));
+    assert!(rec.measured.loss.iter().all(|l| l.loss.is_finite()));
+}

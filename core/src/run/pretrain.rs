@@ -67,6 +67,9 @@ pub async fn weights_file(
 ) -> Vec<u8> {
     let mut encoders = model.clone();
     encoders.classifier = Classifier::new(model.classifier.d, model.classifier.modalities);
+    // The encoders (and shared keys) only: a run with or without the fusion
+    // stage starts from them alike.
+    encoders.fusion = None;
     // Parameter ids are random per process and burnpack stores them:
     // numbered in visiting order instead, the same run gives the same bytes.
     let encoders = encoders.map(&mut Renumber(0));
