@@ -11,6 +11,7 @@ pub mod classifier;
 pub mod config;
 #[cfg(feature = "train")]
 pub mod encoder;
+#[cfg(feature = "train")]
 pub mod fusion;
 #[cfg(feature = "train")]
 pub mod init;
