@@ -78,11 +78,21 @@ pub fn item_tags(item: &PackItem) -> Vec<String> {
 
 /// Builds the entity scenario from `pack`, fixed by `seed`.
 pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario {
+    entity_scenario_of(pack, &pack.tasks, seed, opts)
+}
+
+/// The entity scenario of `pack`'s items over `task_classes` (lists of its
+/// subgroups) instead of the pack's own split.
+pub fn entity_scenario_of(
+    pack: &Pack,
+    task_classes: &[Vec<String>],
+    seed: u64,
+    opts: &EntityOptions,
+) -> Scenario {
     // The seeded split of every class first: the words swapped into noisy
     // captions come from training items only, so a test item's own words
     // are never taught as evidence for another class.
-    let splits: Vec<Vec<(Vec<usize>, Vec<usize>)>> = pack
-        .tasks
+    let splits: Vec<Vec<(Vec<usize>, Vec<usize>)>> = task_classes
         .iter()
         .map(|subgroups| {
             subgroups
@@ -123,7 +133,7 @@ pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario
     };
     let mut class_names = Vec::new();
     let mut tasks = Vec::new();
-    for (t, subgroups) in pack.tasks.iter().enumerate() {
+    for (t, subgroups) in task_classes.iter().enumerate() {
         let mut task = Task {
             index: t + 1,
             classes: Vec::new(),

@@ -6,7 +6,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 use std::sync::OnceLock;
 
-use super::entity::{EntityOptions, entity_scenario};
+use super::entity::{EntityOptions, entity_scenario_of};
 use super::pack::Pack;
 use super::prep::augment;
 use super::sample::{Input, Modality, Sample};
@@ -93,9 +93,7 @@ pub fn modality_scenario(
     }
 
     // The image–caption task: the entity scenario over these classes only.
-    let mut subset = pack.clone();
-    subset.tasks = vec![classes.clone()];
-    let image_text = entity_scenario(&subset, seed, entity)
+    let image_text = entity_scenario_of(pack, std::slice::from_ref(&classes), seed, entity)
         .tasks
         .pop()
         .expect("one task");

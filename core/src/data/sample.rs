@@ -142,19 +142,20 @@ impl Sample {
 
     /// The image's RGB bytes, if the sample has one.
     pub fn image(&self) -> Option<&[u8]> {
-        match self.inputs.get(&Modality::Image) {
-            Some(Input::Pixels(px)) => Some(px),
-            _ => None,
-        }
+        self.pixels_of(Modality::Image)
     }
 
     /// The pixels of the image or, without one, of the sketch.
     pub fn pixels(&self) -> Option<&[u8]> {
-        self.image()
-            .or_else(|| match self.inputs.get(&Modality::Sketch) {
-                Some(Input::Pixels(px)) => Some(px),
-                _ => None,
-            })
+        self.image().or_else(|| self.pixels_of(Modality::Sketch))
+    }
+
+    /// `modality`'s pixels, if the sample has them.
+    fn pixels_of(&self, modality: Modality) -> Option<&[u8]> {
+        match self.inputs.get(&modality) {
+            Some(Input::Pixels(px)) => Some(px),
+            _ => None,
+        }
     }
 
     /// The caption or sentence, if the sample has one.
