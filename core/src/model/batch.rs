@@ -13,6 +13,8 @@ pub struct ModalityInput {
     pub encoded: Encoded,
     /// `[batch, 1]`: 1 where the sample has the modality, 0 where missing.
     pub present: Tensor<2>,
+    /// How many samples of the batch have it (`present`'s sum, known here).
+    pub count: usize,
 }
 
 pub struct Batch {
@@ -38,10 +40,12 @@ impl Batch {
                     InputKind::Pixels => patches(samples, modality, config.patch, device),
                     InputKind::Words => tokens(samples, modality, config, device),
                 };
+                let count = present.iter().filter(|p| **p > 0.0).count();
                 ModalityInput {
                     modality,
                     encoded,
                     present: Tensor::from_data(TensorData::new(present, [b, 1]), device),
+                    count,
                 }
             })
             .collect();

@@ -4,7 +4,7 @@
 use super::*;
 use crate::data::Modality;
 use crate::data::modality::ModalityOptions;
-use crate::model::{EncoderInit, ModelConfig};
+use crate::model::{Batch, EncoderInit, ModelConfig};
 use crate::strategy::StrategyConfig;
 
 /// The modality scenario over 3 classes, one copy of everything, 1 epoch.
@@ -124,4 +124,45 @@ fn a_modality_run_with_the_fusion_stage_starts_from_the_pretrained_encoders() {
     let m = &rec.measured.acc_matrix;
     assert_eq!((m.len(), m[1].len()), (2, 2));
     assert!(rec.measured.loss.iter().all(|l| l.loss.is_finite()));
+}
+
+#[test]
+fn a_batch_of_sketches_sends_no_gradient_into_the_image_and_text_encoders() {
+    use crate::data::{IMAGE_BYTES, Input};
+    use crate::strategy::params::flat_grads;
+    let config = ModelConfig {
+        fusion: true,
+        ..ModelConfig::default()
+    }
+    .covering(&[Modality::Sketch]);
+    let device = Device::flex().autodiff();
+    let model = Model::new(&config, false, &mut rng_for(2, "m"), &device).expand_to(
+        3,
+        &mut rng_for(2, "c"),
+        &device,
+    );
+    let sketches: Vec<Sample> = (0..4)
+        .map(|i| {
+            Sample::new(i % 3).with(
+                Modality::Sketch,
+                Input::Pixels(vec![(40 * i) as u8; IMAGE_BYTES]),
+            )
+        })
+        .collect();
+    let refs: Vec<&Sample> = sketches.iter().collect();
+    let batch = Batch::new(&refs, &config, &device);
+    let out = model.forward(&batch);
+    let grads = task_loss(&out, &batch, None, 0.5).backward();
+    let groups = model.param_groups();
+    let ids = |name: &str| groups.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+    let (image, text, sketch) = (ids("image"), ids("text"), ids("sketch"));
+    let mut sketch_moved = false;
+    for (id, g) in flat_grads(&model, &grads) {
+        let largest: f32 = g.abs().max().into_scalar();
+        if image.contains(&id) || text.contains(&id) {
+            assert_eq!(largest, 0.0, "an absent modality's encoder has a gradient");
+        }
+        sketch_moved |= sketch.contains(&id) && largest > 0.0;
+    }
+    assert!(sketch_moved, "the sketch encoder learnt nothing");
 }

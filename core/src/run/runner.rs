@@ -312,12 +312,7 @@ impl Runner {
             let current = &self.scenario.tasks[k - 1].classes;
             separation_mask(&batch.label_values, current, classes, &self.env.autodiff)
         });
-        let ce = task_loss(
-            &out,
-            &batch.labels,
-            mask.as_ref(),
-            self.config.unimodal_weight,
-        );
+        let ce = task_loss(&out, &batch, mask.as_ref(), self.config.unimodal_weight);
         let scores = contribution(&out.logits, &batch.labels);
         let extra = self.strategy.extra_loss(&StepInput {
             task: k,

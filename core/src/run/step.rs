@@ -2,38 +2,54 @@
 //! the loss of one forward pass, and one optimiser step by parameter group.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Int, Tensor};
+use burn::tensor::Tensor;
 
-use crate::model::{ForwardOutput, Model};
+use crate::model::{Batch, ForwardOutput, Model};
 use crate::strategy::LrFactors;
-use crate::strategy::losses::cross_entropy;
+use crate::strategy::losses::{cross_entropy, masked_cross_entropy};
 
 /// Cross-entropy of the fused logits plus `unimodal_weight` times the sum
 /// of each unimodal head's, every logit shifted by `mask` (a separated
 /// softmax) where given. The unimodal heads learn alongside the fused one,
 /// so that each stream learns to predict on its own and their scores (GM's
-/// s^v, s^t) mean something.
+/// s^v, s^t) mean something. A head learns only from the samples that have
+/// its modality (a batch of sketches trains no image head on blank images).
 pub fn task_loss(
     out: &ForwardOutput,
-    labels: &Tensor<1, Int>,
+    batch: &Batch,
     mask: Option<&Tensor<2>>,
     unimodal_weight: f64,
 ) -> Tensor<1> {
-    let ce_of = |logits: &Tensor<2>| {
-        let logits = match mask {
-            Some(m) => logits.clone() + m.clone(),
-            None => logits.clone(),
-        };
-        cross_entropy(logits, labels.clone())
+    let labels = &batch.labels;
+    let masked = |logits: &Tensor<2>| match mask {
+        Some(m) => logits.clone() + m.clone(),
+        None => logits.clone(),
     };
+    let fused = cross_entropy(masked(&out.logits.fused), labels.clone());
+    let b = batch.label_values.len();
     let unimodal = out
         .logits
         .unimodal
         .iter()
-        .map(|(_, l)| ce_of(l))
-        .reduce(|a, b| a + b)
-        .expect("the model has encoders");
-    ce_of(&out.logits.fused) + unimodal * unimodal_weight
+        .zip(&batch.inputs)
+        .filter(|(_, input)| input.count > 0)
+        .map(|((_, l), input)| {
+            if input.count == b {
+                cross_entropy(masked(l), labels.clone())
+            } else {
+                masked_cross_entropy(
+                    masked(l),
+                    labels.clone(),
+                    input.present.clone(),
+                    input.count,
+                )
+            }
+        })
+        .reduce(|a, b| a + b);
+    match unimodal {
+        Some(u) => fused + u * unimodal_weight,
+        None => fused,
+    }
 }
 
 /// One optimiser step, each parameter group at its learning-rate factor

@@ -10,6 +10,20 @@ pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
     picked.mean().neg()
 }
 
+/// Mean cross-entropy of `logits` `[batch, classes]` over the `count`
+/// samples where `present` `[batch, 1]` is 1 (a head whose modality some
+/// samples lack must not learn from their blank input).
+pub fn masked_cross_entropy(
+    logits: Tensor<2>,
+    labels: Tensor<1, Int>,
+    present: Tensor<2>,
+    count: usize,
+) -> Tensor<1> {
+    let [b, _] = logits.dims();
+    let picked = log_softmax(logits, 1).gather(1, labels.reshape([b, 1]));
+    (picked * present).sum().neg() / count.max(1) as f64
+}
+
 /// Additive logit mask `[batch, classes]` for a separated softmax: a row whose
 /// label is one of `current` may only score those classes (the others get a
 /// large negative logit, so their softmax weight and gradient vanish); every
@@ -85,6 +99,30 @@ mod tests {
 
     fn scalar(t: Tensor<1>) -> f32 {
         t.into_scalar()
+    }
+
+    #[test]
+    fn a_masked_cross_entropy_is_the_mean_over_the_present_samples() {
+        let d = Device::flex();
+        let logits = Tensor::<2>::from_data(
+            TensorData::new(vec![2.0f32, 0.0, 0.5, 1.5, -1.0, 3.0], [3, 2]),
+            &d,
+        );
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 1, 0], [3]), &d);
+        let present = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 0.0, 1.0], [3, 1]), &d);
+        let masked = scalar(masked_cross_entropy(
+            logits.clone(),
+            labels.clone(),
+            present,
+            2,
+        ));
+        // the same as the plain mean over rows 0 and 2
+        let rows = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 2], [2]), &d);
+        let subset = scalar(cross_entropy(
+            logits.select(0, rows.clone()),
+            labels.select(0, rows),
+        ));
+        assert!((masked - subset).abs() < 1e-6, "{masked} vs {subset}");
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub async fn bench(
         pos = (pos + batch_size) % train.len();
         let batch = Batch::new(&refs, &config.model, &autodiff);
         let out = model.forward(&batch);
-        let loss = task_loss(&out, &batch.labels, None, config.unimodal_weight);
+        let loss = task_loss(&out, &batch, None, config.unimodal_weight);
         let scores = contribution(&out.logits, &batch.labels);
         let stats = read_floats(Tensor::cat(vec![loss.clone().detach(), scores], 0)).await;
         if !stats[0].is_finite() {
