@@ -1,6 +1,7 @@
 //! `palimpsest compare`: a markdown table of run records, grouped by
 //! scenario and strategy, mean ± std over the runs (seeds) of each group.
 
+use palimpsest_core::metrics::ModalityGains;
 use palimpsest_core::run::RunRecord;
 use palimpsest_core::run::record::MAX_RECORD_BYTES;
 
@@ -55,7 +56,7 @@ pub fn table(records: &[RunRecord]) -> String {
     let mut s = String::from(
         "| scenario | strategy | runs | A_T (%) | mean U_k (%) | ACC (%) | BWT (pp) | forgetting (pp) |\n|---|---|---|---|---|---|---|---|\n",
     );
-    for ((scenario, label), runs) in groups {
+    for ((scenario, label), runs) in &groups {
         let vals: Vec<[f64; 5]> = runs.iter().map(|r| values(r)).collect();
         let col = |i: usize| mean_std(&vals.iter().map(|v| v[i]).collect::<Vec<_>>());
         s.push_str(&format!(
@@ -66,6 +67,40 @@ pub fn table(records: &[RunRecord]) -> String {
             col(2),
             col(3),
             col(4)
+        ));
+    }
+    s.push_str(&gains_table(&groups));
+    s
+}
+
+/// BwRG and FwRG after the last task (MERA's relative gains, in %), for
+/// the groups whose runs all hold them; empty if none does.
+fn gains_table(groups: &[((String, String), Vec<&RunRecord>)]) -> String {
+    let mut s = String::new();
+    for ((scenario, label), runs) in groups {
+        let last = |pick: fn(&ModalityGains) -> &Vec<Option<f64>>| -> Option<Vec<f64>> {
+            runs.iter()
+                .map(|r| {
+                    r.modality_gains
+                        .as_ref()
+                        .and_then(|g| pick(g).last().copied().flatten())
+                        .map(|v| v / 100.0)
+                })
+                .collect()
+        };
+        let (Some(bw), Some(fw)) = (last(|g| &g.bwrg), last(|g| &g.fwrg)) else {
+            continue;
+        };
+        if s.is_empty() {
+            s.push_str(
+                "\nRelative gains against experts trained on each task alone, after the last task:\n\n| scenario | strategy | runs | BwRG (%) | FwRG (%) |\n|---|---|---|---|---|\n",
+            );
+        }
+        s.push_str(&format!(
+            "| {scenario} | {label} | {} | {} | {} |\n",
+            runs.len(),
+            mean_std(&bw),
+            mean_std(&fw)
         ));
     }
     s

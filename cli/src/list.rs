@@ -24,6 +24,10 @@ pub fn render() -> String {
         "  relation   5 tasks x 2 spatial relations + \"none\", composed scenes + sentence\n",
     );
     out.push_str(
+        "  modality   2 tasks on the same entity classes: image + caption, then Quick, Draw! sketches\n",
+    );
+    out.push_str("  modality-reverse   the same, sketches first\n");
+    out.push_str(
         "  PATH       an imagefolder (one folder per class, optional metadata.jsonl/.csv)\n",
     );
     out.push_str("\nStrategies (hyper-parameters with defaults):\n");
@@ -33,6 +37,9 @@ pub fn render() -> String {
         out.push_str(&format!("  {name:<9}  {}\n", params(&json)));
     }
     out.push_str("  (mspt components switch off with --ablate gm,mi,ad,mm)\n");
+    out.push_str(
+        "  (mera stages switch off with --ablate merge,realign; it needs --set model.fusion=true)\n",
+    );
     let run = serde_json::to_value(RunConfig::default()).expect("configs serialise");
     out.push_str("\nRun defaults:\n");
     for key in [

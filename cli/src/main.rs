@@ -4,6 +4,7 @@
 mod baselines_cmd;
 mod bench_cmd;
 mod compare;
+mod experts;
 mod files;
 mod folder;
 mod list;

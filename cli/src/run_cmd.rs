@@ -3,9 +3,11 @@
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use palimpsest_core::data::folder::{Import, escape};
+use palimpsest_core::data::Scenario;
+use palimpsest_core::data::folder::escape;
 use palimpsest_core::model::EncoderInit;
 use palimpsest_core::model::pretrained::{WEIGHTS_FILE, bundled_weights};
+use palimpsest_core::run::experts::with_gains;
 use palimpsest_core::run::settings::{with_params, with_settings};
 use palimpsest_core::run::{
     Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
@@ -22,7 +24,8 @@ pub struct RunArgs {
     /// the same classes), modality-reverse, or the path of an imagefolder.
     #[arg(long, default_value = "entity")]
     scenario: String,
-    /// finetune, joint, replay, ewc, lwf or mspt.
+    /// finetune, joint, replay, ewc, lwf, mspt or mera (which needs
+    /// --set model.fusion=true).
     #[arg(long, default_value = "mspt")]
     strategy: String,
     #[arg(long)]
@@ -39,7 +42,8 @@ pub struct RunArgs {
     /// Weight of the unimodal heads' own loss (0: fused loss only, as in MSPT).
     #[arg(long)]
     unimodal_weight: Option<f64>,
-    /// MSPT components to switch off, e.g. gm,ad.
+    /// MSPT components (gm,mi,ad,mm) or MERA stages (merge,realign) to
+    /// switch off, e.g. gm,ad.
     #[arg(long, value_delimiter = ',')]
     ablate: Vec<String>,
     /// Strategy hyper-parameters, e.g. --param memory_share=0.5 (see `palimpsest list`).
@@ -67,6 +71,13 @@ pub struct RunArgs {
     /// Where to write the run record (JSON).
     #[arg(long)]
     out: Option<String>,
+    /// Where the experts of a modality stream are kept (each task trained
+    /// alone, for the relative gains); default: ~/.cache/palimpsest/experts.
+    #[arg(long, value_name = "DIR")]
+    experts: Option<String>,
+    /// Leave a modality stream's relative gains out (no experts trained).
+    #[arg(long)]
+    no_experts: bool,
 }
 
 fn config(args: &RunArgs) -> Result<RunConfig, String> {
@@ -75,7 +86,13 @@ fn config(args: &RunArgs) -> Result<RunConfig, String> {
         let parts: Vec<&str> = args.ablate.iter().map(String::as_str).collect();
         strategy = match strategy {
             StrategyConfig::Mspt(c) => StrategyConfig::Mspt(c.ablate(&parts)?),
-            other => return Err(format!("--ablate applies to mspt, not {}", other.name())),
+            StrategyConfig::Mera(c) => StrategyConfig::Mera(c.ablate(&parts)?),
+            other => {
+                return Err(format!(
+                    "--ablate applies to mspt and mera, not {}",
+                    other.name()
+                ));
+            }
         };
     }
     if !args.params.is_empty() {
@@ -117,7 +134,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         Some(path) => Some(std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?),
         None => None,
     };
-    let mut runner = runner(config, import.as_ref(), weights.as_deref())?;
+    let scenario = build_scenario(&config, import.as_ref()).map_err(|e| e.to_string())?;
+    let gains = scenario.brings_modalities() && !args.no_experts;
+    let mut runner = runner(config, scenario.clone(), weights.as_deref())?;
     if pretrained {
         eprintln!(
             "encoders: pretrained ({}, made by `palimpsest pretrain`; --init scratch starts them at random)",
@@ -129,6 +148,17 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     if let Some(bad) = record.non_finite() {
         return Err(format!("the run's record is broken: {bad}"));
     }
+    let record = if gains && stopped.is_none() {
+        let dir = args
+            .experts
+            .as_ref()
+            .map_or_else(crate::experts::default_dir, std::path::PathBuf::from);
+        let weights = weights.as_deref().unwrap_or(bundled_weights());
+        let experts = crate::experts::experts(&record.config, &scenario, weights, &dir)?;
+        with_gains(record, experts)?
+    } else {
+        record
+    };
     if !record.measured.acc_matrix.is_empty() {
         print!("{}", summary(&record, &label));
     }
@@ -214,17 +244,12 @@ pub(crate) fn drive(runner: &mut Runner) -> (Option<RunRecord>, Option<String>) 
 /// be testable through the binary.
 const DIVERGE_AT: &str = "PALIMPSEST_DIVERGE_AT";
 
-fn runner(
-    config: RunConfig,
-    import: Option<&Import>,
-    weights: Option<&[u8]>,
-) -> Result<Runner, String> {
+fn runner(config: RunConfig, scenario: Scenario, weights: Option<&[u8]>) -> Result<Runner, String> {
     let mut strategy = palimpsest_core::strategy::build(&config.strategy);
     if let Ok(points) = std::env::var(DIVERGE_AT) {
         let points = Faulty::parse_points(&points).map_err(|e| format!("{DIVERGE_AT}: {e}"))?;
         strategy = Box::new(Faulty::new(strategy, &points, &[]));
     }
-    let scenario = build_scenario(&config, import).map_err(|e| e.to_string())?;
     let device = device_for(config.backend).map_err(|e| e.to_string())?;
     let weights = weights.unwrap_or(bundled_weights());
     Runner::build(config, scenario, device, "cpu (flex)", strategy, weights)
@@ -271,5 +296,24 @@ pub fn summary(r: &RunRecord, label: &str) -> String {
         r.timing.train_samples_per_s,
         r.timing.device,
     ));
+    if let Some(g) = &r.modality_gains {
+        let pct = |v: &Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+        s.push_str("\nrelative gains against experts trained on each task alone (%)\n");
+        let experts: Vec<String> = g
+            .experts
+            .iter()
+            .enumerate()
+            .map(|(j, e)| format!("T{} {} {:.3}", j + 1, e.modalities.join("+"), e.accuracy))
+            .collect();
+        s.push_str(&format!("experts: {}\n", experts.join(", ")));
+        for (i, (f, b)) in g.fwrg.iter().zip(&g.bwrg).enumerate() {
+            s.push_str(&format!(
+                "after {:<2} FwRG {:>6}   BwRG {:>6}\n",
+                i + 1,
+                pct(f),
+                pct(b)
+            ));
+        }
+    }
     s
 }

@@ -229,7 +229,9 @@ fn the_modality_scenario_runs_image_text_then_sketches_with_a_sketch_encoder() {
         "entity.train_copies=1",
         "--set",
         "modality.sketch_copies=1",
+        "--no-experts",
     ]);
+    assert!(r["modality_gains"].is_null());
     let modalities = |t: usize| r["tasks"][t]["modalities"].clone();
     assert_eq!(modalities(0), serde_json::json!(["image", "text"]));
     assert_eq!(modalities(1), serde_json::json!(["sketch"]));
@@ -256,6 +258,71 @@ fn the_modality_scenario_runs_image_text_then_sketches_with_a_sketch_encoder() {
         .code(2);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("modality.classes"), "{err}");
+}
+
+#[test]
+fn a_modality_run_is_measured_against_experts_trained_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let experts = dir.path().join("experts");
+    let run = |strategy: &str, out: &str| {
+        let out = dir.path().join(out);
+        let a = palimpsest()
+            .args([
+                "run",
+                "--scenario",
+                "modality",
+                "--strategy",
+                strategy,
+                "--epochs",
+                "1",
+            ])
+            .args([
+                "--set",
+                "modality.classes=3",
+                "--set",
+                "entity.train_copies=1",
+            ])
+            .args([
+                "--set",
+                "modality.sketch_copies=1",
+                "--set",
+                "model.fusion=true",
+            ])
+            .arg("--experts")
+            .arg(&experts)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+        (record(&out), stderr, stdout)
+    };
+    let (finetune, err, out) = run("finetune", "finetune.json");
+    assert!(
+        err.contains("expert for task 2 (sketch): training it"),
+        "{err}"
+    );
+    assert!(out.contains("FwRG") && out.contains("BwRG"), "{out}");
+    let g = &finetune["modality_gains"];
+    assert_eq!(g["experts"][1]["modalities"], serde_json::json!(["sketch"]));
+    assert_eq!(g["bwrg"].as_array().unwrap().len(), 2);
+    assert_eq!(std::fs::read_dir(&experts).unwrap().count(), 2);
+    // another strategy on the same config and seed reuses them
+    let (mera, err, _) = run("mera", "mera.json");
+    assert!(err.contains("expert for task 1 (image + text):"), "{err}");
+    assert!(!err.contains("training it"), "{err}");
+    assert_eq!(mera["modality_gains"]["experts"], g["experts"]);
+    // and compare shows the gains of both
+    let a = palimpsest()
+        .arg("compare")
+        .arg(dir.path().join("finetune.json"))
+        .arg(dir.path().join("mera.json"))
+        .assert()
+        .success();
+    let table = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(table.contains("BwRG (%)"), "{table}");
+    assert!(table.contains("| modality | mera 10% | 1 |"), "{table}");
 }
 
 #[test]

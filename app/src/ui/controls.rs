@@ -65,6 +65,14 @@ fn forget_stream(st: AppState) {
     st.shown.set(None);
 }
 
+/// The strategies the page offers: those that run on the model the page
+/// builds (MERA needs the fusion stage, which the page does not turn on).
+fn offered() -> impl Iterator<Item = &'static str> {
+    StrategyConfig::NAMES
+        .into_iter()
+        .filter(|n| StrategyConfig::by_name(n).is_ok_and(|s| !s.needs_fusion()))
+}
+
 fn busy(st: AppState) -> bool {
     matches!(
         st.run_state.get(),
@@ -141,10 +149,8 @@ pub fn Controls() -> impl IntoView {
                 <label>
                     "Strategy "
                     <select data-testid="strategy" on:change=on_strategy prop:disabled=move || busy(st)>
-                        {StrategyConfig::NAMES
-                            .iter()
+                        {offered()
                             .map(|n| {
-                                let n = *n;
                                 view! {
                                     <option value=n selected=move || st.strategy.get().name() == n>
                                         {n}
@@ -367,8 +373,7 @@ pub fn CompareControls() -> impl IntoView {
     view! {
         <div class="row compare-controls">
             <span>"Compare on the same stream and seed: "</span>
-            {StrategyConfig::NAMES
-                .iter()
+            {offered()
                 .map(|n| {
                     let n = n.to_string();
                     let n2 = n.clone();

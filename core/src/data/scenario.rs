@@ -83,6 +83,27 @@ impl Scenario {
         Ok(())
     }
 
+    /// The stream of task `task` (1-based) alone, numbered 1: what an
+    /// expert for that task trains and is tested on.
+    pub fn only(&self, task: usize) -> Scenario {
+        let mut t = self.tasks[task - 1].clone();
+        t.index = 1;
+        Scenario {
+            name: self.name.clone(),
+            class_names: self.class_names.clone(),
+            tasks: vec![t],
+            none_class: self.none_class,
+        }
+    }
+
+    /// Whether the tasks bring different modalities (a modality-incremental
+    /// stream, whose runs are measured against experts).
+    pub fn brings_modalities(&self) -> bool {
+        self.tasks
+            .windows(2)
+            .any(|w| w[0].modalities != w[1].modalities)
+    }
+
     /// Summary for the run record.
     pub fn task_infos(&self) -> Vec<TaskInfo> {
         self.tasks

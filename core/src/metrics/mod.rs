@@ -5,7 +5,8 @@
 //!   and forgetting F (Chaudhry et al. 2018).
 //! * [`accuracy`], [`micro_f1`], [`micro_f1_excluding`], [`macro_f1`] score
 //!   predictions (MSPT's A_k and U_k are micro-F1 scores).
-//! * [`relative_gain`], [`backward_relative_gain`] are MERA's RG_m / BwRG / FwRG.
+//! * [`relative_gain`], [`backward_relative_gain`] are MERA's RG_m / BwRG / FwRG;
+//!   [`modality_gains`] gives them all for a run against its experts.
 //! * [`Baselines`]: 1-NN on pixels and naive Bayes on captions, the trivial
 //!   baselines a model must beat on the same stream.
 //! * [`gamma`], [`gm_coefficient`], [`averaged_coefficient`] are MSPT's
@@ -26,7 +27,7 @@ pub use f1::{accuracy, macro_f1, micro_f1, micro_f1_excluding};
 pub use gamma::{GAMMA_EPSILON, averaged_coefficient, gamma, gm_coefficient};
 pub use gem::{GemMetrics, gem_metrics};
 pub use matrix::validate_matrix;
-pub use modality::{backward_relative_gain, relative_gain};
+pub use modality::{Expert, ModalityGains, backward_relative_gain, modality_gains, relative_gain};
 
 /// Why a score matrix or a `random_init` vector was rejected.
 ///

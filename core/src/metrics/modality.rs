@@ -1,5 +1,66 @@
 //! MERA's modality gains (METRICS.md): RG_m, BwRG and FwRG.
 
+use serde::{Deserialize, Serialize};
+
+/// An expert: a model trained on one task of the stream alone (same model,
+/// seed, epochs and data), and its accuracy on that task's test set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expert {
+    /// The modalities the task brings.
+    pub modalities: Vec<String>,
+    pub accuracy: f64,
+}
+
+/// A run's gains against its experts (the run record's `modality_gains`),
+/// all in %. Tasks are rows and columns as in the accuracy matrix R.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModalityGains {
+    /// One per task of the stream.
+    pub experts: Vec<Expert>,
+    /// `rg[k][j]` = RG of task j after task k (j ≤ k, 0-based) =
+    /// 100 · R[k][j] / expert_j; `null` where the expert scored 0.
+    pub rg: Vec<Vec<Option<f64>>>,
+    /// FwRG after each task: the RG of the task just learnt, `rg[k][k]`.
+    pub fwrg: Vec<Option<f64>>,
+    /// BwRG after each task: the mean RG of the tasks before it (`null`
+    /// after the first, or where an expert scored 0).
+    pub bwrg: Vec<Option<f64>>,
+}
+
+/// The gains of accuracy matrix `acc` (a row per evaluated task, a value
+/// per task of the stream) against one expert per task. `None` if the
+/// sizes do not fit.
+pub fn modality_gains(acc: &[Vec<f64>], experts: Vec<Expert>) -> Option<ModalityGains> {
+    let t = experts.len();
+    if acc.len() > t || acc.iter().any(|row| row.len() != t) {
+        return None;
+    }
+    let rg: Vec<Vec<Option<f64>>> = acc
+        .iter()
+        .enumerate()
+        .map(|(k, row)| {
+            (0..=k)
+                .map(|j| relative_gain(row[j], experts[j].accuracy))
+                .collect()
+        })
+        .collect();
+    let fwrg = rg.iter().enumerate().map(|(k, row)| row[k]).collect();
+    let bwrg = rg
+        .iter()
+        .enumerate()
+        .map(|(k, row)| {
+            let before: Option<Vec<f64>> = row[..k].iter().copied().collect();
+            before.and_then(|b| backward_relative_gain(&b))
+        })
+        .collect();
+    Some(ModalityGains {
+        experts,
+        rg,
+        fwrg,
+        bwrg,
+    })
+}
+
 /// RG_m = 100 · score / expert, where `expert` is the score of a model trained
 /// on modality m alone. `None` if `expert ≤ 0` or either value is not finite.
 ///
@@ -28,6 +89,52 @@ mod tests {
         assert_eq!(relative_gain(0.5, 0.0), None);
         assert_eq!(relative_gain(0.5, -0.1), None);
         assert_eq!(relative_gain(f64::NAN, 0.5), None);
+    }
+
+    fn expert(m: &str, accuracy: f64) -> Expert {
+        Expert {
+            modalities: vec![m.into()],
+            accuracy,
+        }
+    }
+
+    #[test]
+    fn gains_of_a_three_task_matrix_by_hand() {
+        let acc = vec![
+            vec![0.8, 0.1, 0.0],
+            vec![0.4, 0.5, 0.2],
+            vec![0.6, 0.25, 0.3],
+        ];
+        let experts = vec![
+            expert("image", 0.8),
+            expert("sketch", 0.5),
+            expert("speech", 0.0),
+        ];
+        let g = modality_gains(&acc, experts).unwrap();
+        let near = |got: &[Option<f64>], want: &[Option<f64>]| {
+            assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+            for (g, w) in got.iter().zip(want) {
+                match (g, w) {
+                    (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{got:?} vs {want:?}"),
+                    _ => assert_eq!(g, w, "{got:?} vs {want:?}"),
+                }
+            }
+        };
+        // row 2: 100·0.4/0.8 = 50, 100·0.5/0.5 = 100
+        near(&g.rg[1], &[Some(50.0), Some(100.0)]);
+        // after task 3: 75, 50, and no gain against an expert that scored 0
+        near(&g.rg[2], &[Some(75.0), Some(50.0), None]);
+        near(&g.fwrg, &[Some(100.0), Some(100.0), None]);
+        // BwRG: none after task 1; 50 after task 2; (75 + 50) / 2 after task 3
+        near(&g.bwrg, &[None, Some(50.0), Some(62.5)]);
+        // a run stopped after task 2 has two rows
+        let stopped = modality_gains(&acc[..2], g.experts.clone()).unwrap();
+        near(&stopped.bwrg, &[None, Some(50.0)]);
+        // sizes that do not fit
+        assert!(modality_gains(&acc, g.experts[..2].to_vec()).is_none());
+        let json = serde_json::to_value(&g).unwrap();
+        assert!(json["bwrg"][0].is_null());
+        assert_eq!(serde_json::from_value::<ModalityGains>(json).unwrap(), g);
     }
 
     #[test]

@@ -107,6 +107,13 @@ impl RunConfig {
         if self.classes_per_task == 0 {
             return Err("classes per task must be at least 1".into());
         }
+        if self.strategy.needs_fusion() && !self.model.fusion {
+            return Err(
+                "MERA merges the shared fusion stage and realigns its connectors: \
+                 turn it on with --set model.fusion=true (and compare with runs that have it)"
+                    .into(),
+            );
+        }
         let json = serde_json::to_value(self).map_err(|e| format!("the config: {e}"))?;
         super::limits::check(&json)
     }

@@ -85,6 +85,9 @@ pub const LIMITS: &[Limit] = &[
     limit("strategy.mspt.memory_per_class", 0.0, 1000.0),
     limit("strategy.mspt.memory_share", 0.0, 0.9),
     limit("strategy.mspt.rehearsal_epochs", 0.0, 1000.0),
+    limit("strategy.replay.memory_percent", 0.0, 100.0),
+    limit("strategy.mera.replay_percent", 0.0, 100.0),
+    limit("strategy.mera.realign_epochs", 0.0, 1000.0),
 ];
 
 impl Limit {

@@ -14,6 +14,8 @@ mod device;
 #[cfg(feature = "train")]
 pub mod distill;
 #[cfg(feature = "train")]
+pub mod experts;
+#[cfg(feature = "train")]
 mod infer;
 pub mod limits;
 #[cfg(feature = "train")]

@@ -127,6 +127,52 @@ fn a_modality_run_with_the_fusion_stage_starts_from_the_pretrained_encoders() {
 }
 
 #[test]
+fn experts_train_each_task_alone_and_give_the_runs_gains() {
+    use crate::run::experts::{expert_key, expert_of, expert_runner, with_gains};
+    let mut c = small_modality("finetune", "modality");
+    c.model.fusion = true;
+    let scenario = build_scenario(&c, None).unwrap();
+    assert!(scenario.brings_modalities());
+    let rec = run(c.clone());
+    // the config as the run completed it (an encoder for every modality)
+    let config = rec.config.clone();
+    let experts: Vec<_> = (1..=2)
+        .map(|task| {
+            let weights = crate::model::pretrained::bundled_weights();
+            let mut r =
+                expert_runner(&config, &scenario, task, Device::flex(), "cpu", weights).unwrap();
+            let mut last = None;
+            while let Some(ev) = pollster::block_on(r.next()) {
+                last = ev.into_iter().last().or(last);
+            }
+            let Some(Event::Finished(expert)) = last else {
+                panic!("the expert's run did not finish")
+            };
+            assert_eq!(expert.tasks.len(), 1);
+            expert_of(&scenario, task, &expert).unwrap()
+        })
+        .collect();
+    assert_eq!(experts[1].modalities, ["sketch"]);
+    // fine-tuning's first task is its expert: the same model, seed and data
+    assert_eq!(experts[0].accuracy, rec.measured.acc_matrix[0][0]);
+    let rec = with_gains(rec, experts).unwrap();
+    let g = rec.modality_gains.as_ref().unwrap();
+    assert!((g.fwrg[0].unwrap() - 100.0).abs() < 1e-9);
+    assert_eq!((g.rg.len(), g.bwrg.len()), (2, 2));
+    assert!(g.bwrg[1].is_some());
+    // the record, gains and all, reads back
+    let back = RunRecord::parse(&serde_json::to_string(&rec).unwrap()).unwrap();
+    assert_eq!(back.modality_gains, rec.modality_gains);
+    // experts do not depend on the strategy, but on everything else
+    let mut mera = config.clone();
+    mera.strategy = StrategyConfig::by_name("mera").unwrap();
+    assert_eq!(expert_key(&mera, 2), expert_key(&config, 2));
+    assert_ne!(expert_key(&config, 1), expert_key(&config, 2));
+    mera.seed += 1;
+    assert_ne!(expert_key(&mera, 2), expert_key(&config, 2));
+}
+
+#[test]
 fn a_batch_of_sketches_sends_no_gradient_into_the_image_and_text_encoders() {
     use crate::data::{IMAGE_BYTES, Input};
     use crate::strategy::params::flat_grads;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::RunConfig;
 use crate::data::TaskInfo;
-use crate::metrics::GemMetrics;
+use crate::metrics::{GemMetrics, ModalityGains, modality_gains};
 
 pub const RECORD_VERSION: u32 = 1;
 /// The largest run-record file `compare`, `metrics` and the app's import
@@ -137,7 +137,10 @@ pub struct RunRecord {
     #[serde(flatten)]
     pub measured: Measured,
     pub metrics: GemMetrics,
-    pub modality_gains: Option<serde_json::Value>,
+    /// MERA's gains against experts trained on each task alone, for a
+    /// stream whose tasks bring different modalities (`null` otherwise, or
+    /// when the experts were not trained).
+    pub modality_gains: Option<ModalityGains>,
     pub timing: Timing,
 }
 
@@ -236,6 +239,24 @@ impl RunRecord {
             .chain(&self.metrics.acc);
         if let Some(v) = scores.into_iter().find(|v| !(0.0..=1.0).contains(*v)) {
             return Err(format!("a score of {v} is outside [0, 1]"));
+        }
+        if let Some(g) = &self.modality_gains {
+            if let Some(e) = g
+                .experts
+                .iter()
+                .find(|e| !(0.0..=1.0).contains(&e.accuracy))
+            {
+                return Err(format!(
+                    "modality_gains: an expert's accuracy of {} is outside [0, 1]",
+                    e.accuracy
+                ));
+            }
+            if modality_gains(&m.acc_matrix, g.experts.clone()).as_ref() != Some(g) {
+                return Err(
+                    "modality_gains do not follow from acc_matrix and the experts (one per task)"
+                        .into(),
+                );
+            }
         }
         Ok(())
     }

@@ -83,3 +83,32 @@ fn a_record_over_the_size_limit_is_refused_before_parsing() {
     let e = RunRecord::parse(&huge).unwrap_err();
     assert!(e.contains("MiB a run record may have"), "{e}");
 }
+
+#[test]
+fn modality_gains_are_read_when_they_follow_from_the_matrix() {
+    let mut v = good();
+    let acc: Vec<Vec<f64>> = serde_json::from_value(v["acc_matrix"].clone()).unwrap();
+    let experts = (0..5)
+        .map(|i| crate::metrics::Expert {
+            modalities: vec!["image".into()],
+            accuracy: 0.5 + 0.1 * i as f64,
+        })
+        .collect();
+    let gains = crate::metrics::modality_gains(&acc, experts).unwrap();
+    v["modality_gains"] = serde_json::to_value(&gains).unwrap();
+    let r = RunRecord::parse(&v.to_string()).unwrap();
+    assert_eq!(r.modality_gains, Some(gains));
+    // gains that the matrix and experts do not give, or an expert above 1
+    let mut bad = v.clone();
+    bad["modality_gains"]["fwrg"][0] = json!(99.0);
+    assert!(refused(&bad).contains("do not follow from acc_matrix"));
+    let mut bad = v.clone();
+    bad["modality_gains"]["experts"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    assert!(refused(&bad).contains("do not follow"));
+    let mut bad = v;
+    bad["modality_gains"]["experts"][0]["accuracy"] = json!(1.5);
+    assert!(refused(&bad).contains("expert's accuracy of 1.5"));
+}

@@ -385,6 +385,8 @@ impl Runner {
     /// for one (and it has not run yet), else evaluation.
     async fn end_of_epochs(&mut self, k: usize) {
         if !self.rehearsing {
+            let model = self.model.take().expect("model present");
+            self.model = Some(self.strategy.after_epochs(k, model, &self.env));
             self.ensure_features(k).await;
             let features = Self::features_of(&self.features, k);
             let train = &self.scenario.tasks[k - 1].train;
@@ -556,3 +558,7 @@ mod tests;
 #[cfg(test)]
 #[path = "modality_tests.rs"]
 mod modality_tests;
+
+#[cfg(test)]
+#[path = "mera_tests.rs"]
+mod mera_tests;

@@ -16,6 +16,7 @@ fn small(strategy: StrategyConfig) -> RunConfig {
         seed: 11,
         ..RunConfig::default()
     };
+    c.model.fusion = c.strategy.needs_fusion();
     c.entity.train_copies = 1;
     c.entity.test_copies = 1;
     c

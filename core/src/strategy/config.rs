@@ -15,6 +15,9 @@ pub struct ReplayConfig {
     pub herding: bool,
     /// Share of each task's training set that the (repeated) memory makes up.
     pub memory_share: f64,
+    /// Keeps this percentage of each task's training set instead, when
+    /// above 0 (MERA's baselines replay r = 1 % and 10 %).
+    pub memory_percent: f64,
 }
 
 impl Default for ReplayConfig {
@@ -24,6 +27,7 @@ impl Default for ReplayConfig {
             memory_per_class: 0,
             herding: false,
             memory_share: 0.2,
+            memory_percent: 0.0,
         }
     }
 }
@@ -142,6 +146,56 @@ impl MsptConfig {
     }
 }
 
+/// MERA, "Merge then Realign" (Zhang et al. 2025), each stage switchable:
+/// after a task's own epochs the modality-agnostic parameters (the shared
+/// fusion block and the classifier) are merged with their values before the
+/// task by a cumulative moving average, then only the connectors are
+/// realigned on a replay of r % of every task so far. Needs `model.fusion`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MeraConfig {
+    /// Stage 1's merge: θ_k = (k−1)/k · θ_{k−1} + 1/k · θ_k,vanilla.
+    pub merge: bool,
+    /// Stage 2: fine-tune only the connectors on the replay.
+    pub realign: bool,
+    /// r: the percentage of each task's training set the replay keeps (at
+    /// least one sample per task). MERA reports r = 1 and r = 10.
+    pub replay_percent: f64,
+    /// Epochs over the replay. MERA trains one epoch on replays of
+    /// millions of samples; ours hold tens to a few hundred.
+    pub realign_epochs: usize,
+}
+
+impl Default for MeraConfig {
+    fn default() -> Self {
+        MeraConfig {
+            merge: true,
+            realign: true,
+            replay_percent: 10.0,
+            realign_epochs: 5,
+        }
+    }
+}
+
+impl MeraConfig {
+    /// Switches off the named stages ("merge", "realign").
+    pub fn ablate(mut self, parts: &[&str]) -> Result<Self, String> {
+        for p in parts {
+            match p.trim() {
+                "merge" => self.merge = false,
+                "realign" => self.realign = false,
+                "" => {}
+                other => {
+                    return Err(format!(
+                        "unknown MERA stage '{other}' (expected merge or realign)"
+                    ));
+                }
+            }
+        }
+        Ok(self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "name", rename_all = "lowercase")]
 pub enum StrategyConfig {
@@ -153,10 +207,17 @@ pub enum StrategyConfig {
     Ewc(EwcConfig),
     Lwf(LwfConfig),
     Mspt(MsptConfig),
+    Mera(MeraConfig),
 }
 
 impl StrategyConfig {
-    pub const NAMES: [&'static str; 6] = ["finetune", "joint", "replay", "ewc", "lwf", "mspt"];
+    pub const NAMES: [&'static str; 7] =
+        ["finetune", "joint", "replay", "ewc", "lwf", "mspt", "mera"];
+
+    /// Whether the strategy needs the model's fusion stage (`model.fusion`).
+    pub fn needs_fusion(&self) -> bool {
+        matches!(self, StrategyConfig::Mera(_))
+    }
 
     /// The strategy of that name with its defaults.
     pub fn by_name(name: &str) -> Result<Self, String> {
@@ -167,6 +228,7 @@ impl StrategyConfig {
             "ewc" => StrategyConfig::Ewc(Default::default()),
             "lwf" => StrategyConfig::Lwf(Default::default()),
             "mspt" => StrategyConfig::Mspt(Default::default()),
+            "mera" => StrategyConfig::Mera(Default::default()),
             other => {
                 return Err(format!(
                     "unknown strategy '{other}' (expected one of {})",
@@ -184,12 +246,29 @@ impl StrategyConfig {
             StrategyConfig::Ewc(_) => "ewc",
             StrategyConfig::Lwf(_) => "lwf",
             StrategyConfig::Mspt(_) => "mspt",
+            StrategyConfig::Mera(_) => "mera",
         }
     }
 
-    /// A short label naming ablated components, e.g. "mspt −ad".
+    /// A short label naming ablated components and replay sizes, e.g.
+    /// "mspt -ad", "mera 1% -realign", "replay 10%".
     pub fn label(&self) -> String {
         match self {
+            StrategyConfig::Replay(c) if c.memory_percent > 0.0 => {
+                format!("replay {}%", c.memory_percent)
+            }
+            StrategyConfig::Mera(c) => {
+                let mut label = "mera".to_string();
+                if c.realign {
+                    label.push_str(&format!(" {}%", c.replay_percent));
+                }
+                for (stage, on) in [("merge", c.merge), ("realign", c.realign)] {
+                    if !on {
+                        label.push_str(&format!(" -{stage}"));
+                    }
+                }
+                label
+            }
             StrategyConfig::Mspt(c) => {
                 let off: Vec<&str> = [("gm", c.gm), ("mi", c.mi), ("ad", c.ad), ("mm", c.mm)]
                     .iter()
@@ -237,5 +316,28 @@ mod tests {
                 .contains("xx")
         );
         assert!(StrategyConfig::by_name("nope").is_err());
+        assert!(MeraConfig::default().ablate(&["gm"]).is_err());
+    }
+
+    #[test]
+    fn labels_name_replay_sizes_and_ablated_stages() {
+        let mera = |c: MeraConfig| StrategyConfig::Mera(c).label();
+        assert_eq!(mera(MeraConfig::default()), "mera 10%");
+        let one = MeraConfig {
+            replay_percent: 1.0,
+            ..MeraConfig::default()
+        };
+        assert_eq!(mera(one.clone()), "mera 1%");
+        assert_eq!(
+            mera(one.clone().ablate(&["merge"]).unwrap()),
+            "mera 1% -merge"
+        );
+        assert_eq!(mera(one.ablate(&["realign"]).unwrap()), "mera -realign");
+        let replay = ReplayConfig {
+            memory_percent: 1.0,
+            ..ReplayConfig::default()
+        };
+        assert_eq!(StrategyConfig::Replay(replay).label(), "replay 1%");
+        assert_eq!(StrategyConfig::by_name("replay").unwrap().label(), "replay");
     }
 }

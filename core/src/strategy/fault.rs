@@ -99,6 +99,9 @@ impl Strategy for Faulty {
         }
         f
     }
+    fn after_epochs(&mut self, task: usize, model: Model, env: &Env) -> Model {
+        self.inner.after_epochs(task, model, env)
+    }
     fn rehearsal(
         &mut self,
         task: usize,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::StrategyConfig;
-use super::{ewc, finetune, joint, lwf, mspt, replay};
+use super::{ewc, finetune, joint, lwf, mera, mspt, replay};
 use crate::data::{Sample, Task};
 use crate::model::{Batch, ForwardOutput, Model, ModelConfig};
 
@@ -149,7 +149,15 @@ pub trait Strategy {
         LrFactors::default()
     }
 
-    /// After the task's own epochs: the samples and epochs of a rehearsal
+    /// After the task's own epochs, before its rehearsal phase (and before
+    /// the features [`Strategy::needs_features`] asks for are taken): the
+    /// model to go on with. MERA merges its shared parameters here; by
+    /// default the model is kept.
+    fn after_epochs(&mut self, _task: usize, model: Model, _env: &Env) -> Model {
+        model
+    }
+
+    /// After [`Strategy::after_epochs`]: the samples and epochs of a rehearsal
     /// phase trained before the task is evaluated (MSPT's memory replay,
     /// after RP-CRE), or `None`.
     /// `features` as in [`Strategy::after_task`].
@@ -210,5 +218,6 @@ pub fn build(config: &StrategyConfig) -> Box<dyn Strategy> {
         StrategyConfig::Ewc(c) => Box::new(ewc::Ewc::new(c.clone())),
         StrategyConfig::Lwf(c) => Box::new(lwf::Lwf::new(c.clone())),
         StrategyConfig::Mspt(c) => Box::new(mspt::Mspt::new(c.clone())),
+        StrategyConfig::Mera(c) => Box::new(mera::Mera::new(c.clone())),
     }
 }

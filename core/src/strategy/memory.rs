@@ -17,6 +17,9 @@ pub struct Memory {
     pub per_class: usize,
     /// Herding instead of random selection.
     pub herding: bool,
+    /// Percentage of a task's training set kept instead (0: off); at least
+    /// one sample.
+    pub percent: f64,
     tasks: Vec<Vec<Sample>>,
     /// For each task, the indices of the kept samples in its training set.
     kept: Vec<Vec<usize>>,
@@ -38,6 +41,12 @@ impl Memory {
         self
     }
 
+    /// Keeps `percent` % of each task's training set instead (rounded up).
+    pub fn percent(mut self, percent: f64) -> Self {
+        self.percent = percent;
+        self
+    }
+
     /// Chooses by herding instead of at random.
     pub fn herding(mut self, herding: bool) -> Self {
         self.herding = herding;
@@ -46,7 +55,9 @@ impl Memory {
 
     /// How many samples of a task's training set the memory keeps.
     pub fn allowance(&self, train: &[Sample]) -> usize {
-        let want = if self.per_class > 0 {
+        let want = if self.percent > 0.0 {
+            (train.len() as f64 * self.percent / 100.0).ceil().max(1.0) as usize
+        } else if self.per_class > 0 {
             let classes: BTreeSet<usize> = train.iter().map(|s| s.label).collect();
             self.per_class * classes.len()
         } else {
@@ -277,6 +288,18 @@ pub(crate) mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_percentage_keeps_that_share_of_each_task_rounded_up() {
+        let mut rng = rng_for(0, "mem");
+        let mut m = Memory::new(6).per_class(2).percent(10.0);
+        for n in [100, 95, 3, 0] {
+            m.add_task(&mixed(n, 0, 4), None, &mut rng);
+        }
+        let kept: Vec<usize> = m.indices().iter().map(Vec::len).collect();
+        assert_eq!(kept, [10, 10, 1, 0]);
+        assert_eq!(m.budget(), 21);
     }
 
     #[test]

@@ -17,6 +17,7 @@ impl Replay {
     pub fn new(config: ReplayConfig) -> Self {
         let memory = Memory::new(config.memory_per_task)
             .per_class(config.memory_per_class)
+            .percent(config.memory_percent)
             .herding(config.herding);
         Replay { config, memory }
     }

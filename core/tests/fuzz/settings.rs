@@ -29,6 +29,7 @@ pub fn tiny(strategy: &str) -> RunConfig {
     c.model.layers = 1;
     c.model.tokenizer.vocab = 256;
     c.model = c.model.with_init(EncoderInit::Scratch);
+    c.model.fusion = c.strategy.needs_fusion();
     c.entity.train_copies = 1;
     c.entity.test_copies = 1;
     c
