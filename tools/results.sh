@@ -5,8 +5,9 @@
 # default loss, with the fused loss alone (--unimodal-weight 0, as in MSPT)
 # and with stronger text; MSPT's herding memory against a random one; and
 # sweeps on seeds 11–20 (tools/sweep.sh) of AD's weight λ, with and without
-# the memory, and of EWC's weight; and the first tables again with a
-# separated softmax (a run switch, off by default).
+# the memory, and of EWC's weight; the first tables again with a
+# separated softmax (a run switch, off by default); and the modality
+# streams' MERA table (tools/modality.sh).
 # Usage: tools/results.sh [out-dir]   (runs as many at once as there are cores)
 # REUSE=1 keeps every run record already in out-dir instead of running it
 # again (to finish an interrupted regeneration; runs are deterministic, but
@@ -86,6 +87,7 @@ sweep_ad_no_mm=$(ARGS="--ablate mm" tools/sweep.sh mspt lambda_ad "0 1 10" \
   "$(seq -s ' ' 11 20)" "$out/sweep-lambda_ad-no-mm")
 # EWC's weight
 sweep_ewc=$(tools/sweep.sh ewc lambda "5000 50000 500000 5000000" "$(seq -s ' ' 11 20)" "$out/sweep-ewc-lambda")
+modality_section=$(tools/modality.sh "$out/modality")
 # and with or without AD (λ 0 is MSPT without AD) under a separated softmax
 sweep_ad_separated=$(ARGS=$separated_args tools/sweep.sh mspt lambda_ad "0 1" \
   "$(seq -s ' ' 11 20)" "$out/sweep-lambda_ad-separated")
@@ -170,5 +172,7 @@ sweep_ad_separated=$(ARGS=$separated_args tools/sweep.sh mspt lambda_ad "0 1" \
   echo
   echo "Full MSPT with AD's weight 0 (no AD) and 1 (the default), separated softmax, seeds 11–20 (\`ARGS=\"$separated_args\" tools/sweep.sh mspt lambda_ad \"0 1\"\`, records in \`$out/sweep-lambda_ad-separated/\`)."
   echo "$sweep_ad_separated" | sed 's/^### /#### /'
+  echo
+  echo "$modality_section"
 } > RESULTS.md
 echo "RESULTS.md written" >&2
