@@ -250,10 +250,11 @@ fn run_with_restart(config: RunConfig, stop: usize) -> RunRecord {
 /// random stream all come back.
 #[test]
 fn a_run_resumed_from_a_checkpoint_matches_the_uninterrupted_run() {
-    let mut configs: Vec<(String, StrategyConfig)> = ["finetune", "replay", "ewc", "lwf", "mspt"]
-        .iter()
-        .map(|n| (n.to_string(), StrategyConfig::by_name(n).unwrap()))
-        .collect();
+    let mut configs: Vec<(String, StrategyConfig)> =
+        ["finetune", "replay", "ewc", "lwf", "mspt", "mera"]
+            .iter()
+            .map(|n| (n.to_string(), StrategyConfig::by_name(n).unwrap()))
+            .collect();
     configs.push(("replay, herding".into(), herding_replay()));
     configs.push((
         "mspt, herding".into(),
