@@ -91,16 +91,26 @@ fn gains_table(groups: &[((String, String), Vec<&RunRecord>)]) -> String {
         let (Some(bw), Some(fw)) = (last(|g| &g.bwrg), last(|g| &g.fwrg)) else {
             continue;
         };
+        // forgetting split as MoDE does, "–" where no run has such a task
+        let split = |pick: fn(&ModalityGains) -> Option<f64>| {
+            let v: Option<Vec<f64>> = runs
+                .iter()
+                .map(|r| r.modality_gains.as_ref().and_then(pick).map(|v| v / 100.0))
+                .collect();
+            v.map_or("–".to_string(), |v| mean_std(&v))
+        };
         if s.is_empty() {
             s.push_str(
-                "\nRelative gains against experts trained on each task alone, after the last task:\n\n| scenario | strategy | runs | BwRG (%) | FwRG (%) |\n|---|---|---|---|---|\n",
+                "\nRelative gains against experts trained on each task alone, and forgetting within and across modalities, after the last task:\n\n| scenario | strategy | runs | BwRG (%) | FwRG (%) | intra-modal forgetting (pp) | inter-modal forgetting (pp) |\n|---|---|---|---|---|---|---|\n",
             );
         }
         s.push_str(&format!(
-            "| {scenario} | {label} | {} | {} | {} |\n",
+            "| {scenario} | {label} | {} | {} | {} | {} | {} |\n",
             runs.len(),
             mean_std(&bw),
-            mean_std(&fw)
+            mean_std(&fw),
+            split(|g| g.intra_forgetting),
+            split(|g| g.inter_forgetting)
         ));
     }
     s

@@ -306,6 +306,11 @@ pub fn summary(r: &RunRecord, label: &str) -> String {
             .map(|(j, e)| format!("T{} {} {:.3}", j + 1, e.modalities.join("+"), e.accuracy))
             .collect();
         s.push_str(&format!("experts: {}\n", experts.join(", ")));
+        s.push_str(&format!(
+            "forgetting (pp): intra-modal {}, inter-modal {}\n",
+            pct(&g.intra_forgetting),
+            pct(&g.inter_forgetting)
+        ));
         for (i, (f, b)) in g.fwrg.iter().zip(&g.bwrg).enumerate() {
             s.push_str(&format!(
                 "after {:<2} FwRG {:>6}   BwRG {:>6}\n",

@@ -322,6 +322,10 @@ fn a_modality_run_is_measured_against_experts_trained_once() {
         .success();
     let table = String::from_utf8_lossy(&a.get_output().stdout).to_string();
     assert!(table.contains("BwRG (%)"), "{table}");
+    // two tasks of different modalities: what task 1 loses is inter-modal
+    assert!(g["intra_forgetting"].is_null());
+    assert!(g["inter_forgetting"].is_number());
+    assert!(out.contains("inter-modal"), "{out}");
     assert!(table.contains("| modality | mera 10% | 1 |"), "{table}");
 }
 

@@ -25,6 +25,15 @@ pub struct ModalityGains {
     /// BwRG after each task: the mean RG of the tasks before it (`null`
     /// after the first, or where an expert scored 0).
     pub bwrg: Vec<Option<f64>>,
+    /// Forgetting (as METRICS.md's F, in points of accuracy) split as MoDE
+    /// does, after the last task evaluated: the mean over earlier tasks that
+    /// a later task shares a modality with (intra-modal), and over those
+    /// whose modalities no later task brings (inter-modal); `null` where no
+    /// task is of that kind.
+    #[serde(default)]
+    pub intra_forgetting: Option<f64>,
+    #[serde(default)]
+    pub inter_forgetting: Option<f64>,
 }
 
 /// The gains of accuracy matrix `acc` (a row per evaluated task, a value
@@ -53,12 +62,41 @@ pub fn modality_gains(acc: &[Vec<f64>], experts: Vec<Expert>) -> Option<Modality
             before.and_then(|b| backward_relative_gain(&b))
         })
         .collect();
+    let (intra_forgetting, inter_forgetting) = split_forgetting(acc, &experts);
     Some(ModalityGains {
         experts,
         rg,
         fwrg,
         bwrg,
+        intra_forgetting,
+        inter_forgetting,
     })
+}
+
+/// Intra- and inter-modal forgetting after the last row of `acc`: for each
+/// earlier task j, 100 · (max over the rows before the last of R[l][j] −
+/// R[last][j]), as F does, averaged over the tasks that a later task shares a modality
+/// with, and over the others.
+fn split_forgetting(acc: &[Vec<f64>], experts: &[Expert]) -> (Option<f64>, Option<f64>) {
+    let Some(last) = acc.len().checked_sub(1) else {
+        return (None, None);
+    };
+    let (mut intra, mut inter) = (Vec::new(), Vec::new());
+    for j in 0..last {
+        let best = acc[..last]
+            .iter()
+            .map(|row| row[j])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let f = 100.0 * (best - acc[last][j]);
+        let shared = experts[j + 1..=last].iter().any(|later| {
+            later
+                .modalities
+                .iter()
+                .any(|m| experts[j].modalities.contains(m))
+        });
+        if shared { &mut intra } else { &mut inter }.push(f);
+    }
+    (super::mean(&intra), super::mean(&inter))
 }
 
 /// RG_m = 100 · score / expert, where `expert` is the score of a model trained
@@ -130,11 +168,38 @@ mod tests {
         // a run stopped after task 2 has two rows
         let stopped = modality_gains(&acc[..2], g.experts.clone()).unwrap();
         near(&stopped.bwrg, &[None, Some(50.0)]);
+        // every task brings a modality of its own: all forgetting is
+        // inter-modal, (0.8 − 0.6) and (0.5 − 0.25) → mean 22.5 points
+        assert_eq!(g.intra_forgetting, None);
+        assert!((g.inter_forgetting.unwrap() - 22.5).abs() < 1e-9);
         // sizes that do not fit
         assert!(modality_gains(&acc, g.experts[..2].to_vec()).is_none());
         let json = serde_json::to_value(&g).unwrap();
         assert!(json["bwrg"][0].is_null());
         assert_eq!(serde_json::from_value::<ModalityGains>(json).unwrap(), g);
+    }
+
+    #[test]
+    fn forgetting_is_intra_modal_where_a_later_task_shares_the_modality() {
+        // image, sketch, image: task 1 is forgotten by task 3's images too
+        // (intra), task 2's sketches by images only (inter)
+        let acc = vec![
+            vec![0.7, 0.1, 0.2],
+            vec![0.6, 0.5, 0.2],
+            vec![0.4, 0.45, 0.8],
+        ];
+        let experts = vec![
+            expert("image", 0.7),
+            expert("sketch", 0.5),
+            expert("image", 0.8),
+        ];
+        let g = modality_gains(&acc, experts).unwrap();
+        // intra: max(0.7, 0.6) − 0.4 = 0.3; inter: 0.5 − 0.45 = 0.05
+        assert!((g.intra_forgetting.unwrap() - 30.0).abs() < 1e-9);
+        assert!((g.inter_forgetting.unwrap() - 5.0).abs() < 1e-9);
+        // after one task nothing is forgotten yet
+        let one = modality_gains(&acc[..1], g.experts.clone()).unwrap();
+        assert_eq!((one.intra_forgetting, one.inter_forgetting), (None, None));
     }
 
     #[test]

@@ -97,7 +97,16 @@ fn modality_gains_are_read_when_they_follow_from_the_matrix() {
     let gains = crate::metrics::modality_gains(&acc, experts).unwrap();
     v["modality_gains"] = serde_json::to_value(&gains).unwrap();
     let r = RunRecord::parse(&v.to_string()).unwrap();
-    assert_eq!(r.modality_gains, Some(gains));
+    assert_eq!(r.modality_gains, Some(gains.clone()));
+    // a record from before the forgetting was split reads, and gets it
+    let mut older = v.clone();
+    let fields = older["modality_gains"].as_object_mut().unwrap();
+    fields.remove("intra_forgetting");
+    fields.remove("inter_forgetting");
+    assert_eq!(
+        RunRecord::parse(&older.to_string()).unwrap().modality_gains,
+        Some(gains)
+    );
     // gains that the matrix and experts do not give, or an expert above 1
     let mut bad = v.clone();
     bad["modality_gains"]["fwrg"][0] = json!(99.0);
@@ -107,6 +116,9 @@ fn modality_gains_are_read_when_they_follow_from_the_matrix() {
         .as_array_mut()
         .unwrap()
         .pop();
+    assert!(refused(&bad).contains("do not follow"));
+    let mut bad = v.clone();
+    bad["modality_gains"]["inter_forgetting"] = json!(3.0);
     assert!(refused(&bad).contains("do not follow"));
     let mut bad = v;
     bad["modality_gains"]["experts"][0]["accuracy"] = json!(1.5);
