@@ -73,32 +73,27 @@ pub fn table(records: &[RunRecord]) -> String {
     s
 }
 
-/// BwRG and FwRG after the last task (MERA's relative gains, in %), for
-/// the groups whose runs all hold them; empty if none does.
+/// BwRG and FwRG after the last task (MERA's relative gains, in %) and the
+/// forgetting split as MoDE does, for the groups whose runs all hold gains;
+/// empty if none does.
 fn gains_table(groups: &[((String, String), Vec<&RunRecord>)]) -> String {
     let mut s = String::new();
     for ((scenario, label), runs) in groups {
-        let last = |pick: fn(&ModalityGains) -> &Vec<Option<f64>>| -> Option<Vec<f64>> {
+        // one value of each run's gains (as a fraction, for mean_std), or
+        // `None` if a run lacks it
+        let column = |pick: fn(&ModalityGains) -> Option<f64>| -> Option<Vec<f64>> {
             runs.iter()
-                .map(|r| {
-                    r.modality_gains
-                        .as_ref()
-                        .and_then(|g| pick(g).last().copied().flatten())
-                        .map(|v| v / 100.0)
-                })
+                .map(|r| r.modality_gains.as_ref().and_then(pick).map(|v| v / 100.0))
                 .collect()
         };
-        let (Some(bw), Some(fw)) = (last(|g| &g.bwrg), last(|g| &g.fwrg)) else {
+        let (Some(bw), Some(fw)) = (
+            column(|g| g.bwrg.last().copied().flatten()),
+            column(|g| g.fwrg.last().copied().flatten()),
+        ) else {
             continue;
         };
-        // forgetting split as MoDE does, "–" where no run has such a task
-        let split = |pick: fn(&ModalityGains) -> Option<f64>| {
-            let v: Option<Vec<f64>> = runs
-                .iter()
-                .map(|r| r.modality_gains.as_ref().and_then(pick).map(|v| v / 100.0))
-                .collect();
-            v.map_or("–".to_string(), |v| mean_std(&v))
-        };
+        // "–" where no run has a task of that kind
+        let split = |pick| column(pick).map_or("–".to_string(), |v| mean_std(&v));
         if s.is_empty() {
             s.push_str(
                 "\nRelative gains against experts trained on each task alone, and forgetting within and across modalities, after the last task:\n\n| scenario | strategy | runs | BwRG (%) | FwRG (%) | intra-modal forgetting (pp) | inter-modal forgetting (pp) |\n|---|---|---|---|---|---|---|\n",

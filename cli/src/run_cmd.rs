@@ -3,8 +3,7 @@
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use palimpsest_core::data::Scenario;
-use palimpsest_core::data::folder::escape;
+use palimpsest_core::data::folder::{Import, escape};
 use palimpsest_core::model::EncoderInit;
 use palimpsest_core::model::pretrained::{WEIGHTS_FILE, bundled_weights};
 use palimpsest_core::run::experts::with_gains;
@@ -134,9 +133,8 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         Some(path) => Some(std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?),
         None => None,
     };
-    let scenario = build_scenario(&config, import.as_ref()).map_err(|e| e.to_string())?;
-    let gains = scenario.brings_modalities() && !args.no_experts;
-    let mut runner = runner(config, scenario.clone(), weights.as_deref())?;
+    let mut runner = runner(config, import.as_ref(), weights.as_deref())?;
+    let gains = runner.scenario().brings_modalities() && !args.no_experts;
     if pretrained {
         eprintln!(
             "encoders: pretrained ({}, made by `palimpsest pretrain`; --init scratch starts them at random)",
@@ -154,7 +152,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             .as_ref()
             .map_or_else(crate::experts::default_dir, std::path::PathBuf::from);
         let weights = weights.as_deref().unwrap_or(bundled_weights());
-        let experts = crate::experts::experts(&record.config, &scenario, weights, &dir)?;
+        let experts = crate::experts::experts(&record.config, runner.scenario(), weights, &dir)?;
         with_gains(record, experts)?
     } else {
         record
@@ -244,12 +242,17 @@ pub(crate) fn drive(runner: &mut Runner) -> (Option<RunRecord>, Option<String>) 
 /// be testable through the binary.
 const DIVERGE_AT: &str = "PALIMPSEST_DIVERGE_AT";
 
-fn runner(config: RunConfig, scenario: Scenario, weights: Option<&[u8]>) -> Result<Runner, String> {
+fn runner(
+    config: RunConfig,
+    import: Option<&Import>,
+    weights: Option<&[u8]>,
+) -> Result<Runner, String> {
     let mut strategy = palimpsest_core::strategy::build(&config.strategy);
     if let Ok(points) = std::env::var(DIVERGE_AT) {
         let points = Faulty::parse_points(&points).map_err(|e| format!("{DIVERGE_AT}: {e}"))?;
         strategy = Box::new(Faulty::new(strategy, &points, &[]));
     }
+    let scenario = build_scenario(&config, import).map_err(|e| e.to_string())?;
     let device = device_for(config.backend).map_err(|e| e.to_string())?;
     let weights = weights.unwrap_or(bundled_weights());
     Runner::build(config, scenario, device, "cpu (flex)", strategy, weights)

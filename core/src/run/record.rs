@@ -166,14 +166,17 @@ impl RunRecord {
         }
         let mut r: RunRecord =
             serde_json::from_str(text).map_err(|e| format!("not a run record ({e})"))?;
-        r.check()?;
-        // gains written before the forgetting was split (2026-12-05) get it
-        if let Some(g) = &r.modality_gains
+        // gains written before the forgetting was split (2026-12-05) get
+        // it here; check compares everything else as written
+        if let Some(g) = r.modality_gains.as_mut()
             && g.intra_forgetting.is_none()
             && g.inter_forgetting.is_none()
+            && let Some(want) = modality_gains(&r.measured.acc_matrix, g.experts.clone())
         {
-            r.modality_gains = modality_gains(&r.measured.acc_matrix, g.experts.clone());
+            g.intra_forgetting = want.intra_forgetting;
+            g.inter_forgetting = want.inter_forgetting;
         }
+        r.check()?;
         Ok(r)
     }
 
@@ -258,16 +261,7 @@ impl RunRecord {
                     e.accuracy
                 ));
             }
-            let mut want = modality_gains(&m.acc_matrix, g.experts.clone());
-            // a record from before the forgetting was split holds neither
-            if let Some(w) = want.as_mut()
-                && g.intra_forgetting.is_none()
-                && g.inter_forgetting.is_none()
-            {
-                w.intra_forgetting = None;
-                w.inter_forgetting = None;
-            }
-            if want.as_ref() != Some(g) {
+            if modality_gains(&m.acc_matrix, g.experts.clone()).as_ref() != Some(g) {
                 return Err(
                     "modality_gains do not follow from acc_matrix and the experts (one per task)"
                         .into(),

@@ -3,11 +3,15 @@
 use burn::tensor::activation::{log_softmax, relu, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+/// Each row's log-probability of its label, `[batch, 1]`.
+fn label_log_probs(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<2> {
+    let [b, _] = logits.dims();
+    log_softmax(logits, 1).gather(1, labels.reshape([b, 1]))
+}
+
 /// Mean cross-entropy of `logits` `[batch, classes]` against `labels`.
 pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
-    let [b, _] = logits.dims();
-    let picked = log_softmax(logits, 1).gather(1, labels.reshape([b, 1]));
-    picked.mean().neg()
+    label_log_probs(logits, labels).mean().neg()
 }
 
 /// Mean cross-entropy of `logits` `[batch, classes]` over the `count`
@@ -19,9 +23,7 @@ pub fn masked_cross_entropy(
     present: Tensor<2>,
     count: usize,
 ) -> Tensor<1> {
-    let [b, _] = logits.dims();
-    let picked = log_softmax(logits, 1).gather(1, labels.reshape([b, 1]));
-    (picked * present).sum().neg() / count.max(1) as f64
+    (label_log_probs(logits, labels) * present).sum().neg() / count.max(1) as f64
 }
 
 /// Additive logit mask `[batch, classes]` for a separated softmax: a row whose
