@@ -28,6 +28,9 @@ pub fn render() -> String {
     );
     out.push_str("  modality-reverse   the same, sketches first\n");
     out.push_str(
+        "  modality-halves    pairs, then sketches, of half the classes; then of the other half\n",
+    );
+    out.push_str(
         "  PATH       an imagefolder (one folder per class, optional metadata.jsonl/.csv)\n",
     );
     out.push_str("\nStrategies (hyper-parameters with defaults):\n");
@@ -39,6 +42,9 @@ pub fn render() -> String {
     out.push_str("  (mspt components switch off with --ablate gm,mi,ad,mm)\n");
     out.push_str(
         "  (mera stages switch off with --ablate merge,realign; it needs --set model.fusion=true)\n",
+    );
+    out.push_str(
+        "  (mode parts switch off with --ablate experts,routing,distill; it needs --set model.fusion=true)\n",
     );
     let run = serde_json::to_value(RunConfig::default()).expect("configs serialise");
     out.push_str("\nRun defaults:\n");

@@ -20,11 +20,12 @@ use crate::folder::import_for;
 #[derive(Args)]
 pub struct RunArgs {
     /// entity, relation, modality (image–caption pairs, then sketches of
-    /// the same classes), modality-reverse, or the path of an imagefolder.
+    /// the same classes), modality-reverse, modality-halves (each modality
+    /// twice, over half the classes each time), or the path of an imagefolder.
     #[arg(long, default_value = "entity")]
     scenario: String,
-    /// finetune, joint, replay, ewc, lwf, mspt or mera (which needs
-    /// --set model.fusion=true).
+    /// finetune, joint, replay, ewc, lwf, mspt, mera or mode (the last two
+    /// need --set model.fusion=true).
     #[arg(long, default_value = "mspt")]
     strategy: String,
     #[arg(long)]
@@ -41,8 +42,8 @@ pub struct RunArgs {
     /// Weight of the unimodal heads' own loss (0: fused loss only, as in MSPT).
     #[arg(long)]
     unimodal_weight: Option<f64>,
-    /// MSPT components (gm,mi,ad,mm) or MERA stages (merge,realign) to
-    /// switch off, e.g. gm,ad.
+    /// MSPT components (gm,mi,ad,mm), MERA stages (merge,realign) or MoDE
+    /// parts (experts,routing,distill) to switch off, e.g. gm,ad.
     #[arg(long, value_delimiter = ',')]
     ablate: Vec<String>,
     /// Strategy hyper-parameters, e.g. --param memory_share=0.5 (see `palimpsest list`).
@@ -86,9 +87,10 @@ fn config(args: &RunArgs) -> Result<RunConfig, String> {
         strategy = match strategy {
             StrategyConfig::Mspt(c) => StrategyConfig::Mspt(c.ablate(&parts)?),
             StrategyConfig::Mera(c) => StrategyConfig::Mera(c.ablate(&parts)?),
+            StrategyConfig::Mode(c) => StrategyConfig::Mode(c.ablate(&parts)?),
             other => {
                 return Err(format!(
-                    "--ablate applies to mspt and mera, not {}",
+                    "--ablate applies to mspt, mera and mode, not {}",
                     other.name()
                 ));
             }

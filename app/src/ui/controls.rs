@@ -66,7 +66,8 @@ fn forget_stream(st: AppState) {
 }
 
 /// The strategies the page offers: those that run on the model the page
-/// builds (MERA needs the fusion stage, which the page does not turn on).
+/// builds (MERA and MoDE need the fusion stage, which the page does not
+/// turn on).
 fn offered() -> impl Iterator<Item = &'static str> {
     StrategyConfig::NAMES
         .into_iter()

@@ -134,12 +134,13 @@ pub fn start() {
     post(&Reply::Alive);
 }
 
-fn env(device: &device::Chosen, model: &ModelConfig) -> Env {
+fn env(device: &device::Chosen, model: &ModelConfig, seed: u64) -> Env {
     Env {
         device: device.device.clone(),
         autodiff: device.device.clone().autodiff(),
         model: model.clone(),
         batch_size: 128,
+        seed,
     }
 }
 
@@ -317,7 +318,7 @@ async fn send_attention(st: &Shared) {
         let Some(sample) = views::lookup(scenario, s.selected) else {
             return error("that sample is not in the stream");
         };
-        let env = env(device, &s.model_config);
+        let env = env(device, &s.model_config, s.seed);
         (
             sample.clone(),
             s.selected,
@@ -368,7 +369,7 @@ async fn predict(st: &Shared, at: Option<SampleRef>, image: Option<Vec<u8>>, tex
                 Sample::image_text(image, text, 0)
             }
         };
-        let env = env(device, &s.model_config);
+        let env = env(device, &s.model_config, s.seed);
         (sample, model, env, scenario.class_names.clone())
     };
     let top = top_k(&model, &sample, &env, 5).await;

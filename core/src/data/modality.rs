@@ -1,7 +1,11 @@
 //! The modality-incremental scenarios (MERA's and MoDE's setting): every task
 //! has the same classes, and each brings a modality — image–caption pairs,
 //! then sketches (`modality`), or the other way round (`modality-reverse`) —
-//! so that what is learnt or forgotten is a modality, not a class.
+//! so that what is learnt or forgotten is a modality, not a class. In
+//! `modality-halves` each modality comes twice, in four tasks: pairs and then
+//! sketches of the first half of the classes, then of the second half, so
+//! that a task meets its modality again later (intra-modal forgetting, as
+//! MoDE separates it) as well as the other one.
 
 #[cfg(not(target_arch = "wasm32"))]
 use std::sync::OnceLock;
@@ -12,8 +16,24 @@ use super::prep::augment;
 use super::sample::{Input, Modality, Sample};
 use super::scenario::{Scenario, Task, rng_for, split};
 
-/// The scenario names and whether each starts with the sketches.
-pub const MODALITY_SCENARIOS: [(&str, bool); 2] = [("modality", false), ("modality-reverse", true)];
+/// The order in which a modality scenario brings its tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Image–caption pairs of every class, then sketches of every class.
+    ImageTextFirst,
+    /// Sketches first, then pairs.
+    SketchFirst,
+    /// Pairs, then sketches, of the first half of the classes; then the
+    /// same of the second half.
+    Halves,
+}
+
+/// The scenario names and their orders.
+pub const MODALITY_SCENARIOS: [(&str, Order); 3] = [
+    ("modality", Order::ImageTextFirst),
+    ("modality-reverse", Order::SketchFirst),
+    ("modality-halves", Order::Halves),
+];
 
 /// Knobs of the modality scenarios. The image–caption task takes the entity
 /// scenario's settings (`entity.*`).
@@ -66,12 +86,12 @@ pub fn sketches() -> Result<&'static Pack, String> {
 
 /// Builds a modality scenario: the image–caption pairs of `pack` and the
 /// drawings of `sketches` over the first `opts.classes` classes of
-/// `sketches`, fixed by `seed`; the sketches come first when `reverse`.
+/// `sketches`, fixed by `seed`, in `order`.
 pub fn modality_scenario(
     pack: &Pack,
     sketches: &Pack,
     name: &str,
-    reverse: bool,
+    order: Order,
     seed: u64,
     entity: &EntityOptions,
     opts: &ModalityOptions,
@@ -92,20 +112,66 @@ pub fn modality_scenario(
         return Err(format!("the image pack has no items of the class {c:?}"));
     }
 
-    // The image–caption task: the entity scenario over these classes only.
-    let image_text = entity_scenario_of(pack, std::slice::from_ref(&classes), seed, entity)
-        .tasks
-        .pop()
-        .expect("one task");
+    let all_labels: Vec<usize> = (0..classes.len()).collect();
+    let mut tasks = match order {
+        Order::ImageTextFirst | Order::SketchFirst => {
+            // the image–caption task: the entity scenario over these classes
+            let image_text = entity_scenario_of(pack, std::slice::from_ref(&classes), seed, entity)
+                .tasks
+                .pop()
+                .expect("one task");
+            let sketch = sketch_task(sketches, &classes, &all_labels, seed, opts);
+            if order == Order::SketchFirst {
+                vec![sketch, image_text]
+            } else {
+                vec![image_text, sketch]
+            }
+        }
+        Order::Halves => {
+            let (first, second) = all_labels.split_at(classes.len() / 2);
+            let halves = [
+                classes[..first.len()].to_vec(),
+                classes[first.len()..].to_vec(),
+            ];
+            let image_text = entity_scenario_of(pack, &halves, seed, entity).tasks;
+            let mut tasks = Vec::new();
+            for (pairs, labels) in image_text.into_iter().zip([first, second]) {
+                tasks.push(pairs);
+                tasks.push(sketch_task(sketches, &classes, labels, seed, opts));
+            }
+            tasks
+        }
+    };
+    for (k, t) in tasks.iter_mut().enumerate() {
+        t.index = k + 1;
+    }
+    Ok(Scenario {
+        name: name.into(),
+        class_names: classes,
+        tasks,
+        none_class: None,
+    })
+}
 
+/// The sketch task over the classes `labels` (indices into `classes`): each
+/// class's drawings split by `seed` (the same split whichever task holds
+/// the class), the training ones augmented `opts.sketch_copies` times.
+fn sketch_task(
+    sketches: &Pack,
+    classes: &[String],
+    labels: &[usize],
+    seed: u64,
+    opts: &ModalityOptions,
+) -> Task {
     let mut sketch = Task {
         index: 0,
-        classes: (0..classes.len()).collect(),
+        classes: labels.to_vec(),
         modalities: vec![Modality::Sketch],
         train: Vec::new(),
         test: Vec::new(),
     };
-    for (label, class) in classes.iter().enumerate() {
+    for &label in labels {
+        let class = &classes[label];
         let members: Vec<usize> = (0..sketches.items.len())
             .filter(|&i| &sketches.items[i].subgroup == class)
             .collect();
@@ -128,21 +194,7 @@ pub fn modality_scenario(
                 .push(drawing(sketches.image(i).to_vec()).from_item(i));
         }
     }
-
-    let mut tasks = if reverse {
-        vec![sketch, image_text]
-    } else {
-        vec![image_text, sketch]
-    };
-    for (k, t) in tasks.iter_mut().enumerate() {
-        t.index = k + 1;
-    }
-    Ok(Scenario {
-        name: name.into(),
-        class_names: classes,
-        tasks,
-        none_class: None,
-    })
+    sketch
 }
 
 #[cfg(test)]
@@ -151,11 +203,20 @@ mod tests {
     use crate::data::pack::bundled;
 
     fn scenario(reverse: bool) -> Scenario {
+        let order = if reverse {
+            Order::SketchFirst
+        } else {
+            Order::ImageTextFirst
+        };
+        of(order)
+    }
+
+    fn of(order: Order) -> Scenario {
         modality_scenario(
             bundled(),
             sketches().unwrap(),
             "modality",
-            reverse,
+            order,
             3,
             &EntityOptions::default(),
             &ModalityOptions::default(),
@@ -228,7 +289,7 @@ mod tests {
                 bundled(),
                 sketches().unwrap(),
                 "modality",
-                false,
+                Order::ImageTextFirst,
                 1,
                 &EntityOptions::default(),
                 &opts,
@@ -236,5 +297,33 @@ mod tests {
             .unwrap_err();
             assert!(err.contains("between 2 and 15"), "{err}");
         }
+    }
+
+    /// Halves: four tasks, each modality twice, over the two halves of the
+    /// classes; each task is the matching part of the two-task stream's.
+    #[test]
+    fn halves_bring_each_modality_twice_over_half_the_classes() {
+        let (s, whole) = (of(Order::Halves), scenario(false));
+        s.validate().unwrap();
+        assert_eq!(s.tasks.len(), 4);
+        assert_eq!(s.class_names, whole.class_names);
+        let modalities: Vec<&[Modality]> = s.tasks.iter().map(|t| &t.modalities[..]).collect();
+        let (it, sk) = (&Modality::IMAGE_TEXT[..], &[Modality::Sketch][..]);
+        assert_eq!(modalities, [it, sk, it, sk]);
+        let after: Vec<usize> = (1..=4).map(|k| s.classes_after(k)).collect();
+        assert_eq!(after, [4, 4, 8, 8]);
+        for (t, half) in s.tasks.iter().zip([0..4, 0..4, 4..8, 4..8]) {
+            assert_eq!(t.classes, half.clone().collect::<Vec<_>>());
+            assert!(t.test.iter().all(|x| half.contains(&x.label)));
+        }
+        let part = |t: &Task, half: std::ops::Range<usize>| -> Vec<Sample> {
+            t.test
+                .iter()
+                .filter(|x| half.contains(&x.label))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(s.tasks[1].test, part(&whole.tasks[1], 0..4));
+        assert_eq!(s.tasks[3].test, part(&whole.tasks[1], 4..8));
     }
 }

@@ -3,11 +3,12 @@
 //! connector of its own (a linear map), then through one residual MLP block
 //! that every modality shares. MERA's terms: the encoders and connectors are
 //! modality-specific, the block is the shared backbone it merges, and the
-//! connectors are what it realigns.
+//! connectors are what it realigns. MoDE adds low-rank [`Experts`] of each
+//! modality beside the block's two linear maps, the block itself frozen.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, Linear};
-use burn::tensor::activation::gelu;
+use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::{Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
@@ -19,6 +20,9 @@ pub struct Fusion {
     pub connectors: Vec<Linear>,
     /// The shared block: `h + down(gelu(up(norm(h))))`.
     pub shared: SharedBlock,
+    /// MoDE's experts, one set per modality in encoder order, or none (the
+    /// block alone, as every other strategy has it).
+    pub experts: Vec<Experts>,
 }
 
 #[derive(Module, Debug)]
@@ -26,6 +30,85 @@ pub struct SharedBlock {
     pub norm: LayerNorm,
     pub up: Linear,
     pub down: Linear,
+}
+
+/// A low-rank update `x ↦ x·A·B` of one linear map, `A: [in, r]` drawn at
+/// random and `B: [r, out]` starting at zero, so that a new expert leaves
+/// the map as it was (LoRA).
+#[derive(Module, Debug)]
+pub struct Lora {
+    pub a: Param<Tensor<2>>,
+    pub b: Param<Tensor<2>>,
+}
+
+impl Lora {
+    fn new(rng: &mut ChaCha8Rng, d_in: usize, d_out: usize, rank: usize, device: &Device) -> Lora {
+        Lora {
+            a: init::param(rng, [d_in, rank], 1.0 / (d_in as f32).sqrt(), device),
+            b: Param::from_tensor(Tensor::zeros([rank, d_out], device)),
+        }
+    }
+
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        x.matmul(self.a.val()).matmul(self.b.val())
+    }
+}
+
+/// One modality's experts on the shared block: one or more low-rank updates
+/// of `up` and of `down` (the same count), and where there are several, a
+/// router that weighs them per sample by a softmax over its scores of the
+/// normalised input (MoDE's soft routing of text; it starts at zero, so
+/// every expert starts with an equal share).
+#[derive(Module, Debug)]
+pub struct Experts {
+    pub up: Vec<Lora>,
+    pub down: Vec<Lora>,
+    pub router: Option<Linear>,
+}
+
+impl Experts {
+    /// `count` experts of rank `rank` on a block of width `d` and hidden
+    /// width `d_ff`; a router when `count > 1`.
+    pub fn new(
+        rng: &mut ChaCha8Rng,
+        count: usize,
+        rank: usize,
+        d: usize,
+        d_ff: usize,
+        device: &Device,
+    ) -> Experts {
+        let count = count.max(1);
+        let up = (0..count)
+            .map(|_| Lora::new(rng, d, d_ff, rank, device))
+            .collect();
+        let down = (0..count)
+            .map(|_| Lora::new(rng, d_ff, d, rank, device))
+            .collect();
+        let router = (count > 1).then(|| Linear {
+            weight: Param::from_tensor(Tensor::zeros([d, count], device)),
+            bias: Some(Param::from_tensor(Tensor::zeros([count], device))),
+        });
+        Experts { up, down, router }
+    }
+
+    /// The router's weights `[batch, count]` for the normalised input `x`
+    /// (`None` with one expert).
+    fn gates(&self, x: Tensor<2>) -> Option<Tensor<2>> {
+        self.router.as_ref().map(|r| softmax(r.forward(x), 1))
+    }
+
+    /// The experts' update of one map: `Σ_j g_j · x·A_j·B_j`.
+    fn update(loras: &[Lora], x: Tensor<2>, gates: Option<&Tensor<2>>) -> Tensor<2> {
+        let mut sum: Option<Tensor<2>> = None;
+        for (j, lora) in loras.iter().enumerate() {
+            let mut y = lora.forward(x.clone());
+            if let Some(g) = gates {
+                y = y * g.clone().narrow(1, j, 1);
+            }
+            sum = Some(sum.map_or(y.clone(), |s| s + y));
+        }
+        sum.expect("at least one expert")
+    }
 }
 
 impl Fusion {
@@ -47,6 +130,7 @@ impl Fusion {
                 up: init::linear(rng, d, d_ff, device),
                 down: init::linear(rng, d_ff, d, device),
             },
+            experts: Vec::new(),
         }
     }
 
@@ -54,6 +138,14 @@ impl Fusion {
     pub fn forward(&self, i: usize, cls: Tensor<2>) -> Tensor<2> {
         let h = self.connectors[i].forward(cls);
         let s = &self.shared;
-        h.clone() + s.down.forward(gelu(s.up.forward(s.norm.forward(h))))
+        let x = s.norm.forward(h.clone());
+        let Some(e) = self.experts.get(i) else {
+            return h + s.down.forward(gelu(s.up.forward(x)));
+        };
+        let gates = e.gates(x.clone());
+        let up = s.up.forward(x.clone()) + Experts::update(&e.up, x, gates.as_ref());
+        let a = gelu(up);
+        let down = s.down.forward(a.clone()) + Experts::update(&e.down, a, gates.as_ref());
+        h + down
     }
 }

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use super::attention::Maps;
 use super::classifier::{Classifier, Logits};
 use super::encoder::{Embed, Encoder, Stream};
-use super::fusion::Fusion;
+use super::fusion::{Experts, Fusion};
 use super::{Batch, ModelConfig, init};
 use crate::data::{InputKind, Modality};
 
@@ -132,6 +132,43 @@ impl Model {
         self
     }
 
+    /// The model with MoDE's [`Experts`] on its fusion block, one set per
+    /// modality (`count(modality)` experts of rank `rank` each, drawn from
+    /// `rng` in encoder order). A model that has them already, or has no
+    /// fusion stage, is returned as it is.
+    pub fn with_experts(
+        mut self,
+        rank: usize,
+        count: impl Fn(Modality) -> usize,
+        rng: &mut ChaCha8Rng,
+        device: &Device,
+    ) -> Model {
+        let modalities = self.modalities();
+        if let Some(f) = &mut self.fusion
+            && f.experts.is_empty()
+        {
+            let [d, d_ff] = f.shared.up.weight.dims();
+            f.experts = modalities
+                .into_iter()
+                .map(|m| Experts::new(rng, count(m), rank, d, d_ff, device))
+                .collect();
+        }
+        self
+    }
+
+    /// The model with its experts off (removed): the shared block alone.
+    pub fn without_experts(mut self) -> Model {
+        if let Some(f) = &mut self.fusion {
+            f.experts.clear();
+        }
+        self
+    }
+
+    /// Whether the fusion block carries MoDE's experts.
+    pub fn has_experts(&self) -> bool {
+        self.fusion.as_ref().is_some_and(|f| !f.experts.is_empty())
+    }
+
     pub fn forward(&self, batch: &Batch) -> ForwardOutput {
         let keys: Vec<Option<Tensor<2>>> = self
             .shared_keys
@@ -178,7 +215,9 @@ impl Model {
 
     /// The model's parameter groups, by name: each modality's encoder
     /// (embedding, positions and stream, named by the modality: `image`,
-    /// `text`), the shared keys (`interaction`) and the `classifier`.
+    /// `text`), the shared keys (`interaction`), with the fusion stage its
+    /// `connectors`, its shared block (`fusion`) and MoDE's `experts` (if
+    /// added), and the `classifier`.
     /// Strategies name them to set their learning rates
     /// ([`crate::strategy::LrFactors`]).
     pub fn param_groups(&self) -> Vec<(&'static str, Vec<ParamId>)> {
@@ -191,6 +230,9 @@ impl Model {
         if let Some(f) = &self.fusion {
             groups.push(("connectors", list_param_ids(&f.connectors)));
             groups.push(("fusion", list_param_ids(&f.shared)));
+            if !f.experts.is_empty() {
+                groups.push(("experts", list_param_ids(&f.experts)));
+            }
         }
         groups.push(("classifier", list_param_ids(&self.classifier)));
         groups

@@ -119,6 +119,7 @@ impl Runner {
         for j in 1..=k {
             model = r.grow_classifier(model, j);
         }
+        let model = r.strategy.shape(k, model, &r.env);
         let model =
             checkpoint::load_model(model, &checkpoint.model).map_err(RunError::Checkpoint)?;
         let state = StrategyState {

@@ -54,7 +54,8 @@ pub struct RunConfig {
     pub model: ModelConfig,
     pub entity: EntityOptions,
     pub relation: RelationOptions,
-    /// The modality scenarios' settings (`modality`, `modality-reverse`).
+    /// The modality scenarios' settings (`modality`, `modality-reverse`,
+    /// `modality-halves`).
     pub modality: ModalityOptions,
     /// Classes per task when the scenario is an imagefolder.
     pub classes_per_task: usize,
@@ -108,11 +109,13 @@ impl RunConfig {
             return Err("classes per task must be at least 1".into());
         }
         if self.strategy.needs_fusion() && !self.model.fusion {
-            return Err(
-                "MERA merges the shared fusion stage and realigns its connectors: \
-                 turn it on with --set model.fusion=true (and compare with runs that have it)"
-                    .into(),
-            );
+            let why = match self.strategy {
+                StrategyConfig::Mode(_) => "MoDE adds its experts beside the shared fusion stage",
+                _ => "MERA merges the shared fusion stage and realigns its connectors",
+            };
+            return Err(format!(
+                "{why}: turn it on with --set model.fusion=true (and compare with runs that have it)"
+            ));
         }
         let json = serde_json::to_value(self).map_err(|e| format!("the config: {e}"))?;
         super::limits::check(&json)

@@ -88,6 +88,10 @@ pub const LIMITS: &[Limit] = &[
     limit("strategy.replay.memory_percent", 0.0, 100.0),
     limit("strategy.mera.replay_percent", 0.0, 100.0),
     limit("strategy.mera.realign_epochs", 0.0, 1000.0),
+    limit("strategy.mode.rank", 1.0, 64.0),
+    limit("strategy.mode.text_experts", 1.0, 16.0),
+    limit("strategy.mode.lambda", 0.0, 1000.0),
+    limit("strategy.mode.temperature", 0.05, 100.0),
 ];
 
 impl Limit {

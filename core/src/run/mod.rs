@@ -66,7 +66,13 @@ pub enum RunError {
 
 /// The scenarios built from the bundled packs (anything else names an
 /// imagefolder).
-pub const BUNDLED_SCENARIOS: [&str; 4] = ["entity", "relation", "modality", "modality-reverse"];
+pub const BUNDLED_SCENARIOS: [&str; 5] = [
+    "entity",
+    "relation",
+    "modality",
+    "modality-reverse",
+    "modality-halves",
+];
 
 /// The task stream a config names. An imagefolder scenario needs its files
 /// already imported (the CLI reads a directory, the browser takes uploads).
@@ -74,13 +80,14 @@ pub fn build_scenario(config: &RunConfig, import: Option<&Import>) -> Result<Sce
     let s = match (config.scenario.as_str(), import) {
         ("entity", _) => entity_scenario(bundled(), config.seed, &config.entity),
         ("relation", _) => relation_scenario(bundled(), config.seed, &config.relation),
-        (name, _) if MODALITY_SCENARIOS.iter().any(|(n, _)| *n == name) => {
-            let reverse = MODALITY_SCENARIOS.iter().any(|&(n, r)| n == name && r);
+        (name, _)
+            if let Some(&(_, order)) = MODALITY_SCENARIOS.iter().find(|(n, _)| *n == name) =>
+        {
             modality_scenario(
                 bundled(),
                 sketches().map_err(RunError::Scenario)?,
                 name,
-                reverse,
+                order,
                 config.seed,
                 &config.entity,
                 &config.modality,

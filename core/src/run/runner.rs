@@ -142,6 +142,7 @@ impl Runner {
             autodiff,
             model: config.model.clone(),
             batch_size: config.batch_size,
+            seed: config.seed,
         };
         Ok(Runner {
             rng: rng_for(config.seed, "run"),
@@ -562,3 +563,7 @@ mod modality_tests;
 #[cfg(test)]
 #[path = "mera_tests.rs"]
 mod mera_tests;
+
+#[cfg(test)]
+#[path = "mode_tests.rs"]
+mod mode_tests;

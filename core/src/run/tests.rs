@@ -251,7 +251,7 @@ fn run_with_restart(config: RunConfig, stop: usize) -> RunRecord {
 #[test]
 fn a_run_resumed_from_a_checkpoint_matches_the_uninterrupted_run() {
     let mut configs: Vec<(String, StrategyConfig)> =
-        ["finetune", "replay", "ewc", "lwf", "mspt", "mera"]
+        ["finetune", "replay", "ewc", "lwf", "mspt", "mera", "mode"]
             .iter()
             .map(|n| (n.to_string(), StrategyConfig::by_name(n).unwrap()))
             .collect();

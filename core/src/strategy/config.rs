@@ -196,6 +196,66 @@ impl MeraConfig {
     }
 }
 
+/// MoDE, Modality-Decoupled Experts (Wei et al. 2025), each part
+/// switchable: from task 2 on the shared fusion block (and the shared keys)
+/// stay frozen and every modality learns through low-rank experts of its
+/// own beside the block's maps, text's weighed by a soft router; the new
+/// model's logits on the old classes are distilled from the model as the
+/// task began with its experts off. Needs `model.fusion`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModeConfig {
+    /// Low-rank experts per modality on the frozen block (off: the block is
+    /// frozen and nothing is added beside it).
+    pub experts: bool,
+    /// Several text experts weighed by a router (off: one, as every other
+    /// modality has).
+    pub routing: bool,
+    /// Distillation from the model with its experts off.
+    pub distill: bool,
+    /// Rank of each expert.
+    pub rank: usize,
+    /// How many experts text routes between.
+    pub text_experts: usize,
+    /// Weight of the distillation term.
+    pub lambda: f64,
+    pub temperature: f64,
+}
+
+impl Default for ModeConfig {
+    fn default() -> Self {
+        ModeConfig {
+            experts: true,
+            routing: true,
+            distill: true,
+            rank: 4,
+            text_experts: 2,
+            lambda: 1.0,
+            temperature: 2.0,
+        }
+    }
+}
+
+impl ModeConfig {
+    /// Switches off the named parts ("experts", "routing", "distill").
+    pub fn ablate(mut self, parts: &[&str]) -> Result<Self, String> {
+        for p in parts {
+            match p.trim() {
+                "experts" => self.experts = false,
+                "routing" => self.routing = false,
+                "distill" => self.distill = false,
+                "" => {}
+                other => {
+                    return Err(format!(
+                        "unknown MoDE part '{other}' (expected experts, routing or distill)"
+                    ));
+                }
+            }
+        }
+        Ok(self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "name", rename_all = "lowercase")]
 pub enum StrategyConfig {
@@ -208,15 +268,17 @@ pub enum StrategyConfig {
     Lwf(LwfConfig),
     Mspt(MsptConfig),
     Mera(MeraConfig),
+    Mode(ModeConfig),
 }
 
 impl StrategyConfig {
-    pub const NAMES: [&'static str; 7] =
-        ["finetune", "joint", "replay", "ewc", "lwf", "mspt", "mera"];
+    pub const NAMES: [&'static str; 8] = [
+        "finetune", "joint", "replay", "ewc", "lwf", "mspt", "mera", "mode",
+    ];
 
     /// Whether the strategy needs the model's fusion stage (`model.fusion`).
     pub fn needs_fusion(&self) -> bool {
-        matches!(self, StrategyConfig::Mera(_))
+        matches!(self, StrategyConfig::Mera(_) | StrategyConfig::Mode(_))
     }
 
     /// The strategy of that name with its defaults.
@@ -229,6 +291,7 @@ impl StrategyConfig {
             "lwf" => StrategyConfig::Lwf(Default::default()),
             "mspt" => StrategyConfig::Mspt(Default::default()),
             "mera" => StrategyConfig::Mera(Default::default()),
+            "mode" => StrategyConfig::Mode(Default::default()),
             other => {
                 return Err(format!(
                     "unknown strategy '{other}' (expected one of {})",
@@ -247,6 +310,7 @@ impl StrategyConfig {
             StrategyConfig::Lwf(_) => "lwf",
             StrategyConfig::Mspt(_) => "mspt",
             StrategyConfig::Mera(_) => "mera",
+            StrategyConfig::Mode(_) => "mode",
         }
     }
 
@@ -265,6 +329,19 @@ impl StrategyConfig {
                 for (stage, on) in [("merge", c.merge), ("realign", c.realign)] {
                     if !on {
                         label.push_str(&format!(" -{stage}"));
+                    }
+                }
+                label
+            }
+            StrategyConfig::Mode(c) => {
+                let mut label = "mode".to_string();
+                for (part, on) in [
+                    ("experts", c.experts),
+                    ("routing", c.routing && c.experts),
+                    ("distill", c.distill),
+                ] {
+                    if !on {
+                        label.push_str(&format!(" -{part}"));
                     }
                 }
                 label
@@ -339,5 +416,13 @@ mod tests {
         };
         assert_eq!(StrategyConfig::Replay(replay).label(), "replay 1%");
         assert_eq!(StrategyConfig::by_name("replay").unwrap().label(), "replay");
+        let mode = |parts: &[&str]| {
+            StrategyConfig::Mode(ModeConfig::default().ablate(parts).unwrap()).label()
+        };
+        assert_eq!(mode(&[]), "mode");
+        assert_eq!(mode(&["distill"]), "mode -distill");
+        assert_eq!(mode(&["routing"]), "mode -routing");
+        assert_eq!(mode(&["experts"]), "mode -experts -routing");
+        assert!(ModeConfig::default().ablate(&["merge"]).is_err());
     }
 }

@@ -92,6 +92,9 @@ impl Strategy for Faulty {
     fn adapt(&mut self, task: usize, model: Model, env: &Env) -> Model {
         self.inner.adapt(task, model, env)
     }
+    fn shape(&self, tasks_done: usize, model: Model, env: &Env) -> Model {
+        self.inner.shape(tasks_done, model, env)
+    }
     fn lr_factors(&mut self, task: usize, gamma: f64) -> LrFactors {
         let mut f = self.inner.lr_factors(task, gamma);
         if Self::fires(&mut self.nan_params_at, (task, self.step)) {

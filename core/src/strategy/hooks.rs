@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::StrategyConfig;
-use super::{ewc, finetune, joint, lwf, mera, mspt, replay};
+use super::{ewc, finetune, joint, lwf, mera, mode, mspt, replay};
 use crate::data::{Sample, Task};
 use crate::model::{Batch, ForwardOutput, Model, ModelConfig};
 
@@ -18,6 +18,8 @@ pub struct Env {
     pub autodiff: Device,
     pub model: ModelConfig,
     pub batch_size: usize,
+    /// The run's seed, for what a hook draws (MoDE's experts).
+    pub seed: u64,
 }
 
 impl Env {
@@ -135,10 +137,17 @@ pub trait Strategy {
     /// and after the classifier grew to the task's classes): the model to
     /// train it with. A strategy may reshape it here (grow, merge, replace a
     /// part), as Avalanche's `model_adaptation` does; by default it is kept.
-    /// (A checkpoint rebuilds the model's shape by growing the classifier
-    /// only: a strategy that changes the shape must also make `resume`
-    /// rebuild it — none does yet.)
+    /// A strategy that changes the model's shape also gives it in
+    /// [`Strategy::shape`], for a checkpoint to load into.
     fn adapt(&mut self, _task: usize, model: Model, _env: &Env) -> Model {
+        model
+    }
+
+    /// The model's shape after `tasks_done` tasks, beyond the classifier's
+    /// growth: a resumed run builds a fresh model, grows its classifier, and
+    /// hands it here before loading the checkpoint's values into it (so the
+    /// values drawn here do not matter, only the shape). By default kept.
+    fn shape(&self, _tasks_done: usize, model: Model, _env: &Env) -> Model {
         model
     }
 
@@ -219,5 +228,6 @@ pub fn build(config: &StrategyConfig) -> Box<dyn Strategy> {
         StrategyConfig::Lwf(c) => Box::new(lwf::Lwf::new(c.clone())),
         StrategyConfig::Mspt(c) => Box::new(mspt::Mspt::new(c.clone())),
         StrategyConfig::Mera(c) => Box::new(mera::Mera::new(c.clone())),
+        StrategyConfig::Mode(c) => Box::new(mode::Mode::new(c.clone())),
     }
 }

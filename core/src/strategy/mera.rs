@@ -298,6 +298,7 @@ mod tests {
             autodiff: Device::flex().autodiff(),
             model: ModelConfig::default(),
             batch_size: 4,
+            seed: 0,
         };
         let mut mera = Mera::new(MeraConfig::default());
         mera.before_task(1, &model, &env);

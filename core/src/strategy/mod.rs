@@ -25,6 +25,8 @@ pub mod memory;
 #[cfg(feature = "train")]
 pub mod mera;
 #[cfg(feature = "train")]
+pub mod mode;
+#[cfg(feature = "train")]
 pub mod mspt;
 #[cfg(feature = "train")]
 pub mod params;

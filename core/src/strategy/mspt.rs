@@ -271,6 +271,7 @@ mod tests {
             autodiff: device.clone().autodiff(),
             model: Default::default(),
             batch_size: 8,
+            seed: 0,
         };
         let model = Model::new(
             &env.model,
