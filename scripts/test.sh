@@ -99,7 +99,7 @@ browser_test() {
 step "build the core's browser test (wasm32, the worker's dependency tree)"
 browser_test --no-run
 
-step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree; a WebGPU checkpoint goes on on the CPU"
+step "the core in headless Chromium: a few training steps on the CPU (wasm) and on WebGPU agree; a WebGPU checkpoint goes on on the CPU; the log-mel pictures are the native ones"
 # --nocapture: the test prints where a task's time goes on WebGPU
 browser_test -- --nocapture
 

@@ -31,6 +31,9 @@ pub fn render() -> String {
         "  modality-halves    pairs, then sketches, of half the classes; then of the other half\n",
     );
     out.push_str(
+        "  modality-speech    pairs, then sketches, then spoken words (synthesised), every class\n",
+    );
+    out.push_str(
         "  PATH       an imagefolder (one folder per class, optional metadata.jsonl/.csv)\n",
     );
     out.push_str("\nStrategies (hyper-parameters with defaults):\n");

@@ -11,6 +11,7 @@ mod list;
 mod metrics_cmd;
 mod pretrain_cmd;
 mod run_cmd;
+mod speech_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -52,6 +53,9 @@ enum Command {
     /// Time the training step and one prediction of the model a run config
     /// describes (bench/run.sh sets PyTorch beside it).
     Bench(bench_cmd::BenchArgs),
+    /// Write the log-mel pictures of WAV recordings (the speech pack's
+    /// features; tools/build_speech_pack.py calls it).
+    SpeechFeatures(speech_cmd::SpeechArgs),
 }
 
 fn main() {
@@ -67,6 +71,7 @@ fn main() {
         Command::Baselines(args) => baselines_cmd::run(args).map(|table| print!("{table}")),
         Command::Pretrain(args) => pretrain_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::SpeechFeatures(args) => speech_cmd::run(args),
     };
     if let Err(message) = result {
         // one line whatever a path or name in it holds

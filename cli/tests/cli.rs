@@ -675,3 +675,73 @@ fn bench_times_the_configured_model_and_writes_what_the_torch_copy_reads() {
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("1 to 5 tasks"), "{err}");
 }
+
+/// A 16-bit WAV of a `hz` tone, 0.4 s at 22 050 Hz, with silence around.
+fn tone_wav(path: &std::path::Path, hz: f32) -> Vec<f32> {
+    let sr = 22_050u32;
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: sr,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut pcm = Vec::new();
+    for i in 0..(sr as usize) / 2 {
+        let t = i as f32 / sr as f32;
+        let x = if (0.05..0.45).contains(&t) {
+            0.5 * (2.0 * std::f32::consts::PI * hz * t).sin()
+        } else {
+            0.0
+        };
+        let q = (x * 32767.0).round() as i16;
+        w.write_sample(q).unwrap();
+        pcm.push(q as f32 / 32768.0);
+    }
+    w.finalize().unwrap();
+    pcm
+}
+
+#[test]
+fn speech_features_writes_the_log_mel_pictures_and_names_a_bad_recording() {
+    use palimpsest_core::data::logmel::LogMel;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    let pcm = tone_wav(&a, 440.0);
+    tone_wav(&b, 1800.0);
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, format!("{}\n{}\n", a.display(), b.display())).unwrap();
+    let out = dir.path().join("f.bin");
+    palimpsest()
+        .args(["speech-features", "--copies", "3", "--list"])
+        .arg(&list)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(bytes.len(), 2 * 3 * 1024);
+    // the first picture is the file as it is, through the core's module
+    let want = LogMel::new(22_050).unwrap().pixels(&pcm).unwrap();
+    assert_eq!(&bytes[..1024], &want[..]);
+    // the other copies are roughened, each differently
+    assert_ne!(&bytes[..1024], &bytes[1024..2048]);
+    assert_ne!(&bytes[1024..2048], &bytes[2048..3072]);
+    assert_ne!(&bytes[..1024], &bytes[3072..4096]);
+
+    // a file that is no WAV: named, and nothing written
+    let bad = dir.path().join("bad.wav");
+    std::fs::write(&bad, b"not a wav").unwrap();
+    std::fs::write(&list, format!("{}\n{}\n", a.display(), bad.display())).unwrap();
+    let out2 = dir.path().join("g.bin");
+    let assert = palimpsest()
+        .args(["speech-features", "--list"])
+        .arg(&list)
+        .arg("--out")
+        .arg(&out2)
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("bad.wav"), "{err}");
+    assert!(!out2.exists());
+}

@@ -220,6 +220,31 @@ fn phase_of(events: &[Event]) -> &'static str {
     }
 }
 
+/// The speech features in the browser are the native build's: the log-mel
+/// picture of the reference word matches the committed native one
+/// (`core/tests/records/logmel.json`, see `core/tests/logmel.rs`) within
+/// one grey level, with every frame's brightest band the same.
+#[wasm_bindgen_test]
+fn the_log_mel_features_are_the_native_ones() {
+    use palimpsest_core::data::logmel::{LogMel, compare_pixels, reference_word};
+    let kept: serde_json::Value =
+        serde_json::from_str(include_str!("../../../core/tests/records/logmel.json")).unwrap();
+    let sr = kept["sample_rate"].as_u64().unwrap() as u32;
+    let want: Vec<u8> = serde_json::from_value(kept["pixels"].clone()).unwrap();
+    let got = LogMel::new(sr)
+        .unwrap()
+        .pixels(&reference_word(sr))
+        .unwrap();
+    let exact = got.iter().zip(&want).filter(|(a, b)| a == b).count();
+    web_sys_log(&format!(
+        "log-mel: {exact} of {} pixels exactly the native ones",
+        want.len()
+    ));
+    if let Some(d) = compare_pixels(&got, &want) {
+        panic!("wasm's log-mel picture differs from the native one: {d}");
+    }
+}
+
 /// Seconds and calls per phase, in the order phases first came.
 #[derive(Default)]
 struct Phases(Vec<(&'static str, f64, usize)>);

@@ -3,6 +3,7 @@
 pub mod caption;
 pub mod entity;
 pub mod folder;
+pub mod logmel;
 mod metadata;
 pub mod modality;
 pub mod pack;

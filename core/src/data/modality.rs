@@ -26,14 +26,22 @@ pub enum Order {
     /// Pairs, then sketches, of the first half of the classes; then the
     /// same of the second half.
     Halves,
+    /// Pairs, then sketches, then spoken words of every class.
+    WithSpeech,
 }
 
 /// The scenario names and their orders.
-pub const MODALITY_SCENARIOS: [(&str, Order); 3] = [
+pub const MODALITY_SCENARIOS: [(&str, Order); 4] = [
     ("modality", Order::ImageTextFirst),
     ("modality-reverse", Order::SketchFirst),
     ("modality-halves", Order::Halves),
+    ("modality-speech", Order::WithSpeech),
 ];
+
+/// The voices of the speech pack held out for testing (its items' first
+/// tag): one of espeak-ng's, clean, and one of flite's, roughened. A word
+/// is tested in voices it was never trained in.
+pub const SPEECH_TEST_VOICES: [&str; 2] = ["espeak-scotland-m1", "flite-slt"];
 
 /// Knobs of the modality scenarios. The image–caption task takes the entity
 /// scenario's settings (`entity.*`).
@@ -73,6 +81,28 @@ pub fn sketches() -> Result<&'static Pack, String> {
         Pack::decode(SKETCH_BYTES)
             .unwrap_or_else(|e| panic!("bundled pack public/quickdraw-32.pack is corrupt: {e}"))
     }))
+}
+
+/// The speech pack compiled into the crate (OpenMoji names spoken by
+/// espeak-ng and flite, as log-mel pictures: `tools/build_speech_pack.py`),
+/// decoded on first use. Native builds only, as the sketches.
+///
+/// # Panics
+/// Only if the bundled file is corrupt, which the unit tests rule out.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn speech() -> Result<&'static Pack, String> {
+    static SPEECH_BYTES: &[u8] = include_bytes!("../../../public/speech-32.pack");
+    static PACK: OnceLock<Pack> = OnceLock::new();
+    Ok(PACK.get_or_init(|| {
+        Pack::decode(SPEECH_BYTES)
+            .unwrap_or_else(|e| panic!("bundled pack public/speech-32.pack is corrupt: {e}"))
+    }))
+}
+
+/// In the browser: not yet (see the native build's).
+#[cfg(target_arch = "wasm32")]
+pub fn speech() -> Result<&'static Pack, String> {
+    Err("the speech scenario runs in the CLI only so far (the web build has no speech pack)".into())
 }
 
 /// In the browser: not yet (see the native build's).
@@ -141,6 +171,17 @@ pub fn modality_scenario(
             }
             tasks
         }
+        Order::WithSpeech => {
+            let image_text = entity_scenario_of(pack, std::slice::from_ref(&classes), seed, entity)
+                .tasks
+                .pop()
+                .expect("one task");
+            vec![
+                image_text,
+                sketch_task(sketches, &classes, &all_labels, seed, opts),
+                speech_task(speech()?, &classes)?,
+            ]
+        }
     };
     for (k, t) in tasks.iter_mut().enumerate() {
         t.index = k + 1;
@@ -197,10 +238,48 @@ fn sketch_task(
     sketch
 }
 
+/// The spoken words of `classes` (their labels their index there): the
+/// voices of [`SPEECH_TEST_VOICES`] tested, the others trained on.
+fn speech_task(speech: &Pack, classes: &[String]) -> Result<Task, String> {
+    let mut task = Task {
+        index: 0,
+        classes: (0..classes.len()).collect(),
+        modalities: vec![Modality::Speech],
+        train: Vec::new(),
+        test: Vec::new(),
+    };
+    for (i, item) in speech.items.iter().enumerate() {
+        let Some(label) = classes.iter().position(|c| *c == item.subgroup) else {
+            continue;
+        };
+        let sample = Sample::new(label)
+            .with(Modality::Speech, Input::Pixels(speech.image(i).to_vec()))
+            .from_item(i);
+        let voice = item.tags.first().map(String::as_str).unwrap_or_default();
+        if SPEECH_TEST_VOICES.contains(&voice) {
+            task.test.push(sample);
+        } else {
+            task.train.push(sample);
+        }
+    }
+    if let Some(c) = classes
+        .iter()
+        .enumerate()
+        .find(|&(l, _)| !task.test.iter().any(|s| s.label == l))
+    {
+        return Err(format!(
+            "the speech pack has no test words of the class {:?}",
+            c.1
+        ));
+    }
+    Ok(task)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::pack::bundled;
+    use crate::data::sample::IMAGE_BYTES;
 
     fn scenario(reverse: bool) -> Scenario {
         let order = if reverse {
@@ -325,5 +404,43 @@ mod tests {
         };
         assert_eq!(s.tasks[1].test, part(&whole.tasks[1], 0..4));
         assert_eq!(s.tasks[3].test, part(&whole.tasks[1], 4..8));
+    }
+
+    /// With speech: a third task of spoken words of every class, tested in
+    /// voices it never trained in, on the same words.
+    #[test]
+    fn the_speech_task_tests_held_out_voices_saying_trained_words() {
+        let s = of(Order::WithSpeech);
+        s.validate().unwrap();
+        assert_eq!(s.tasks.len(), 3);
+        assert_eq!(s.modalities(), Modality::ALL);
+        let sp = &s.tasks[2];
+        assert_eq!(sp.modalities, [Modality::Speech]);
+        assert_eq!(sp.classes, (0..8).collect::<Vec<_>>());
+        let pack = speech().unwrap();
+        let voice = |x: &Sample| pack.items[x.item.unwrap()].tags[0].clone();
+        let word = |x: &Sample| pack.items[x.item.unwrap()].annotation.clone();
+        assert!(
+            sp.test
+                .iter()
+                .all(|x| SPEECH_TEST_VOICES.contains(&voice(x).as_str()))
+        );
+        assert!(
+            sp.train
+                .iter()
+                .all(|x| !SPEECH_TEST_VOICES.contains(&voice(x).as_str()))
+        );
+        // six voices trained, two tested, every word in each
+        assert_eq!(sp.train.len(), 3 * sp.test.len());
+        for x in &sp.test {
+            assert!(sp.train.iter().any(|y| word(y) == word(x)));
+            assert_eq!(pack.items[x.item.unwrap()].subgroup, s.class_names[x.label]);
+            let Some(Input::Pixels(px)) = x.input(Modality::Speech) else {
+                panic!("a spoken word without its picture");
+            };
+            assert_eq!(px.len(), IMAGE_BYTES);
+        }
+        assert_eq!(pack.modality, "speech");
+        assert_eq!(pack.tasks[0], sketches().unwrap().tasks[0]);
     }
 }

@@ -16,7 +16,7 @@
 //! | 8 | magic `PLMPPACK` |
 //! | 4 | `u32` format version = 1 |
 //! | 4 | `u32` header length `H` |
-//! | `H` | UTF-8 JSON header: `source`, `licence`, `attribution`, `image_size`, `channels` (3 or 1), `modality` (optional: `image`, the default, or `sketch`), `tasks`, `items` |
+//! | `H` | UTF-8 JSON header: `source`, `licence`, `attribution`, `image_size`, `channels` (3 or 1), `modality` (optional: `image`, the default, `sketch` or `speech`), `tasks`, `items` |
 //! | `N·S·S·C` | pixels, row-major, one image per item, in item order: RGB (`C` = 3) or grey (`C` = 1) |
 //! | 4 | `u32` CRC-32 (IEEE) of every preceding byte |
 //!
@@ -36,7 +36,7 @@ pub const FORMAT_VERSION: u32 = 1;
 /// pixels are repeated into all three.
 pub const CHANNELS: usize = 3;
 /// The modalities a pack's images can be (the header's `modality`).
-pub const PACK_MODALITIES: [&str; 2] = ["image", "sketch"];
+pub const PACK_MODALITIES: [&str; 3] = ["image", "sketch", "speech"];
 /// Smallest accepted image side, in pixels.
 pub const MIN_IMAGE_SIZE: usize = 8;
 /// Largest accepted image side, in pixels.

@@ -20,6 +20,9 @@ pub enum Modality {
     /// A drawing: pixels like an image (grey, as RGB), read by an encoder
     /// of its own.
     Sketch,
+    /// A spoken word as its log-mel picture ([`super::logmel`]): pixels
+    /// like an image (grey, as RGB), read by an encoder of its own.
+    Speech,
 }
 
 /// What an encoder of a modality reads.
@@ -33,7 +36,12 @@ pub enum InputKind {
 
 impl Modality {
     /// Every modality, in encoder order.
-    pub const ALL: [Modality; 3] = [Modality::Image, Modality::Text, Modality::Sketch];
+    pub const ALL: [Modality; 4] = [
+        Modality::Image,
+        Modality::Text,
+        Modality::Sketch,
+        Modality::Speech,
+    ];
     /// The modalities of the image–caption scenarios and of the default model.
     pub const IMAGE_TEXT: [Modality; 2] = [Modality::Image, Modality::Text];
 
@@ -42,12 +50,13 @@ impl Modality {
             Modality::Image => "image",
             Modality::Text => "text",
             Modality::Sketch => "sketch",
+            Modality::Speech => "speech",
         }
     }
 
     pub fn kind(self) -> InputKind {
         match self {
-            Modality::Image | Modality::Sketch => InputKind::Pixels,
+            Modality::Image | Modality::Sketch | Modality::Speech => InputKind::Pixels,
             Modality::Text => InputKind::Words,
         }
     }
@@ -145,9 +154,12 @@ impl Sample {
         self.pixels_of(Modality::Image)
     }
 
-    /// The pixels of the image or, without one, of the sketch.
+    /// The pixels of the image or, without one, of the sketch or the
+    /// spoken word's picture.
     pub fn pixels(&self) -> Option<&[u8]> {
-        self.image().or_else(|| self.pixels_of(Modality::Sketch))
+        self.image()
+            .or_else(|| self.pixels_of(Modality::Sketch))
+            .or_else(|| self.pixels_of(Modality::Speech))
     }
 
     /// `modality`'s pixels, if the sample has them.

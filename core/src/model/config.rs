@@ -190,7 +190,7 @@ impl ModelConfig {
 
     pub fn validate(&self) -> Result<(), String> {
         // Image and text, each once, in order, then any further modality
-        // (sketch): every scenario brings image and text, and MSPT's
+        // (sketch, speech): every scenario brings image and text, and MSPT's
         // contribution ratio compares them.
         let modalities = self.modalities();
         if modalities.len() < 2
@@ -199,7 +199,7 @@ impl ModelConfig {
         {
             let names: Vec<&str> = modalities.iter().map(|m| m.name()).collect();
             return Err(format!(
-                "model.encoders must be image, text, then any of sketch, each once and in that order (got [{}])",
+                "model.encoders must be image, text, then any of sketch and speech, each once and in that order (got [{}])",
                 names.join(", ")
             ));
         }

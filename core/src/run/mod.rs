@@ -66,12 +66,13 @@ pub enum RunError {
 
 /// The scenarios built from the bundled packs (anything else names an
 /// imagefolder).
-pub const BUNDLED_SCENARIOS: [&str; 5] = [
+pub const BUNDLED_SCENARIOS: [&str; 6] = [
     "entity",
     "relation",
     "modality",
     "modality-reverse",
     "modality-halves",
+    "modality-speech",
 ];
 
 /// The task stream a config names. An imagefolder scenario needs its files
