@@ -18,9 +18,10 @@ use crate::strategy::mera::{AGNOSTIC, REALIGNED};
 use crate::strategy::params::flat_params;
 use crate::strategy::{Env, LrFactors, StepInput, StrategyConfig, StrategyState};
 
-type Values = HashMap<ParamId, Vec<f32>>;
+pub(super) type Values = HashMap<ParamId, Vec<f32>>;
 
-fn values(model: &Model) -> Values {
+/// Every parameter's values, by id.
+pub(super) fn values(model: &Model) -> Values {
     flat_params(model)
         .into_iter()
         .map(|(id, t)| (id, t.into_data().try_to_vec::<f32>().unwrap()))
@@ -112,18 +113,7 @@ impl Strategy for Watch {
 
 /// A MERA run of the modality scenario (3 classes, small) and what it saw.
 fn watched(mera: MeraConfig) -> (RunRecord, Seen) {
-    let mut config = RunConfig {
-        scenario: "modality".into(),
-        strategy: StrategyConfig::Mera(mera),
-        epochs: 1,
-        seed: 9,
-        ..RunConfig::default()
-    };
-    config.model.fusion = true;
-    config.entity.train_copies = 1;
-    config.entity.test_copies = 1;
-    config.modality.classes = 3;
-    config.modality.sketch_copies = 1;
+    let config = fusion_config("modality", StrategyConfig::Mera(mera), 9);
     let scenario = build_scenario(&config, None).unwrap();
     let seen = Rc::new(RefCell::new(Seen::default()));
     let watch = Watch {
@@ -150,6 +140,24 @@ fn watched(mera: MeraConfig) -> (RunRecord, Seen) {
     drop(runner);
     let seen = Rc::try_unwrap(seen).ok().unwrap().into_inner();
     (record, seen)
+}
+
+/// A short run of `scenario` (3 classes, one copy of everything, one
+/// epoch) with the fusion stage.
+pub(super) fn fusion_config(scenario: &str, strategy: StrategyConfig, seed: u64) -> RunConfig {
+    let mut config = RunConfig {
+        scenario: scenario.into(),
+        strategy,
+        epochs: 1,
+        seed,
+        ..RunConfig::default()
+    };
+    config.model.fusion = true;
+    config.entity.train_copies = 1;
+    config.entity.test_copies = 1;
+    config.modality.classes = 3;
+    config.modality.sketch_copies = 1;
+    config
 }
 
 fn group<'a>(seen: &'a Seen, name: &str) -> &'a [ParamId] {

@@ -2,26 +2,15 @@
 //! bit-identical, the experts start as no change, and a modality's experts
 //! learn from its own samples only.
 
-use std::collections::HashMap;
-
 use burn::module::ParamId;
 
+use super::mera_tests::{fusion_config, values};
 use super::*;
 use crate::data::Modality;
 use crate::model::Model;
 use crate::strategy::StrategyConfig;
 use crate::strategy::config::ModeConfig;
 use crate::strategy::mode::FROZEN;
-use crate::strategy::params::flat_params;
-
-type Values = HashMap<ParamId, Vec<f32>>;
-
-fn values(model: &Model) -> Values {
-    flat_params(model)
-        .into_iter()
-        .map(|(id, t)| (id, t.into_data().try_to_vec::<f32>().unwrap()))
-        .collect()
-}
 
 fn ids(model: &Model, group: &str) -> Vec<ParamId> {
     model
@@ -39,19 +28,7 @@ fn expert_ids(model: &Model, i: usize) -> Vec<ParamId> {
 }
 
 fn config(scenario: &str, mode: ModeConfig) -> RunConfig {
-    let mut config = RunConfig {
-        scenario: scenario.into(),
-        strategy: StrategyConfig::Mode(mode),
-        epochs: 1,
-        seed: 5,
-        ..RunConfig::default()
-    };
-    config.model.fusion = true;
-    config.entity.train_copies = 1;
-    config.entity.test_copies = 1;
-    config.modality.classes = 3;
-    config.modality.sketch_copies = 1;
-    config
+    fusion_config(scenario, StrategyConfig::Mode(mode), 5)
 }
 
 /// The model as task 2 begins (after MoDE adapted it) and as it is
@@ -111,21 +88,13 @@ fn new_experts_leave_the_model_as_it_was() {
     let with = begun.valid();
     let without = with.clone().without_experts();
     assert!(with.has_experts() && !without.has_experts());
-    let a: Vec<f32> = with
-        .forward(&batch)
-        .logits
-        .fused
-        .into_data()
-        .iter()
-        .collect();
-    let b: Vec<f32> = without
-        .forward(&batch)
-        .logits
-        .fused
-        .into_data()
-        .iter()
-        .collect();
-    assert_eq!(a, b, "experts with B = 0 changed the logits");
+    let logits =
+        |m: &Model| -> Vec<f32> { m.forward(&batch).logits.fused.into_data().iter().collect() };
+    assert_eq!(
+        logits(&with),
+        logits(&without),
+        "experts with B = 0 changed the logits"
+    );
 }
 
 /// Task 2 of the modality stream brings sketches alone: only the sketch
