@@ -143,13 +143,16 @@ pub fn modality_scenario(
     }
 
     let all_labels: Vec<usize> = (0..classes.len()).collect();
+    // the image–caption task of every class: the entity scenario over them
+    let image_text = || {
+        entity_scenario_of(pack, std::slice::from_ref(&classes), seed, entity)
+            .tasks
+            .pop()
+            .expect("one task")
+    };
     let mut tasks = match order {
         Order::ImageTextFirst | Order::SketchFirst => {
-            // the image–caption task: the entity scenario over these classes
-            let image_text = entity_scenario_of(pack, std::slice::from_ref(&classes), seed, entity)
-                .tasks
-                .pop()
-                .expect("one task");
+            let image_text = image_text();
             let sketch = sketch_task(sketches, &classes, &all_labels, seed, opts);
             if order == Order::SketchFirst {
                 vec![sketch, image_text]
@@ -172,12 +175,8 @@ pub fn modality_scenario(
             tasks
         }
         Order::WithSpeech => {
-            let image_text = entity_scenario_of(pack, std::slice::from_ref(&classes), seed, entity)
-                .tasks
-                .pop()
-                .expect("one task");
             vec![
-                image_text,
+                image_text(),
                 sketch_task(sketches, &classes, &all_labels, seed, opts),
                 speech_task(speech()?, &classes)?,
             ]

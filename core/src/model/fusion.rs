@@ -105,7 +105,10 @@ impl Experts {
             if let Some(g) = gates {
                 y = y * g.clone().narrow(1, j, 1);
             }
-            sum = Some(sum.map_or(y.clone(), |s| s + y));
+            sum = Some(match sum {
+                Some(s) => s + y,
+                None => y,
+            });
         }
         sum.expect("at least one expert")
     }

@@ -23,7 +23,8 @@ fn small_modality(strategy: &str, scenario: &str) -> RunConfig {
     c
 }
 
-fn run(config: RunConfig) -> RunRecord {
+/// The record of a whole run of `config`.
+pub(super) fn run(config: RunConfig) -> RunRecord {
     let mut r = Runner::native(config, None).unwrap();
     let mut last = None;
     while let Some(ev) = pollster::block_on(r.next()) {

@@ -5,6 +5,7 @@
 use burn::module::ParamId;
 
 use super::mera_tests::{fusion_config, values};
+use super::modality_tests::run;
 use super::*;
 use crate::data::Modality;
 use crate::model::Model;
@@ -148,14 +149,7 @@ fn distillation_fires_only_where_the_modality_was_trained_before() {
         } else {
             ModeConfig::default().ablate(&["distill"]).unwrap()
         };
-        let mut r = Runner::native(config(scenario, mode), None).unwrap();
-        let mut record = None;
-        while let Some(events) = pollster::block_on(r.next()) {
-            if let Some(Event::Finished(rec)) = events.into_iter().last() {
-                record = Some(rec.measured.acc_matrix.clone());
-            }
-        }
-        record.unwrap()
+        run(config(scenario, mode)).measured.acc_matrix
     };
     assert_eq!(distilled("modality", true), distilled("modality", false));
     let (on, off) = (

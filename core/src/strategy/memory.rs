@@ -93,6 +93,20 @@ impl Memory {
         self.kept.push(kept);
     }
 
+    /// A rehearsal phase ([`crate::strategy::Strategy::rehearsal`]) on
+    /// the memory: keeps the finished task's samples ([`Memory::add_task`]),
+    /// then gives every kept sample so far and `epochs`.
+    pub fn rehearse(
+        &mut self,
+        train: &[Sample],
+        features: Option<&[Vec<f32>]>,
+        rng: &mut ChaCha8Rng,
+        epochs: usize,
+    ) -> (Vec<Sample>, usize) {
+        self.add_task(train, features, rng);
+        (self.samples().cloned().collect(), epochs)
+    }
+
     /// Which samples of each task's training set are kept (for a checkpoint).
     pub fn indices(&self) -> Vec<Vec<usize>> {
         self.kept.clone()

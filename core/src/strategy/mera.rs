@@ -144,12 +144,11 @@ impl Strategy for Mera {
         if !self.config.realign {
             return None;
         }
-        self.replay.add_task(train, None, rng);
         self.realigning = true;
-        Some((
-            self.replay.samples().cloned().collect(),
-            self.config.realign_epochs,
-        ))
+        Some(
+            self.replay
+                .rehearse(train, None, rng, self.config.realign_epochs),
+        )
     }
 
     fn lr_factors(&mut self, _task: usize, _gamma: f64) -> LrFactors {

@@ -18,10 +18,10 @@
 //! encoder. It needs the fusion stage (`model.fusion`).
 
 use burn::module::Module;
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::Tensor;
 
 use super::config::ModeConfig;
-use super::losses::distillation;
+use super::lwf::distil_from;
 use super::{Env, LrFactors, StepInput, Strategy, StrategyConfig};
 use crate::data::scenario::rng_for;
 use crate::data::{Modality, Sample, Task};
@@ -113,26 +113,10 @@ impl Strategy for Mode {
         if rows.is_empty() {
             return None;
         }
-        let kept: Vec<&Sample> = rows.iter().map(|&r| step.samples[r]).collect();
-        let old = teacher.forward(&step.env.plain_batch(&kept)).logits.fused;
-        let index = Tensor::<1, Int>::from_data(
-            TensorData::new(
-                rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
-                [rows.len()],
-            ),
-            &step.env.autodiff,
-        );
-        let new = step
-            .out
-            .logits
-            .fused
-            .clone()
-            .select(0, index)
-            .narrow(1, 0, teacher.classes());
         // the mean over the kept rows, weighed by their share of the batch
         let share = rows.len() as f64 / step.samples.len() as f64;
         Some(
-            distillation(new, old.autodiff(), self.config.temperature)
+            distil_from(teacher, step, Some(&rows), self.config.temperature)
                 * (self.config.lambda * share),
         )
     }

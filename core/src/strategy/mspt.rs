@@ -186,11 +186,10 @@ impl Strategy for Mspt {
         if !self.config.mm {
             return None;
         }
-        self.memory.add_task(train, features, rng);
-        Some((
-            self.memory.samples().cloned().collect(),
-            self.config.rehearsal_epochs,
-        ))
+        Some(
+            self.memory
+                .rehearse(train, features, rng, self.config.rehearsal_epochs),
+        )
     }
 
     fn state(&self) -> StrategyState {
