@@ -170,19 +170,16 @@ def main() -> None:
             listing = tmp / f"{kind}.txt"
             listing.write_text("".join(f"{wav}\n" for _, wav in group), encoding="utf-8")
             out = tmp / f"{kind}.bin"
-            # the rough ones: the clean picture, then a roughened one; keep the second
-            copies = "2" if kind == "rough" else "1"
+            rough = ["--rough"] if kind == "rough" else []
             subprocess.run(
                 [str(cli), "speech-features", "--list", str(listing), "--out", str(out),
-                 "--copies", copies, "--seed", str(SEED)],
+                 "--seed", str(SEED), *rough],
                 check=True,
             )
             data = out.read_bytes()
             size = IMAGE_SIZE * IMAGE_SIZE
-            step = size * int(copies)
             for k, (index, _) in enumerate(group):
-                start = k * step + step - size
-                pixels[index] = data[start : start + size]
+                pixels[index] = data[k * size : (k + 1) * size]
 
     header = {
         "source": versions(),

@@ -26,6 +26,9 @@ pub struct SpeechArgs {
     /// white noise drawn from the seed and the file's line).
     #[arg(long, default_value_t = 1)]
     copies: usize,
+    /// Roughen every picture, the first one too.
+    #[arg(long)]
+    rough: bool,
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
@@ -77,9 +80,13 @@ pub fn run(args: SpeechArgs) -> Result<(), String> {
         }
         let front = front.as_ref().expect("made above");
         let named = |e: String| format!("{}: {e}", escape(path));
-        out.extend(front.pixels(&pcm).map_err(named)?);
+        let mut rough = args.copies;
+        if !args.rough {
+            out.extend(front.pixels(&pcm).map_err(named)?);
+            rough -= 1;
+        }
         let mut rng = rng_for(args.seed, &format!("speech/{line}"));
-        for _ in 1..args.copies {
+        for _ in 0..rough {
             out.extend(front.pixels(&roughen(&pcm, &mut rng)).map_err(named)?);
         }
         bar.inc(1);

@@ -728,6 +728,20 @@ fn speech_features_writes_the_log_mel_pictures_and_names_a_bad_recording() {
     assert_ne!(&bytes[..1024], &bytes[1024..2048]);
     assert_ne!(&bytes[1024..2048], &bytes[2048..3072]);
     assert_ne!(&bytes[..1024], &bytes[3072..4096]);
+    // --rough: every picture roughened, the first being the same draw as
+    // the first roughened copy above
+    let rough = dir.path().join("r.bin");
+    palimpsest()
+        .args(["speech-features", "--rough", "--list"])
+        .arg(&list)
+        .arg("--out")
+        .arg(&rough)
+        .assert()
+        .success();
+    let r = std::fs::read(&rough).unwrap();
+    assert_eq!(r.len(), 2 * 1024);
+    assert_eq!(&r[..1024], &bytes[1024..2048]);
+    assert_eq!(&r[1024..], &bytes[4096..5120]);
 
     // a file that is no WAV: named, and nothing written
     let bad = dir.path().join("bad.wav");
