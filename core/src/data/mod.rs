@@ -13,6 +13,7 @@ pub mod prep;
 pub mod relation;
 pub mod sample;
 pub mod scenario;
+pub mod sketch;
 pub mod tokenizer;
 
 pub use sample::{IMAGE_BYTES, IMAGE_SIZE, Input, InputKind, Modality, Sample};
