@@ -1,6 +1,7 @@
 //! Messages between the page and the training worker, as JSON strings.
 //! The page never touches a tensor; the worker never touches the DOM.
 
+use palimpsest_core::metrics::ModalityGains;
 use palimpsest_core::run::bench::{BenchPlan, BenchReport};
 use palimpsest_core::run::{Event, RunConfig};
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,15 @@ pub struct UserSample {
 pub struct NewClass {
     pub name: String,
     pub samples: Vec<UserSample>,
+}
+
+/// One sample of a modality the user made for a class of the stream: a
+/// drawing of the sketch pad or a recording's log-mel picture, as pixels like
+/// a pack's (`IMAGE_BYTES`, grey as RGB).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModalSample {
+    pub class: String,
+    pub pixels: Vec<u8>,
 }
 
 /// A test sample, named by its task (1-based) and its index in that task's test set.
@@ -78,6 +88,13 @@ pub enum Command {
     AddClasses {
         classes: Vec<NewClass>,
     },
+    /// Appends the user's samples of a new modality (`sketch` or `speech`)
+    /// of classes the stream has, as one new task. The next run trains it
+    /// (a model cannot take a modality in the middle of a run).
+    AddModality {
+        modality: String,
+        samples: Vec<ModalSample>,
+    },
     Start {
         run: usize,
         config: Box<RunConfig>,
@@ -108,6 +125,9 @@ pub enum Command {
         sample: Option<SampleRef>,
         image: Option<Vec<u8>>,
         text: Option<String>,
+        /// A drawing or a recording instead: (modality, pixels).
+        #[serde(default)]
+        other: Option<(String, Vec<u8>)>,
     },
 }
 
@@ -134,6 +154,9 @@ pub struct TaskView {
     pub classes: Vec<ClassView>,
     /// Added by the user (not part of the bundled stream).
     pub custom: bool,
+    /// What its samples hold ("image", "text", "sketch", "speech").
+    #[serde(default)]
+    pub modalities: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +226,19 @@ pub enum Reply {
     Bench {
         backend: String,
         report: Box<BenchReport>,
+    },
+    /// A run of a stream whose tasks bring modalities is measured against
+    /// experts, each trained on one task alone: this one trains now.
+    Experts {
+        run: usize,
+        task: usize,
+        tasks: usize,
+    },
+    /// The run's relative gains against its experts (the record's
+    /// `modality_gains`).
+    Gains {
+        run: usize,
+        gains: Box<ModalityGains>,
     },
     /// The worker switched device (e.g. WebGPU failed) and says so.
     Notice {

@@ -49,7 +49,11 @@ fn strokes_rasterise_as_the_package_draws_them() {
                 d["name"]
             );
         }
-        assert!(theirs.iter().any(|&v| v > 0.5), "{} drew nothing", d["name"]);
+        assert!(
+            theirs.iter().any(|&v| v > 0.5),
+            "{} drew nothing",
+            d["name"]
+        );
     }
 }
 
@@ -81,7 +85,11 @@ fn strokes_already_in_the_packages_frame_are_left_as_they_are() {
     let s = strokes(&f["drawings"][0]["strokes"]);
     let moved: Vec<Stroke> = s
         .iter()
-        .map(|st| st.iter().map(|(x, y)| (x * 2.0 + 40.0, y * 2.0 + 9.0)).collect())
+        .map(|st| {
+            st.iter()
+                .map(|(x, y)| (x * 2.0 + 40.0, y * 2.0 + 9.0))
+                .collect()
+        })
         .collect();
     assert_eq!(normalise(&moved).unwrap(), normalise(&s).unwrap());
     assert_eq!(pixels(&moved).unwrap(), pixels(&s).unwrap());

@@ -26,6 +26,7 @@ pub fn configured(st: AppState) -> RunConfig {
         EncoderInit::Scratch
     };
     c.model = c.model.with_init(init);
+    c.model.fusion = st.fusion.get_untracked();
     super::demo_sizes(&mut c);
     c
 }
@@ -65,13 +66,12 @@ fn forget_stream(st: AppState) {
     st.shown.set(None);
 }
 
-/// The strategies the page offers: those that run on the model the page
-/// builds (MERA and MoDE need the fusion stage, which the page does not
-/// turn on).
-fn offered() -> impl Iterator<Item = &'static str> {
+/// The strategies the page offers: those that run on the model it builds
+/// (MERA and MoDE only with the fusion stage).
+fn offered(fusion: bool) -> impl Iterator<Item = &'static str> {
     StrategyConfig::NAMES
         .into_iter()
-        .filter(|n| StrategyConfig::by_name(n).is_ok_and(|s| !s.needs_fusion()))
+        .filter(move |n| StrategyConfig::by_name(n).is_ok_and(|s| fusion || !s.needs_fusion()))
 }
 
 fn busy(st: AppState) -> bool {
@@ -138,19 +138,25 @@ pub fn Controls() -> impl IntoView {
             <div class="row">
                 <label>
                     "Scenario "
-                    <select on:change=on_scenario prop:disabled=move || busy(st)>
+                    <select data-testid="scenario" on:change=on_scenario prop:disabled=move || busy(st)>
                         <option value="entity" selected=move || st.scenario.get() == "entity">
                             "Entities (OpenMoji, 5 tasks)"
                         </option>
                         <option value="relation" selected=move || st.scenario.get() == "relation">
                             "Relations (scenes, 5 tasks)"
                         </option>
+                        <option value="modality" selected=move || st.scenario.get() == "modality">
+                            "Modalities: image+text, then sketches (2 tasks)"
+                        </option>
+                        <option value="modality-speech" selected=move || st.scenario.get() == "modality-speech">
+                            "Modalities: image+text, sketches, then spoken words (3 tasks)"
+                        </option>
                     </select>
                 </label>
                 <label>
                     "Strategy "
                     <select data-testid="strategy" on:change=on_strategy prop:disabled=move || busy(st)>
-                        {offered()
+                        {move || offered(st.fusion.get())
                             .map(|n| {
                                 view! {
                                     <option value=n selected=move || st.strategy.get().name() == n>
@@ -180,6 +186,20 @@ pub fn Controls() -> impl IntoView {
                         on:change=move |ev| st.pretrained.set(event_target_checked(&ev))
                         prop:disabled=move || busy(st) />
                     " Pretrained encoders"
+                </label>
+                <label title="a modality-agnostic fusion stage shared by every modality, and one classifier weight for all (MERA and MoDE need it)">
+                    <input type="checkbox" data-testid="fusion"
+                        prop:checked=move || st.fusion.get()
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            st.fusion.set(on);
+                            // a strategy that needs the stage goes with it
+                            if !on && st.strategy.get_untracked().needs_fusion() {
+                                st.strategy.set(StrategyConfig::by_name("mspt").expect("mspt exists"));
+                            }
+                        }
+                        prop:disabled=move || busy(st) />
+                    " Fusion stage (MERA, MoDE)"
                 </label>
             </div>
             <HyperParams />
@@ -356,9 +376,11 @@ pub fn CompareControls() -> impl IntoView {
         "mspt".to_string(),
     ]);
     let run = move |_| {
+        let fusion = st.fusion.get_untracked();
         let mut queue: Vec<StrategyConfig> = chosen
             .get_untracked()
             .iter()
+            .filter(|n| offered(fusion).any(|o| o == n.as_str()))
             .filter_map(|n| StrategyConfig::by_name(n).ok())
             .collect();
         // the strategy as configured above replaces its defaults
@@ -374,7 +396,7 @@ pub fn CompareControls() -> impl IntoView {
     view! {
         <div class="row compare-controls">
             <span>"Compare on the same stream and seed: "</span>
-            {offered()
+            {move || offered(st.fusion.get())
                 .map(|n| {
                     let n = n.to_string();
                     let n2 = n.clone();

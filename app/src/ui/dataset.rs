@@ -37,6 +37,10 @@ pub fn Timeline() -> impl IntoView {
                     <div class=format!("chip {status}{}", if t.custom { " custom" } else { "" }) data-task=t.index>
                         <b>{format!("Task {}", t.index)}</b>
                         {t.custom.then(|| view! { <span class="tag">"yours"</span> })}
+                        // the modality a task brings, where it is not the
+                        // image–caption pairs of the default streams
+                        {(!t.modalities.is_empty() && t.modalities != ["image", "text"])
+                            .then(|| view! { <span class="tag modality" data-modality=t.modalities.join("+")>{t.modalities.join(" + ")}</span> })}
                         <span>{names.join(", ")}</span>
                     </div>
                 }

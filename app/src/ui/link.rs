@@ -64,7 +64,7 @@ pub fn send(cmd: &Command) {
             h.1.clear();
             h.1.push(cmd.clone());
         }),
-        Command::AddClasses { .. } => HISTORY.with(|h| {
+        Command::AddClasses { .. } | Command::AddModality { .. } => HISTORY.with(|h| {
             let mut h = h.borrow_mut();
             h.0 += 1;
             h.1.push(cmd.clone());
@@ -320,6 +320,9 @@ fn receive(st: AppState, reply: Reply) {
         }
         Reply::State { run, state } => {
             st.update_run(run, |v| v.state = Some(state));
+            if state != RunState::Running && state != RunState::Paused {
+                st.experts.set(None);
+            }
             if st.active.get_untracked() == Some(run) {
                 st.run_state.set(Some(state));
             }
@@ -328,6 +331,16 @@ fn receive(st: AppState, reply: Reply) {
             if matches!(state, RunState::Finished | RunState::Stopped) {
                 super::controls::next_in_queue(st);
             }
+        }
+        Reply::Experts { run, task, tasks } => st.experts.set(Some((run, task, tasks))),
+        Reply::Gains { run, gains } => {
+            st.experts.set(None);
+            st.update_run(run, |v| {
+                if let Some(rec) = v.record.as_mut() {
+                    rec.modality_gains = Some((*gains).clone());
+                }
+                v.gains = Some(*gains);
+            });
         }
         Reply::Attention(a) => st.attention.set(Some(*a)),
         Reply::Prediction { top } => st.prediction.set(Some(top)),

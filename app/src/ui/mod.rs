@@ -6,7 +6,9 @@ mod compare;
 mod controls;
 mod dataset;
 mod drop;
+mod gains;
 mod link;
+mod modality;
 mod playground;
 mod records;
 mod results;
@@ -30,6 +32,9 @@ pub fn demo_sizes(c: &mut RunConfig) {
     // a third of the CLI's scenes: the relation stream in about the
     // entity demo's time
     c.relation.train_per_class = 60;
+    // half the CLI's copies of each drawing: the sketch task in about the
+    // image–caption task's time
+    c.modality.sketch_copies = 2;
 }
 
 fn url_param(name: &str) -> Option<String> {
@@ -147,18 +152,23 @@ pub fn App() -> impl IntoView {
             <controls::Controls />
             <dataset::Timeline />
             <results::Results />
+            <gains::Gains />
             <attention::Attention />
             <div class="two">
                 <dataset::DatasetBrowser />
                 <div>
                     <upload::Upload />
+                    <modality::AddModality />
                     <playground::Playground />
                 </div>
             </div>
             <compare::Compare />
         </main>
         <footer>
-            "Images: " <a href="./OPENMOJI-LICENSE.md">"OpenMoji"</a> " (CC BY-SA 4.0). Nothing you add leaves this page: "
+            "Images: " <a href="./OPENMOJI-LICENSE.md">"OpenMoji"</a> " (CC BY-SA 4.0); sketches: "
+            <a href="./QUICKDRAW-LICENSE.md">"Quick, Draw!"</a> " (CC BY 4.0); spoken words: "
+            <a href="./SPEECH-LICENSE.md">"OpenMoji names spoken by espeak-ng and flite"</a>
+            " (CC BY-SA 4.0). Nothing you add leaves this page: "
             "runs, uploads and checkpoints are kept in this browser only "
             <span data-testid="saved" data-saved=move || st.saved.get()>
                 {move || match st.saved.get() {

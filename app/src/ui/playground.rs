@@ -20,6 +20,7 @@ pub fn Playground() -> impl IntoView {
             sample: Some(st.selected.get_untracked()),
             image: None,
             text: None,
+            other: None,
         });
     };
     let ask_own = move |_| {
@@ -33,6 +34,7 @@ pub fn Playground() -> impl IntoView {
             sample: None,
             image: img,
             text: Some(text),
+            other: None,
         });
     };
     let on_image = move |ev: leptos::ev::Event| {

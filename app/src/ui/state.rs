@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use palimpsest_core::data::folder::Pair;
-use palimpsest_core::metrics::gem_metrics;
+use palimpsest_core::metrics::{ModalityGains, gem_metrics};
 use palimpsest_core::run::{Event, RunConfig, RunRecord};
 use palimpsest_core::strategy::StrategyConfig;
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,10 @@ pub struct RunView {
     pub samples_per_s: f64,
     pub record: Option<RunRecord>,
     pub state: Option<RunState>,
+    /// Relative gains against one expert per task (streams whose tasks
+    /// bring modalities), once the worker measured them.
+    #[serde(default)]
+    pub gains: Option<ModalityGains>,
 }
 
 impl RunView {
@@ -58,6 +62,7 @@ impl RunView {
             samples_per_s: 0.0,
             record: None,
             state: None,
+            gains: None,
         }
     }
 
@@ -75,6 +80,7 @@ impl RunView {
         v.gamma = rec.measured.gamma.iter().map(|p| (p.gamma, p.g)).collect();
         v.task = v.tasks;
         v.state = Some(RunState::Finished);
+        v.gains = rec.modality_gains.clone();
         v.record = Some(rec);
         v
     }
@@ -230,6 +236,8 @@ pub struct AppState {
     pub epochs: RwSignal<usize>,
     /// Whether runs start from the shipped pretrained encoders.
     pub pretrained: RwSignal<bool>,
+    /// Whether the model has the fusion stage (`model.fusion`).
+    pub fusion: RwSignal<bool>,
     pub runs: RwSignal<Vec<RunView>>,
     /// The run the main panels show.
     pub shown: RwSignal<Option<usize>>,
@@ -249,6 +257,9 @@ pub struct AppState {
     pub saved: RwSignal<&'static str>,
     /// A run the last visit left training, offered to go on.
     pub interrupted: RwSignal<Option<super::store::Interrupted>, LocalStorage>,
+    /// The expert the worker trains now to measure relative gains:
+    /// (run, task, tasks).
+    pub experts: RwSignal<Option<(usize, usize, usize)>>,
 }
 
 impl AppState {
@@ -264,6 +275,7 @@ impl AppState {
             dataset: RwSignal::new(None),
             strategy: RwSignal::new(StrategyConfig::by_name("mspt").expect("mspt exists")),
             epochs: RwSignal::new(super::DEMO_EPOCHS),
+            fusion: RwSignal::new(palimpsest_core::model::ModelConfig::default().fusion),
             pretrained: RwSignal::new(
                 palimpsest_core::model::ModelConfig::default().starts_pretrained(),
             ),
@@ -279,6 +291,7 @@ impl AppState {
             next_id: RwSignal::new(1),
             saved: RwSignal::new("saving"),
             interrupted: RwSignal::new_local(None),
+            experts: RwSignal::new(None),
         }
     }
 
@@ -326,14 +339,17 @@ impl Default for AppState {
     }
 }
 
-/// A run's name on its card: the strategy, and where its encoders started
-/// when that was the pretrained weights.
+/// A run's name on its card: the strategy, where its encoders started when
+/// that was the pretrained weights, and the fusion stage when it has one.
 fn label(config: &RunConfig) -> String {
+    let mut out = config.strategy.label();
     if config.model.starts_pretrained() {
-        format!("{} · pretrained", config.strategy.label())
-    } else {
-        config.strategy.label()
+        out.push_str(" · pretrained");
     }
+    if config.model.fusion {
+        out.push_str(" · fusion");
+    }
+    out
 }
 
 #[cfg(test)]

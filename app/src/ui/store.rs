@@ -43,6 +43,9 @@ struct Page {
     strategy: StrategyConfig,
     epochs: usize,
     pretrained: bool,
+    /// The fusion stage (absent in what earlier versions kept: off).
+    #[serde(default)]
+    fusion: bool,
     queue: Vec<StrategyConfig>,
     pending: Vec<Pending>,
 }
@@ -242,6 +245,7 @@ pub fn restore(st: AppState, saved: Saved) -> Restored {
     st.strategy.set(page.strategy);
     st.epochs.set(page.epochs);
     st.pretrained.set(page.pretrained);
+    st.fusion.set(page.fusion);
     st.queue.set(page.queue);
     let last_id = page
         .runs
@@ -301,6 +305,7 @@ fn snapshot(st: AppState) -> Page {
         strategy: st.strategy.get_untracked(),
         epochs: st.epochs.get_untracked(),
         pretrained: st.pretrained.get_untracked(),
+        fusion: st.fusion.get_untracked(),
         queue: st.queue.get_untracked(),
         pending: st.pending.get_untracked(),
     }
@@ -315,6 +320,7 @@ pub fn watch(st: AppState) {
         st.strategy.track();
         st.epochs.track();
         st.pretrained.track();
+        st.fusion.track();
         st.queue.track();
         st.shown.track();
         st.active.track();

@@ -21,7 +21,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use palimpsest_app::protocol::{
-    AttentionView, Command, NewClass, Reply, RunState, SampleRef, read_checkpoint_message,
+    AttentionView, Command, ModalSample, NewClass, Reply, RunState, SampleRef,
+    read_checkpoint_message,
 };
 
 /// What the page asked the running loop to do next.
@@ -61,6 +62,9 @@ struct State {
     fault_at_task: Option<usize>,
     /// Test hook: steps (task, step) of the next run whose loss is made NaN.
     diverge_at: Vec<(usize, usize)>,
+    /// The experts of modality runs trained so far, by their key
+    /// (`run::experts::expert_key`): runs of one stream and config share them.
+    experts: std::collections::HashMap<String, palimpsest_core::metrics::Expert>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -83,6 +87,7 @@ thread_local! {
         checkpoint: None,
         fault_at_task: None,
         diverge_at: Vec::new(),
+        experts: std::collections::HashMap::new(),
     }));
 }
 
@@ -167,8 +172,9 @@ async fn handle(cmd: Command) {
             });
             st.borrow_mut().device = Some(chosen);
         }
-        Command::Load { scenario, seed } => load(&st, &scenario, seed),
+        Command::Load { scenario, seed } => load(&st, &scenario, seed).await,
         Command::AddClasses { classes } => add_classes(&st, classes).await,
+        Command::AddModality { modality, samples } => add_modality(&st, &modality, samples),
         Command::Start { run, config } => train::start(st, run, *config).await,
         Command::Continue { run } => train::continue_from(st, run).await,
         Command::Pause => set_control(&st, Control::Pause),
@@ -183,7 +189,8 @@ async fn handle(cmd: Command) {
             sample,
             image,
             text,
-        } => predict(&st, sample, image, text).await,
+            other,
+        } => predict(&st, sample, image, text, other).await,
         Command::Bench { config, plan } => bench(&st, *config, plan).await,
     }
 }
@@ -228,7 +235,46 @@ fn set_control(st: &Shared, c: Control) {
     }
 }
 
-fn load(st: &Shared, name: &str, seed: u64) {
+/// The bytes of a file beside the page (the worker's scripts are there too).
+async fn fetch_bytes(file: &str) -> Result<Vec<u8>, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let failed = |e: JsValue| format!("{file} could not be loaded: {e:?}");
+    let response: web_sys::Response = JsFuture::from(scope().fetch_with_str(file))
+        .await
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(failed)?;
+    if !response.ok() {
+        return Err(format!(
+            "{file} could not be loaded: the server answered {}",
+            response.status()
+        ));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(failed)?)
+        .await
+        .map_err(failed)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+async fn load(st: &Shared, name: &str, seed: u64) {
+    use palimpsest_core::data::modality::{pack_file, packs_needed, provide, provided};
+    if st.borrow().looping {
+        return error("stop the run before loading another scenario");
+    }
+    // the packs of the other modalities come beside the page, on demand
+    for m in packs_needed(name) {
+        if provided(m) {
+            continue;
+        }
+        let file = pack_file(m).expect("a needed pack has a file");
+        post(&Reply::Notice {
+            message: format!("Loading the {} pack ({file})…", m.name()),
+        });
+        let loaded = fetch_bytes(file).await.and_then(|b| provide(m, &b));
+        if let Err(e) = loaded {
+            return error(e);
+        }
+    }
     let mut s = st.borrow_mut();
     if s.looping {
         return error("stop the run before loading another scenario");
@@ -305,6 +351,65 @@ async fn add_classes(st: &Shared, classes: Vec<NewClass>) {
     }
 }
 
+/// Appends the user's drawings or recordings of classes of the stream as a
+/// new task of their modality. A run that exists stays as it is: the next
+/// run trains the task (its model gets the modality's encoder).
+fn add_modality(st: &Shared, modality: &str, samples: Vec<ModalSample>) {
+    use palimpsest_core::data::Modality;
+    use palimpsest_core::data::modality::{ModalityOptions, user_task};
+    let mut s = st.borrow_mut();
+    if s.looping {
+        return error("stop the run before adding a modality: the next run trains it");
+    }
+    let (seed, bundled) = (s.seed, s.bundled);
+    let Some(scenario) = s.scenario.as_mut() else {
+        return error("load a scenario before adding a modality");
+    };
+    let Some(m) = Modality::by_name(modality) else {
+        return error(format!("there is no modality called {modality:?}"));
+    };
+    let mut given = Vec::new();
+    for x in samples {
+        let Some(label) = scenario.class_names.iter().position(|c| *c == x.class) else {
+            return error(format!("the stream has no class {:?}", x.class));
+        };
+        given.push((label, x.pixels));
+    }
+    let copies = ModalityOptions::default().sketch_copies;
+    let mut task = match user_task(m, &given, seed, copies) {
+        Ok(t) => t,
+        Err(e) => {
+            // the message names the class by its label: give its name
+            let named = scenario
+                .class_names
+                .iter()
+                .enumerate()
+                .fold(e, |e, (l, n)| {
+                    e.replace(&format!("class {l} "), &format!("{n:?} "))
+                });
+            return error(named);
+        }
+    };
+    let mut grown = scenario.clone();
+    task.index = grown.tasks.len() + 1;
+    grown.tasks.push(task);
+    if let Err(e) = grown.validate() {
+        return error(e);
+    }
+    *scenario = grown;
+    post(&Reply::Dataset(Box::new(views::dataset_view(
+        scenario, bundled,
+    ))));
+    if s.idle_runner.take().is_some() {
+        post(&Reply::Notice {
+            message: format!(
+                "The {} task joins the stream: start a new run to train it (the finished run stays as it is).",
+                m.name()
+            ),
+        });
+    }
+}
+
 /// Attention of the models before and after the latest task on the selected sample.
 async fn send_attention(st: &Shared) {
     let (sample, at, before, after, env, names) = {
@@ -341,7 +446,13 @@ async fn send_attention(st: &Shared) {
     })));
 }
 
-async fn predict(st: &Shared, at: Option<SampleRef>, image: Option<Vec<u8>>, text: Option<String>) {
+async fn predict(
+    st: &Shared,
+    at: Option<SampleRef>,
+    image: Option<Vec<u8>>,
+    text: Option<String>,
+    other: Option<(String, Vec<u8>)>,
+) {
     let (sample, model, env, names) = {
         let s = st.borrow();
         let (Some(scenario), Some(device)) = (&s.scenario, &s.device) else {
@@ -355,6 +466,27 @@ async fn predict(st: &Shared, at: Option<SampleRef>, image: Option<Vec<u8>>, tex
                 Some(x) => x.clone(),
                 None => return error("that sample is not in the stream"),
             },
+            None if other.is_some() => {
+                use palimpsest_core::data::{IMAGE_BYTES, Input, InputKind, Modality};
+                let (name, pixels) = other.expect("checked");
+                let Some(m) = Modality::by_name(&name).filter(|m| m.kind() == InputKind::Pixels)
+                else {
+                    return error(format!("the model cannot be asked with {name:?}"));
+                };
+                if pixels.len() != IMAGE_BYTES {
+                    return error(format!("the {name} picture has the wrong size"));
+                }
+                if !s
+                    .after
+                    .as_ref()
+                    .is_some_and(|(_, model)| model.modalities().contains(&m))
+                {
+                    return error(format!(
+                        "the model has not learnt {name}: train a stream with a {name} task first"
+                    ));
+                }
+                Sample::new(0).with(m, Input::Pixels(pixels))
+            }
             None => {
                 let text = text.filter(|t| !t.trim().is_empty());
                 if image.is_none() && text.is_none() {

@@ -2,7 +2,9 @@
 //! message queue often enough that pause, stop and questions are answered
 //! while training, and posting events in small batches.
 
-use palimpsest_core::run::{Backend, Checkpoint, Event, RunConfig, Runner};
+use palimpsest_core::metrics::Expert;
+use palimpsest_core::run::experts::{expert_key, expert_of, expert_runner, with_gains};
+use palimpsest_core::run::{Backend, Checkpoint, Event, RunConfig, RunRecord, Runner};
 use palimpsest_core::strategy::fault::Faulty;
 use web_time::Instant;
 
@@ -15,16 +17,18 @@ const SLICE_MS: f64 = 30.0;
 const FLUSH_MS: f64 = 120.0;
 
 pub async fn start(st: Shared, run: usize, mut config: RunConfig) {
-    let runner = {
+    let (runner, model) = {
         let mut s = st.borrow_mut();
         if s.looping {
             return error("a run is in progress: stop it first");
         }
-        s.model_config = config.model.clone();
         let diverge_at = std::mem::take(&mut s.diverge_at);
         let (Some(scenario), Some(device)) = (&s.scenario, &s.device) else {
             return error("the worker is not ready yet");
         };
+        // as the runner completes it: an encoder for every modality of the
+        // stream (the batches for attention maps and questions match it)
+        let model = config.model.clone().covering(&scenario.modalities());
         config.backend = if device.gpu {
             palimpsest_core::run::Backend::Wgpu
         } else {
@@ -43,12 +47,13 @@ pub async fn start(st: Shared, run: usize, mut config: RunConfig) {
             &device.label,
             strategy,
         ) {
-            Ok(r) => r,
+            Ok(r) => (r, model),
             Err(e) => return error(e.to_string()),
         }
     };
     {
         let mut s = st.borrow_mut();
+        s.model_config = model;
         s.run = run;
         s.before = None;
         s.after = None;
@@ -87,7 +92,12 @@ pub async fn continue_from(st: Shared, run: usize) {
             device.device.clone(),
             device.label.clone(),
         );
-        s.model_config = checkpoint.header.config.model.clone();
+        s.model_config = checkpoint
+            .header
+            .config
+            .model
+            .clone()
+            .covering(&scenario.modalities());
         (checkpoint, out.0, out.1, out.2)
     };
     let runner = match Runner::resume(checkpoint, scenario, device, &label).await {
@@ -134,6 +144,7 @@ async fn run_loop(st: Shared, mut runner: Runner) {
     let mut flushed = Instant::now();
     let mut slice = Instant::now();
     let mut diverged = false;
+    let mut record: Option<RunRecord> = None;
     let end = loop {
         // tasks the user added while this loop held the runner
         let pending: Vec<_> = std::mem::take(&mut st.borrow_mut().pending);
@@ -191,6 +202,10 @@ async fn run_loop(st: Shared, mut runner: Runner) {
         let evaluated = events
             .iter()
             .any(|e| matches!(e, Event::TaskEvaluated { .. }));
+        if let Some(Event::Finished(rec)) = events.iter().find(|e| matches!(e, Event::Finished(_)))
+        {
+            record = Some((**rec).clone());
+        }
         batch.extend(events);
         if evaluated {
             {
@@ -213,6 +228,12 @@ async fn run_loop(st: Shared, mut runner: Runner) {
         }
     };
     flush(run, &mut batch, &mut flushed);
+    if end == RunState::Finished
+        && runner.scenario().brings_modalities()
+        && let Some(record) = record
+    {
+        measure_gains(&st, run, &runner, record).await;
+    }
     {
         let mut s = st.borrow_mut();
         s.looping = false;
@@ -221,6 +242,104 @@ async fn run_loop(st: Shared, mut runner: Runner) {
         s.idle_runner = (end == RunState::Finished).then_some(runner);
     }
     post(&Reply::State { run, state: end });
+}
+
+/// The finished run's relative gains, against one expert per task trained
+/// on that task alone (kept for the next runs of the same stream and
+/// config), posted as [`Reply::Gains`]. Stop leaves them unmeasured; pause
+/// waits.
+async fn measure_gains(st: &Shared, run: usize, runner: &Runner, record: RunRecord) {
+    let scenario = runner.scenario().clone();
+    let tasks = scenario.tasks.len();
+    if record.measured.acc_matrix.len() != tasks {
+        return;
+    }
+    let (device, label) = match &st.borrow().device {
+        Some(d) => (d.device.clone(), d.label.clone()),
+        None => return,
+    };
+    let mut experts: Vec<Expert> = Vec::new();
+    for task in 1..=tasks {
+        let key = expert_key(&record.config, task);
+        if let Some(e) = st.borrow().experts.get(&key) {
+            experts.push(e.clone());
+            continue;
+        }
+        post(&Reply::Experts { run, task, tasks });
+        let weights = palimpsest_core::model::pretrained::bundled_weights();
+        let mut expert = match expert_runner(
+            &record.config,
+            &scenario,
+            task,
+            device.clone(),
+            &label,
+            weights,
+        ) {
+            Ok(r) => r,
+            Err(e) => return error(format!("the expert of task {task}: {e}")),
+        };
+        let mut slice = Instant::now();
+        let finished = loop {
+            let control = st.borrow().control;
+            match control {
+                Control::Stop => {
+                    post(&Reply::Notice {
+                        message: "Stopped before the relative gains were measured.".into(),
+                    });
+                    return;
+                }
+                Control::Pause => {
+                    post(&Reply::State {
+                        run,
+                        state: RunState::Paused,
+                    });
+                    while st.borrow().control == Control::Pause {
+                        sleep(50).await;
+                    }
+                    post(&Reply::State {
+                        run,
+                        state: RunState::Running,
+                    });
+                    slice = Instant::now();
+                    continue;
+                }
+                Control::Run | Control::StepTask => {}
+            }
+            let Some(events) = expert.next().await else {
+                break None;
+            };
+            if let Some(Event::Finished(rec)) =
+                events.into_iter().find(|e| matches!(e, Event::Finished(_)))
+            {
+                break Some(rec);
+            }
+            if slice.elapsed().as_secs_f64() * 1000.0 > SLICE_MS {
+                sleep(0).await;
+                slice = Instant::now();
+            }
+        };
+        let scored = finished
+            .ok_or_else(|| "its run stopped".to_string())
+            .and_then(|rec| expert_of(&scenario, task, &rec));
+        match scored {
+            Ok(e) => {
+                st.borrow_mut().experts.insert(key, e.clone());
+                experts.push(e);
+            }
+            Err(e) => return error(format!("the expert of task {task}: {e}")),
+        }
+    }
+    match with_gains(record, experts) {
+        Ok(rec) => {
+            if let Some(gains) = rec.modality_gains {
+                post(&Reply::Gains {
+                    run,
+                    gains: Box::new(gains),
+                });
+            }
+        }
+        Err(e) => error(format!("the relative gains: {e}")),
+    }
 }
 
 /// The run at the task boundary it just reached, to the page: if this

@@ -15,8 +15,17 @@ const SHOWN_PER_CLASS: usize = 4;
 pub fn sample_view(sample: &Sample, at: SampleRef) -> SampleView {
     SampleView {
         at,
-        png: png_url(sample.image()),
-        caption: sample.text().unwrap_or_default().to_string(),
+        png: png_url(sample.pixels()),
+        // a drawing or a spoken word has no caption: say what it is
+        caption: match sample.text() {
+            Some(t) => t.to_string(),
+            None => sample
+                .inputs
+                .keys()
+                .map(|m| format!("({})", m.name()))
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
     }
 }
 
@@ -37,6 +46,7 @@ pub fn dataset_view(scenario: &Scenario, bundled: usize) -> DatasetView {
         .map(|t| TaskView {
             index: t.index,
             custom: t.index > bundled,
+            modalities: t.modalities.iter().map(|m| m.name().to_string()).collect(),
             classes: t
                 .classes
                 .iter()

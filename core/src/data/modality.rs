@@ -7,7 +7,6 @@
 //! that a task meets its modality again later (intra-modal forgetting, as
 //! MoDE separates it) as well as the other one.
 
-#[cfg(not(target_arch = "wasm32"))]
 use std::sync::OnceLock;
 
 use super::entity::{EntityOptions, entity_scenario_of};
@@ -67,51 +66,179 @@ impl Default for ModalityOptions {
     }
 }
 
-/// The sketch pack compiled into the crate (Quick, Draw!, 32×32, grey),
-/// decoded on first use. Native builds only for now: the app offers no
-/// modality scenario yet, so its download does not carry the pack.
+static SKETCH_PACK: OnceLock<Pack> = OnceLock::new();
+static SPEECH_PACK: OnceLock<Pack> = OnceLock::new();
+
+fn slot(modality: Modality) -> Option<&'static OnceLock<Pack>> {
+    match modality {
+        Modality::Sketch => Some(&SKETCH_PACK),
+        Modality::Speech => Some(&SPEECH_PACK),
+        Modality::Image | Modality::Text => None,
+    }
+}
+
+/// The file in `public/` (and beside the app's page) of a modality's pack.
+pub fn pack_file(modality: Modality) -> Option<&'static str> {
+    match modality {
+        Modality::Sketch => Some("quickdraw-32.pack"),
+        Modality::Speech => Some("speech-32.pack"),
+        Modality::Image | Modality::Text => None,
+    }
+}
+
+/// The packs of other modalities than the image pack's that scenario `name`
+/// reads (none for a scenario that is not a modality scenario).
+pub fn packs_needed(name: &str) -> Vec<Modality> {
+    match MODALITY_SCENARIOS.iter().find(|(n, _)| *n == name) {
+        Some((_, Order::WithSpeech)) => vec![Modality::Sketch, Modality::Speech],
+        Some(_) => vec![Modality::Sketch],
+        None => Vec::new(),
+    }
+}
+
+/// Hands the crate the pack of `modality` (the browser fetches the packs
+/// beside the page rather than carrying them in its download). The bytes
+/// must decode to a pack of that modality; a pack already there stays.
+pub fn provide(modality: Modality, bytes: &[u8]) -> Result<(), String> {
+    let slot = slot(modality).ok_or_else(|| format!("{} has no pack", modality.name()))?;
+    if slot.get().is_some() {
+        return Ok(());
+    }
+    let pack = Pack::decode(bytes).map_err(|e| format!("the {} pack: {e}", modality.name()))?;
+    if pack.modality != modality.name() {
+        return Err(format!(
+            "the {} pack holds {} pictures",
+            modality.name(),
+            pack.modality
+        ));
+    }
+    let _ = slot.set(pack);
+    Ok(())
+}
+
+/// Whether the pack of `modality` is there (always, natively).
+pub fn provided(modality: Modality) -> bool {
+    cfg!(not(target_arch = "wasm32")) || slot(modality).is_some_and(|s| s.get().is_some())
+}
+
+/// The pack of `modality`: natively the file compiled into the crate,
+/// decoded on first use; in the browser the one [`provide`] was given.
+fn pack_of(modality: Modality) -> Result<&'static Pack, String> {
+    let slot = slot(modality).ok_or_else(|| format!("{} has no pack", modality.name()))?;
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let (bytes, file): (&'static [u8], _) = match modality {
+            Modality::Speech => (
+                include_bytes!("../../../public/speech-32.pack"),
+                "speech-32.pack",
+            ),
+            _ => (
+                include_bytes!("../../../public/quickdraw-32.pack"),
+                "quickdraw-32.pack",
+            ),
+        };
+        Ok(slot.get_or_init(|| {
+            Pack::decode(bytes)
+                .unwrap_or_else(|e| panic!("bundled pack public/{file} is corrupt: {e}"))
+        }))
+    }
+    #[cfg(target_arch = "wasm32")]
+    slot.get().ok_or_else(|| {
+        format!(
+            "the {} pack ({}) is not loaded",
+            modality.name(),
+            pack_file(modality).unwrap_or_default()
+        )
+    })
+}
+
+/// The sketch pack (Quick, Draw!, 32×32, grey).
 ///
 /// # Panics
-/// Only if the bundled file is corrupt, which the unit tests rule out.
-#[cfg(not(target_arch = "wasm32"))]
+/// Natively, only if the bundled file is corrupt, which the unit tests rule out.
 pub fn sketches() -> Result<&'static Pack, String> {
-    static SKETCH_BYTES: &[u8] = include_bytes!("../../../public/quickdraw-32.pack");
-    static PACK: OnceLock<Pack> = OnceLock::new();
-    Ok(PACK.get_or_init(|| {
-        Pack::decode(SKETCH_BYTES)
-            .unwrap_or_else(|e| panic!("bundled pack public/quickdraw-32.pack is corrupt: {e}"))
-    }))
+    pack_of(Modality::Sketch)
 }
 
-/// The speech pack compiled into the crate (OpenMoji names spoken by
-/// espeak-ng and flite, as log-mel pictures: `tools/build_speech_pack.py`),
-/// decoded on first use. Native builds only, as the sketches.
+/// The speech pack (OpenMoji names spoken by espeak-ng and flite, as
+/// log-mel pictures: `tools/build_speech_pack.py`).
 ///
 /// # Panics
-/// Only if the bundled file is corrupt, which the unit tests rule out.
-#[cfg(not(target_arch = "wasm32"))]
+/// As [`sketches`].
 pub fn speech() -> Result<&'static Pack, String> {
-    static SPEECH_BYTES: &[u8] = include_bytes!("../../../public/speech-32.pack");
-    static PACK: OnceLock<Pack> = OnceLock::new();
-    Ok(PACK.get_or_init(|| {
-        Pack::decode(SPEECH_BYTES)
-            .unwrap_or_else(|e| panic!("bundled pack public/speech-32.pack is corrupt: {e}"))
-    }))
+    pack_of(Modality::Speech)
 }
 
-/// In the browser: not yet (see the native build's).
-#[cfg(target_arch = "wasm32")]
-pub fn speech() -> Result<&'static Pack, String> {
-    Err("the speech scenario runs in the CLI only so far (the web build has no speech pack)".into())
-}
+/// Drawings or recordings a user gives of a class, at least this many.
+pub const MIN_USER_SAMPLES: usize = 2;
 
-/// In the browser: not yet (see the native build's).
-#[cfg(target_arch = "wasm32")]
-pub fn sketches() -> Result<&'static Pack, String> {
-    Err(
-        "the modality scenarios run in the CLI only so far (the web build has no sketch pack)"
-            .into(),
-    )
+/// A task of the user's own `modality` samples of classes the stream has
+/// (`(label, pixels)`, pixels as a pack's): a quarter of each class's held
+/// out for testing (at least one), the others trained on `copies` times
+/// (a drawing's copies shifted a little and jittered in contrast, as the
+/// pack's drawings). `index` is 0: the caller numbers it.
+pub fn user_task(
+    modality: Modality,
+    samples: &[(usize, Vec<u8>)],
+    seed: u64,
+    copies: usize,
+) -> Result<Task, String> {
+    use super::sample::{IMAGE_BYTES, InputKind};
+    if modality.kind() != InputKind::Pixels || modality == Modality::Image {
+        return Err(format!("{} cannot be added this way", modality.name()));
+    }
+    if samples.iter().any(|(_, px)| px.len() != IMAGE_BYTES) {
+        return Err(format!("a {} picture has the wrong size", modality.name()));
+    }
+    let mut classes: Vec<usize> = samples.iter().map(|s| s.0).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    if classes.is_empty() {
+        return Err(format!("no {} samples were given", modality.name()));
+    }
+    let mut task = Task {
+        index: 0,
+        classes: classes.clone(),
+        modalities: vec![modality],
+        train: Vec::new(),
+        test: Vec::new(),
+    };
+    let mut rng = rng_for(seed, &format!("user/{}", modality.name()));
+    let sample = |label: usize, px: Vec<u8>| Sample::new(label).with(modality, Input::Pixels(px));
+    for &label in &classes {
+        let mine: Vec<&Vec<u8>> = samples
+            .iter()
+            .filter(|s| s.0 == label)
+            .map(|s| &s.1)
+            .collect();
+        if mine.len() < MIN_USER_SAMPLES {
+            return Err(format!(
+                "class {label} has {} {} sample(s): give at least {MIN_USER_SAMPLES}",
+                mine.len(),
+                modality.name()
+            ));
+        }
+        // every fourth to the test set, the first of them the second given
+        let tested = (mine.len() / 4).max(1);
+        for (i, px) in mine.iter().enumerate() {
+            if i % 4 == 1 && task.test.iter().filter(|s| s.label == label).count() < tested {
+                task.test.push(sample(label, px.to_vec()));
+            } else {
+                task.train.push(sample(label, px.to_vec()));
+                for _ in 1..copies.max(1) {
+                    // a spoken word's picture is dark where it is quiet: a
+                    // shift would bring in white, loud bands, so it is
+                    // repeated as it is
+                    let copy = match modality {
+                        Modality::Sketch => augment(px, &mut rng, 2, 0.1),
+                        _ => px.to_vec(),
+                    };
+                    task.train.push(sample(label, copy));
+                }
+            }
+        }
+    }
+    Ok(task)
 }
 
 /// Builds a modality scenario: the image–caption pairs of `pack` and the
@@ -441,5 +568,76 @@ mod tests {
         }
         assert_eq!(pack.modality, "speech");
         assert_eq!(pack.tasks[0], sketches().unwrap().tasks[0]);
+    }
+
+    #[test]
+    fn a_users_samples_make_a_task_with_a_test_sample_per_class() {
+        let px = |v: u8| vec![v; IMAGE_BYTES];
+        let given: Vec<(usize, Vec<u8>)> = (0..8)
+            .map(|i| (3, px(i)))
+            .chain([(1, px(100)), (1, px(101))])
+            .collect();
+        let t = user_task(Modality::Sketch, &given, 5, 4).unwrap();
+        assert_eq!(t.classes, [1, 3]);
+        assert_eq!(t.modalities, [Modality::Sketch]);
+        let count = |v: &[Sample], l: usize| v.iter().filter(|s| s.label == l).count();
+        assert_eq!((count(&t.test, 3), count(&t.test, 1)), (2, 1));
+        // the rest trained on, four times each (the first as drawn)
+        assert_eq!((count(&t.train, 3), count(&t.train, 1)), (24, 4));
+        let tested: Vec<&Input> = t
+            .test
+            .iter()
+            .map(|s| s.input(Modality::Sketch).unwrap())
+            .collect();
+        assert!(tested.contains(&&Input::Pixels(px(101))));
+        assert!(
+            !t.train
+                .iter()
+                .any(|s| s.input(Modality::Sketch) == Some(&Input::Pixels(px(101))))
+        );
+        // a spoken word is repeated, not shifted
+        let t = user_task(Modality::Speech, &given, 5, 3).unwrap();
+        assert!(
+            t.train
+                .iter()
+                .filter(|s| s.label == 1)
+                .all(|s| s.input(Modality::Speech) == Some(&Input::Pixels(px(100))))
+        );
+    }
+
+    #[test]
+    fn a_users_samples_are_checked() {
+        let one = vec![(2, vec![0; IMAGE_BYTES])];
+        assert!(
+            user_task(Modality::Sketch, &one, 1, 2)
+                .unwrap_err()
+                .contains("at least 2")
+        );
+        assert!(user_task(Modality::Sketch, &[], 1, 2).is_err());
+        let small = vec![(2, vec![0; 5]), (2, vec![0; 5])];
+        assert!(
+            user_task(Modality::Speech, &small, 1, 2)
+                .unwrap_err()
+                .contains("wrong size")
+        );
+        let two = vec![(2, vec![0; IMAGE_BYTES]), (2, vec![0; IMAGE_BYTES])];
+        assert!(user_task(Modality::Text, &two, 1, 2).is_err());
+        assert!(user_task(Modality::Image, &two, 1, 2).is_err());
+    }
+
+    #[test]
+    fn a_pack_is_provided_only_as_its_own_modality() {
+        assert_eq!(packs_needed("modality"), [Modality::Sketch]);
+        assert_eq!(
+            packs_needed("modality-speech"),
+            [Modality::Sketch, Modality::Speech]
+        );
+        assert!(packs_needed("entity").is_empty());
+        assert_eq!(pack_file(Modality::Speech), Some("speech-32.pack"));
+        // the sketch pack is no speech pack, nor are random bytes a pack
+        let sketch_bytes = include_bytes!("../../../public/quickdraw-32.pack");
+        assert!(provide(Modality::Text, sketch_bytes).is_err());
+        assert!(provide(Modality::Sketch, sketch_bytes).is_ok());
+        assert!(provided(Modality::Sketch) && provided(Modality::Speech));
     }
 }

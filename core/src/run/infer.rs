@@ -62,18 +62,29 @@ pub async fn look(
 ) -> (AttentionSnapshot, Vec<(usize, f64)>) {
     let out = model.forward(&env.plain_batch(&[sample]));
     let s = env.model.seq_len();
-    let cls_row = |maps: &[Tensor<4>]| {
-        let top = maps.last().expect("the model has layers").clone();
-        let [_, h, _, _] = top.dims();
-        top.narrow(2, 0, 1)
-            .narrow(3, 1, s - 1)
-            .sum_dim(1)
-            .reshape([s - 1])
-            / h as f64
+    let device = out.logits.fused.device();
+    // the [CLS] row of the top layer; zeros for a modality the sample lacks
+    let cls_row = |maps: &[Tensor<4>]| match maps.last() {
+        Some(top) => {
+            let [_, h, _, _] = top.dims();
+            top.clone()
+                .narrow(2, 0, 1)
+                .narrow(3, 1, s - 1)
+                .sum_dim(1)
+                .reshape([s - 1])
+                / h as f64
+        }
+        None => Tensor::zeros([s - 1], &device),
     };
     let n = model.classes();
+    // the picture shown is the image's, or the drawing's or the spoken
+    // word's where the sample has no image
+    let pictured = [Modality::Image, Modality::Sketch, Modality::Speech]
+        .into_iter()
+        .find(|m| sample.has(*m))
+        .unwrap_or(Modality::Image);
     let mut parts = vec![
-        cls_row(out.maps_of(Modality::Image)),
+        cls_row(out.maps_of(pictured)),
         cls_row(out.maps_of(Modality::Text)),
     ];
     if k > 0 {

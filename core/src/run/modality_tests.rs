@@ -219,3 +219,24 @@ fn a_batch_of_sketches_sends_no_gradient_into_the_image_and_text_encoders() {
     }
     assert!(sketch_moved, "the sketch encoder learnt nothing");
 }
+
+#[test]
+fn where_the_model_looks_is_shown_on_a_drawing_and_a_spoken_word_too() {
+    use crate::run::infer::look;
+    let mut r = Runner::native(small_modality("finetune", "modality-speech"), None).unwrap();
+    // to the end of task 1: the model has every encoder of the stream
+    while r.task() < 1 {
+        pollster::block_on(r.next()).unwrap();
+    }
+    let model = r.model();
+    for (k, m) in [(2, Modality::Sketch), (3, Modality::Speech)] {
+        let sample = &r.scenario().tasks[k - 1].test[0];
+        assert_eq!(sample.inputs.keys().copied().collect::<Vec<_>>(), [m]);
+        let (snap, best) = pollster::block_on(look(&model, sample, r.env(), k, 0, 3));
+        // the [CLS] row over the picture's patches, nothing over words
+        assert_eq!(snap.image.len(), snap.side * snap.side, "{m:?}");
+        assert!(snap.image.iter().all(|v| v.is_finite()) && snap.image.iter().any(|&v| v > 0.0));
+        assert!(snap.words.is_empty() && snap.text.is_empty());
+        assert_eq!(best.len(), 3);
+    }
+}
