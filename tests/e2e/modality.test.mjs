@@ -139,7 +139,16 @@ test('a visitor draws and speaks two new modalities, trains them and sees their 
   await shot(page, '22-gains');
   await page.locator('[data-testid=gains]').screenshot({ path: join(dir, '22-gains-panel.png') });
 
-  // the playground takes a drawing
+  // where the model looks on a drawing of the stream: the drawing, its map
+  await page.locator('.tabs .tab', { hasText: 'Task 6' }).click();
+  await page.locator('.classes .thumb').first().click();
+  await page.waitForFunction(() => /\(sketch\)/.test(document.querySelector('[data-testid=attention-map]')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid=attention-map] .attn-image').count(), 2);
+  await page.locator('[data-testid=attention-map]').screenshot({ path: join(dir, '22-attention-sketch.png') });
+
+  // the playground takes a recording and a drawing
+  await page.click('[data-testid=predict-recording]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=prediction] li').length === 5, null, { timeout: 30_000 });
   await page.selectOption('[data-testid=modality-kind]', 'sketch');
   await draw(page, 3, 80);
   await page.click('[data-testid=predict-drawing]');
