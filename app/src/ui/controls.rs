@@ -66,6 +66,20 @@ fn forget_stream(st: AppState) {
     st.shown.set(None);
 }
 
+/// The bundled streams the page offers, with their names in the menu.
+const SCENARIOS: [(&str, &str); 4] = [
+    ("entity", "Entities (OpenMoji, 5 tasks)"),
+    ("relation", "Relations (scenes, 5 tasks)"),
+    (
+        "modality",
+        "Modalities: image+text, then sketches (2 tasks)",
+    ),
+    (
+        "modality-speech",
+        "Modalities: image+text, sketches, then spoken words (3 tasks)",
+    ),
+];
+
 /// The strategies the page offers: those that run on the model it builds
 /// (MERA and MoDE only with the fusion stage).
 fn offered(fusion: bool) -> impl Iterator<Item = &'static str> {
@@ -74,7 +88,8 @@ fn offered(fusion: bool) -> impl Iterator<Item = &'static str> {
         .filter(move |n| StrategyConfig::by_name(n).is_ok_and(|s| fusion || !s.needs_fusion()))
 }
 
-fn busy(st: AppState) -> bool {
+/// Whether a run trains or is paused (settings and the stream wait).
+pub(super) fn busy(st: AppState) -> bool {
     matches!(
         st.run_state.get(),
         Some(RunState::Running) | Some(RunState::Paused)
@@ -139,18 +154,15 @@ pub fn Controls() -> impl IntoView {
                 <label>
                     "Scenario "
                     <select data-testid="scenario" on:change=on_scenario prop:disabled=move || busy(st)>
-                        <option value="entity" selected=move || st.scenario.get() == "entity">
-                            "Entities (OpenMoji, 5 tasks)"
-                        </option>
-                        <option value="relation" selected=move || st.scenario.get() == "relation">
-                            "Relations (scenes, 5 tasks)"
-                        </option>
-                        <option value="modality" selected=move || st.scenario.get() == "modality">
-                            "Modalities: image+text, then sketches (2 tasks)"
-                        </option>
-                        <option value="modality-speech" selected=move || st.scenario.get() == "modality-speech">
-                            "Modalities: image+text, sketches, then spoken words (3 tasks)"
-                        </option>
+                        {SCENARIOS
+                            .map(|(name, label)| {
+                                view! {
+                                    <option value=name selected=move || st.scenario.get() == name>
+                                        {label}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                 </label>
                 <label>

@@ -17,10 +17,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::controls::busy;
 use super::link::send;
 use super::state::AppState;
 use crate::png::png_url;
-use crate::protocol::{Command, ModalSample, RunState};
+use crate::protocol::{Command, ModalSample};
 
 /// The pad's side in CSS pixels (the strokes are scaled to the pack's frame).
 const PAD: u32 = 240;
@@ -108,13 +109,6 @@ async fn record(ms: i32) -> Result<(Vec<f32>, u32), String> {
 fn spoken(pcm: &[f32], rate: u32) -> Result<Vec<u8>, String> {
     let grey = LogMel::new(rate)?.pixels(pcm)?;
     Ok(grey_to_rgb(&grey))
-}
-
-fn busy(st: AppState) -> bool {
-    matches!(
-        st.run_state.get(),
-        Some(RunState::Running) | Some(RunState::Paused)
-    )
 }
 
 #[component]
