@@ -266,10 +266,8 @@ async fn load(st: &Shared, name: &str, seed: u64) {
         if provided(m) {
             continue;
         }
+        // the page says "Loading the bundled dataset…" until the stream comes
         let file = pack_file(m).expect("a needed pack has a file");
-        post(&Reply::Notice {
-            message: format!("Loading the {} pack ({file})…", m.name()),
-        });
         let loaded = fetch_bytes(file).await.and_then(|b| provide(m, &b));
         if let Err(e) = loaded {
             return error(e);
