@@ -165,6 +165,19 @@ pub struct DatasetView {
     pub tasks: Vec<TaskView>,
 }
 
+impl DatasetView {
+    /// Every class of the stream once, in order of arrival.
+    pub fn class_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in self.tasks.iter().flat_map(|t| &t.classes) {
+            if !out.contains(&c.name) {
+                out.push(c.name.clone());
+            }
+        }
+        out
+    }
+}
+
 /// Where one model looks for one sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapView {
@@ -324,6 +337,24 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(DeviceChoice::parse(Some("WebGPU")), DeviceChoice::Webgpu);
+        // a modality task repeats classes: each is named once, in order
+        let class = |name: &str| ClassView {
+            name: name.into(),
+            train: 1,
+            test: 1,
+            samples: Vec::new(),
+        };
+        let task = |index, names: &[&str]| TaskView {
+            index,
+            classes: names.iter().map(|n| class(n)).collect(),
+            custom: false,
+            modalities: Vec::new(),
+        };
+        let d = DatasetView {
+            scenario: "modality".into(),
+            tasks: vec![task(1, &["cat", "owl"]), task(2, &["owl", "cat", "fig"])],
+        };
+        assert_eq!(d.class_names(), ["cat", "owl", "fig"]);
         assert_eq!(DeviceChoice::parse(None), DeviceChoice::Auto);
     }
 }

@@ -75,7 +75,7 @@ fn table(g: ModalityGains) -> impl IntoView {
 #[component]
 pub fn Gains() -> impl IntoView {
     let st = expect_context::<AppState>();
-    let gains = Signal::derive(move || st.shown_run().and_then(|r| r.gains));
+    let gains = Signal::derive(move || st.shown_run()?.record?.modality_gains);
     let curves = Signal::derive(move || {
         let Some(g) = gains.get() else {
             return Vec::new();

@@ -335,11 +335,11 @@ fn receive(st: AppState, reply: Reply) {
         Reply::Experts { run, task, tasks } => st.experts.set(Some((run, task, tasks))),
         Reply::Gains { run, gains } => {
             st.experts.set(None);
+            // the run's record came with its last events, before the gains
             st.update_run(run, |v| {
                 if let Some(rec) = v.record.as_mut() {
-                    rec.modality_gains = Some((*gains).clone());
+                    rec.modality_gains = Some(*gains);
                 }
-                v.gains = Some(*gains);
             });
         }
         Reply::Attention(a) => st.attention.set(Some(*a)),

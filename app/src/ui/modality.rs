@@ -21,7 +21,7 @@ use super::controls::busy;
 use super::link::send;
 use super::state::AppState;
 use crate::png::png_url;
-use crate::protocol::{Command, ModalSample};
+use crate::protocol::{Command, DatasetView, ModalSample};
 
 /// The pad's side in CSS pixels (the strokes are scaled to the pack's frame).
 const PAD: u32 = 240;
@@ -127,18 +127,7 @@ pub fn AddModality() -> impl IntoView {
 
     let names = Memo::new(move |_| {
         st.dataset
-            .get()
-            .map(|d| {
-                d.tasks
-                    .iter()
-                    .flat_map(|t| t.classes.iter().map(|c| c.name.clone()))
-                    .fold(Vec::new(), |mut v, n| {
-                        if !v.contains(&n) {
-                            v.push(n);
-                        }
-                        v
-                    })
-            })
+            .with(|d| d.as_ref().map(DatasetView::class_names))
             .unwrap_or_default()
     });
     // a class of the stream stays chosen; a new stream picks its first

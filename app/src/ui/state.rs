@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use palimpsest_core::data::folder::Pair;
-use palimpsest_core::metrics::{ModalityGains, gem_metrics};
+use palimpsest_core::metrics::gem_metrics;
 use palimpsest_core::run::{Event, RunConfig, RunRecord};
 use palimpsest_core::strategy::StrategyConfig;
 use serde::{Deserialize, Serialize};
@@ -35,10 +35,6 @@ pub struct RunView {
     pub samples_per_s: f64,
     pub record: Option<RunRecord>,
     pub state: Option<RunState>,
-    /// Relative gains against one expert per task (streams whose tasks
-    /// bring modalities), once the worker measured them.
-    #[serde(default)]
-    pub gains: Option<ModalityGains>,
 }
 
 impl RunView {
@@ -62,7 +58,6 @@ impl RunView {
             samples_per_s: 0.0,
             record: None,
             state: None,
-            gains: None,
         }
     }
 
@@ -80,7 +75,6 @@ impl RunView {
         v.gamma = rec.measured.gamma.iter().map(|p| (p.gamma, p.g)).collect();
         v.task = v.tasks;
         v.state = Some(RunState::Finished);
-        v.gains = rec.modality_gains.clone();
         v.record = Some(rec);
         v
     }

@@ -17,7 +17,7 @@ use web_sys::{CanvasRenderingContext2d, File, FileList, HtmlCanvasElement, Image
 use super::link::send;
 use super::state::{AppState, Pending};
 use crate::png::png_url;
-use crate::protocol::{Command, NewClass, RunState, UserSample};
+use crate::protocol::{Command, DatasetView, NewClass, RunState, UserSample};
 
 /// Decodes an image file with the browser and resizes it to the model's
 /// 32×32 RGB, transparency on white.
@@ -311,12 +311,10 @@ pub fn Upload() -> impl IntoView {
         }
     };
     let add = move |_| {
-        let existing: Vec<String> = st.dataset.with_untracked(|d| {
-            d.iter()
-                .flat_map(|d| d.tasks.iter())
-                .flat_map(|t| t.classes.iter().map(|c| c.name.clone()))
-                .collect()
-        });
+        let existing: Vec<String> = st
+            .dataset
+            .with_untracked(|d| d.as_ref().map(DatasetView::class_names))
+            .unwrap_or_default();
         match classes_from(
             &st.pending.get_untracked(),
             &name.get_untracked(),

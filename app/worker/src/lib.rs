@@ -374,19 +374,9 @@ fn add_modality(st: &Shared, modality: &str, samples: Vec<ModalSample>) {
         given.push((label, x.pixels));
     }
     let copies = ModalityOptions::default().sketch_copies;
-    let mut task = match user_task(m, &given, seed, copies) {
+    let mut task = match user_task(m, &given, &scenario.class_names, seed, copies) {
         Ok(t) => t,
-        Err(e) => {
-            // the message names the class by its label: give its name
-            let named = scenario
-                .class_names
-                .iter()
-                .enumerate()
-                .fold(e, |e, (l, n)| {
-                    e.replace(&format!("class {l} "), &format!("{n:?} "))
-                });
-            return error(named);
-        }
+        Err(e) => return error(e),
     };
     let mut grown = scenario.clone();
     task.index = grown.tasks.len() + 1;

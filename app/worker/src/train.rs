@@ -164,19 +164,7 @@ async fn run_loop(st: Shared, mut runner: Runner) {
             Control::Stop => break RunState::Stopped,
             Control::Pause => {
                 flush(run, &mut batch, &mut flushed);
-                post(&Reply::State {
-                    run,
-                    state: RunState::Paused,
-                });
-                while st.borrow().control == Control::Pause {
-                    sleep(50).await;
-                }
-                if st.borrow().control != Control::Stop {
-                    post(&Reply::State {
-                        run,
-                        state: RunState::Running,
-                    });
-                }
+                paused(&st, run).await;
                 continue;
             }
             Control::Run | Control::StepTask => {}
@@ -222,10 +210,7 @@ async fn run_loop(st: Shared, mut runner: Runner) {
         } else if flushed.elapsed().as_secs_f64() * 1000.0 > FLUSH_MS {
             flush(run, &mut batch, &mut flushed);
         }
-        if slice.elapsed().as_secs_f64() * 1000.0 > SLICE_MS {
-            sleep(0).await;
-            slice = Instant::now();
-        }
+        yield_after_slice(&mut slice).await;
     };
     flush(run, &mut batch, &mut flushed);
     if end == RunState::Finished
@@ -242,6 +227,32 @@ async fn run_loop(st: Shared, mut runner: Runner) {
         s.idle_runner = (end == RunState::Finished).then_some(runner);
     }
     post(&Reply::State { run, state: end });
+}
+
+/// Says the run is paused and waits until the page resumes or stops it
+/// (a stop is the loop's to report).
+async fn paused(st: &Shared, run: usize) {
+    post(&Reply::State {
+        run,
+        state: RunState::Paused,
+    });
+    while st.borrow().control == Control::Pause {
+        sleep(50).await;
+    }
+    if st.borrow().control != Control::Stop {
+        post(&Reply::State {
+            run,
+            state: RunState::Running,
+        });
+    }
+}
+
+/// Lets the worker read its messages once a slice of training has passed.
+async fn yield_after_slice(slice: &mut Instant) {
+    if slice.elapsed().as_secs_f64() * 1000.0 > SLICE_MS {
+        sleep(0).await;
+        *slice = Instant::now();
+    }
 }
 
 /// The finished run's relative gains, against one expert per task trained
@@ -289,17 +300,7 @@ async fn measure_gains(st: &Shared, run: usize, runner: &Runner, record: RunReco
                     return;
                 }
                 Control::Pause => {
-                    post(&Reply::State {
-                        run,
-                        state: RunState::Paused,
-                    });
-                    while st.borrow().control == Control::Pause {
-                        sleep(50).await;
-                    }
-                    post(&Reply::State {
-                        run,
-                        state: RunState::Running,
-                    });
+                    paused(st, run).await;
                     slice = Instant::now();
                     continue;
                 }
@@ -313,10 +314,7 @@ async fn measure_gains(st: &Shared, run: usize, runner: &Runner, record: RunReco
             {
                 break Some(rec);
             }
-            if slice.elapsed().as_secs_f64() * 1000.0 > SLICE_MS {
-                sleep(0).await;
-                slice = Instant::now();
-            }
+            yield_after_slice(&mut slice).await;
         };
         let scored = finished
             .ok_or_else(|| "its run stopped".to_string())

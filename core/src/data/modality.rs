@@ -173,13 +173,15 @@ pub fn speech() -> Result<&'static Pack, String> {
 pub const MIN_USER_SAMPLES: usize = 2;
 
 /// A task of the user's own `modality` samples of classes the stream has
-/// (`(label, pixels)`, pixels as a pack's): a quarter of each class's held
+/// (`(label, pixels)`, pixels as a pack's; `names` the stream's class names,
+/// for the errors): a quarter of each class's held
 /// out for testing (at least one), the others trained on `copies` times
 /// (a drawing's copies shifted a little and jittered in contrast, as the
 /// pack's drawings). `index` is 0: the caller numbers it.
 pub fn user_task(
     modality: Modality,
     samples: &[(usize, Vec<u8>)],
+    names: &[String],
     seed: u64,
     copies: usize,
 ) -> Result<Task, String> {
@@ -212,8 +214,12 @@ pub fn user_task(
             .map(|s| &s.1)
             .collect();
         if mine.len() < MIN_USER_SAMPLES {
+            let name = names
+                .get(label)
+                .cloned()
+                .unwrap_or_else(|| label.to_string());
             return Err(format!(
-                "class {label} has {} {} sample(s): give at least {MIN_USER_SAMPLES}",
+                "{name:?} has {} {} sample(s): give at least {MIN_USER_SAMPLES}",
                 mine.len(),
                 modality.name()
             ));
@@ -577,7 +583,7 @@ mod tests {
             .map(|i| (3, px(i)))
             .chain([(1, px(100)), (1, px(101))])
             .collect();
-        let t = user_task(Modality::Sketch, &given, 5, 4).unwrap();
+        let t = user_task(Modality::Sketch, &given, &[], 5, 4).unwrap();
         assert_eq!(t.classes, [1, 3]);
         assert_eq!(t.modalities, [Modality::Sketch]);
         let count = |v: &[Sample], l: usize| v.iter().filter(|s| s.label == l).count();
@@ -596,7 +602,7 @@ mod tests {
                 .any(|s| s.input(Modality::Sketch) == Some(&Input::Pixels(px(101))))
         );
         // a spoken word is repeated, not shifted
-        let t = user_task(Modality::Speech, &given, 5, 3).unwrap();
+        let t = user_task(Modality::Speech, &given, &[], 5, 3).unwrap();
         assert!(
             t.train
                 .iter()
@@ -608,21 +614,22 @@ mod tests {
     #[test]
     fn a_users_samples_are_checked() {
         let one = vec![(2, vec![0; IMAGE_BYTES])];
+        let names: Vec<String> = ["a", "b", "cat"].map(String::from).to_vec();
+        let err = user_task(Modality::Sketch, &one, &names, 1, 2).unwrap_err();
         assert!(
-            user_task(Modality::Sketch, &one, 1, 2)
-                .unwrap_err()
-                .contains("at least 2")
+            err.contains("\"cat\" has 1 sketch") && err.contains("at least 2"),
+            "{err}"
         );
-        assert!(user_task(Modality::Sketch, &[], 1, 2).is_err());
+        assert!(user_task(Modality::Sketch, &[], &[], 1, 2).is_err());
         let small = vec![(2, vec![0; 5]), (2, vec![0; 5])];
         assert!(
-            user_task(Modality::Speech, &small, 1, 2)
+            user_task(Modality::Speech, &small, &[], 1, 2)
                 .unwrap_err()
                 .contains("wrong size")
         );
         let two = vec![(2, vec![0; IMAGE_BYTES]), (2, vec![0; IMAGE_BYTES])];
-        assert!(user_task(Modality::Text, &two, 1, 2).is_err());
-        assert!(user_task(Modality::Image, &two, 1, 2).is_err());
+        assert!(user_task(Modality::Text, &two, &[], 1, 2).is_err());
+        assert!(user_task(Modality::Image, &two, &[], 1, 2).is_err());
     }
 
     #[test]
