@@ -24,14 +24,12 @@ pub fn render() -> String {
         "  relation   5 tasks x 2 spatial relations + \"none\", composed scenes + sentence\n",
     );
     out.push_str(
-        "  modality   2 tasks on the same entity classes: image + caption, then Quick, Draw! sketches\n",
+        "  modality   3 tasks on the same entity classes: image + caption, then Quick, Draw! sketches, then spoken words (synthesised)\n",
     );
-    out.push_str("  modality-reverse   the same, sketches first\n");
+    out.push_str("  modality-reverse   the same, spoken words first\n");
+    out.push_str("  modality-sketch    the first two: pairs, then sketches\n");
     out.push_str(
         "  modality-halves    pairs, then sketches, of half the classes; then of the other half\n",
-    );
-    out.push_str(
-        "  modality-speech    pairs, then sketches, then spoken words (synthesised), every class\n",
     );
     out.push_str(
         "  PATH       an imagefolder (one folder per class, optional metadata.jsonl/.csv)\n",

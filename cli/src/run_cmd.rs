@@ -19,10 +19,11 @@ use crate::folder::import_for;
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// entity, relation, modality (image–caption pairs, then sketches of
-    /// the same classes), modality-reverse, modality-halves (each modality
-    /// twice, over half the classes each time), modality-speech (then spoken
-    /// words too), or the path of an imagefolder.
+    /// entity, relation, modality (image–caption pairs, then sketches, then
+    /// spoken words of the same classes), modality-reverse, modality-sketch
+    /// (pairs, then sketches), modality-halves (pairs and sketches, each
+    /// twice, over half the classes each time), or the path of an
+    /// imagefolder.
     #[arg(long, default_value = "entity")]
     scenario: String,
     /// finetune, joint, replay, ewc, lwf, mspt, mera or mode (the last two

@@ -217,7 +217,7 @@ fn imagefolder_runs_and_names_the_broken_file() {
 }
 
 #[test]
-fn the_modality_scenario_runs_image_text_then_sketches_with_a_sketch_encoder() {
+fn the_modality_scenario_runs_image_text_then_sketches_then_speech_with_an_encoder_each() {
     let r = one_epoch_record(&[
         "--scenario",
         "modality",
@@ -235,7 +235,9 @@ fn the_modality_scenario_runs_image_text_then_sketches_with_a_sketch_encoder() {
     let modalities = |t: usize| r["tasks"][t]["modalities"].clone();
     assert_eq!(modalities(0), serde_json::json!(["image", "text"]));
     assert_eq!(modalities(1), serde_json::json!(["sketch"]));
+    assert_eq!(modalities(2), serde_json::json!(["speech"]));
     assert_eq!(r["tasks"][1]["classes"], r["tasks"][0]["classes"]);
+    assert_eq!(r["tasks"][2]["classes"], r["tasks"][0]["classes"]);
     assert_eq!(r["config"]["modality"]["classes"], 3);
     let encoders: Vec<&str> = r["config"]["model"]["encoders"]
         .as_array()
@@ -243,8 +245,8 @@ fn the_modality_scenario_runs_image_text_then_sketches_with_a_sketch_encoder() {
         .iter()
         .map(|e| e["modality"].as_str().unwrap())
         .collect();
-    assert_eq!(encoders, ["image", "text", "sketch"]);
-    assert_eq!(r["acc_matrix"].as_array().unwrap().len(), 2);
+    assert_eq!(encoders, ["image", "text", "sketch", "speech"]);
+    assert_eq!(r["acc_matrix"].as_array().unwrap().len(), 3);
     // out of range: one line naming the setting
     let a = palimpsest()
         .args([
@@ -270,7 +272,7 @@ fn a_modality_run_is_measured_against_experts_trained_once() {
             .args([
                 "run",
                 "--scenario",
-                "modality",
+                "modality-sketch",
                 "--strategy",
                 strategy,
                 "--epochs",

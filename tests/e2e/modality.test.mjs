@@ -161,7 +161,7 @@ test('the bundled modality streams fetch their packs only when chosen', async ()
   const { page } = s.b;
   const packs = () => s.b.requests.filter((u) => /\.pack$/.test(u)).map((u) => u.split('/').at(-1));
   assert.deepEqual(packs(), [], 'the first visit fetched no pack');
-  await page.selectOption('[data-testid=scenario]', 'modality-speech');
+  await page.selectOption('[data-testid=scenario]', 'modality');
   await page.waitForSelector('.chip [data-modality=speech]', { timeout: 60_000 });
   assert.deepEqual(packs().sort(), ['quickdraw-32.pack', 'speech-32.pack']);
   assert.equal(await page.locator('.timeline .chip').count(), 3);

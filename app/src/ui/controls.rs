@@ -71,11 +71,11 @@ const SCENARIOS: [(&str, &str); 4] = [
     ("entity", "Entities (OpenMoji, 5 tasks)"),
     ("relation", "Relations (scenes, 5 tasks)"),
     (
-        "modality",
+        "modality-sketch",
         "Modalities: image+text, then sketches (2 tasks)",
     ),
     (
-        "modality-speech",
+        "modality",
         "Modalities: image+text, sketches, then spoken words (3 tasks)",
     ),
 ];

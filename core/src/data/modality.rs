@@ -1,7 +1,8 @@
 //! The modality-incremental scenarios (MERA's and MoDE's setting): every task
 //! has the same classes, and each brings a modality — image–caption pairs,
-//! then sketches (`modality`), or the other way round (`modality-reverse`) —
-//! so that what is learnt or forgotten is a modality, not a class. In
+//! then sketches, then spoken words (`modality`), or the other way round
+//! (`modality-reverse`); `modality-sketch` stops after the sketches — so
+//! that what is learnt or forgotten is a modality, not a class. In
 //! `modality-halves` each modality comes twice, in four tasks: pairs and then
 //! sketches of the first half of the classes, then of the second half, so
 //! that a task meets its modality again later (intra-modal forgetting, as
@@ -11,30 +12,30 @@ use std::sync::OnceLock;
 
 use super::entity::{EntityOptions, entity_scenario_of};
 use super::pack::Pack;
-use super::prep::augment;
+use super::prep::{augment, shift_repeating_edges};
 use super::sample::{Input, Modality, Sample};
 use super::scenario::{Scenario, Task, rng_for, split};
 
 /// The order in which a modality scenario brings its tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
-    /// Image–caption pairs of every class, then sketches of every class.
-    ImageTextFirst,
-    /// Sketches first, then pairs.
-    SketchFirst,
+    /// Image–caption pairs, then sketches, then spoken words, of every class.
+    Forward,
+    /// Spoken words first, then sketches, then pairs.
+    Reverse,
+    /// Pairs, then sketches, of every class (no speech).
+    Sketches,
     /// Pairs, then sketches, of the first half of the classes; then the
     /// same of the second half.
     Halves,
-    /// Pairs, then sketches, then spoken words of every class.
-    WithSpeech,
 }
 
 /// The scenario names and their orders.
 pub const MODALITY_SCENARIOS: [(&str, Order); 4] = [
-    ("modality", Order::ImageTextFirst),
-    ("modality-reverse", Order::SketchFirst),
+    ("modality", Order::Forward),
+    ("modality-reverse", Order::Reverse),
+    ("modality-sketch", Order::Sketches),
     ("modality-halves", Order::Halves),
-    ("modality-speech", Order::WithSpeech),
 ];
 
 /// The voices of the speech pack held out for testing (its items' first
@@ -52,6 +53,9 @@ pub struct ModalityOptions {
     pub classes: usize,
     /// Augmented copies of every training drawing.
     pub sketch_copies: usize,
+    /// Copies of every training spoken word: the word as it is, then
+    /// shifted a little in time and pitch (the edges repeated).
+    pub speech_copies: usize,
     /// Share of each class's drawings held out for testing.
     pub test_fraction: f64,
 }
@@ -61,6 +65,7 @@ impl Default for ModalityOptions {
         ModalityOptions {
             classes: 8,
             sketch_copies: 4,
+            speech_copies: 4,
             test_fraction: 0.25,
         }
     }
@@ -90,8 +95,8 @@ pub fn pack_file(modality: Modality) -> Option<&'static str> {
 /// reads (none for a scenario that is not a modality scenario).
 pub fn packs_needed(name: &str) -> Vec<Modality> {
     match MODALITY_SCENARIOS.iter().find(|(n, _)| *n == name) {
-        Some((_, Order::WithSpeech)) => vec![Modality::Sketch, Modality::Speech],
-        Some(_) => vec![Modality::Sketch],
+        Some((_, Order::Forward | Order::Reverse)) => vec![Modality::Sketch, Modality::Speech],
+        Some((_, Order::Sketches | Order::Halves)) => vec![Modality::Sketch],
         None => Vec::new(),
     }
 }
@@ -283,16 +288,19 @@ pub fn modality_scenario(
             .pop()
             .expect("one task")
     };
+    let sketch = || sketch_task(sketches, &classes, &all_labels, seed, opts);
     let mut tasks = match order {
-        Order::ImageTextFirst | Order::SketchFirst => {
-            let image_text = image_text();
-            let sketch = sketch_task(sketches, &classes, &all_labels, seed, opts);
-            if order == Order::SketchFirst {
-                vec![sketch, image_text]
-            } else {
-                vec![image_text, sketch]
-            }
-        }
+        Order::Sketches => vec![image_text(), sketch()],
+        Order::Forward => vec![
+            image_text(),
+            sketch(),
+            speech_task(speech()?, &classes, seed, opts)?,
+        ],
+        Order::Reverse => vec![
+            speech_task(speech()?, &classes, seed, opts)?,
+            sketch(),
+            image_text(),
+        ],
         Order::Halves => {
             let (first, second) = all_labels.split_at(classes.len() / 2);
             let halves = [
@@ -306,13 +314,6 @@ pub fn modality_scenario(
                 tasks.push(sketch_task(sketches, &classes, labels, seed, opts));
             }
             tasks
-        }
-        Order::WithSpeech => {
-            vec![
-                image_text(),
-                sketch_task(sketches, &classes, &all_labels, seed, opts),
-                speech_task(speech()?, &classes)?,
-            ]
         }
     };
     for (k, t) in tasks.iter_mut().enumerate() {
@@ -371,8 +372,15 @@ fn sketch_task(
 }
 
 /// The spoken words of `classes` (their labels their index there): the
-/// voices of [`SPEECH_TEST_VOICES`] tested, the others trained on.
-fn speech_task(speech: &Pack, classes: &[String]) -> Result<Task, String> {
+/// voices of [`SPEECH_TEST_VOICES`] tested, the others trained on
+/// `opts.speech_copies` times.
+fn speech_task(
+    speech: &Pack,
+    classes: &[String],
+    seed: u64,
+    opts: &ModalityOptions,
+) -> Result<Task, String> {
+    let mut rng = rng_for(seed, "modality/speech");
     let mut task = Task {
         index: 0,
         classes: (0..classes.len()).collect(),
@@ -384,14 +392,20 @@ fn speech_task(speech: &Pack, classes: &[String]) -> Result<Task, String> {
         let Some(label) = classes.iter().position(|c| *c == item.subgroup) else {
             continue;
         };
-        let sample = Sample::new(label)
-            .with(Modality::Speech, Input::Pixels(speech.image(i).to_vec()))
-            .from_item(i);
+        let word = |px: Vec<u8>| {
+            Sample::new(label)
+                .with(Modality::Speech, Input::Pixels(px))
+                .from_item(i)
+        };
         let voice = item.tags.first().map(String::as_str).unwrap_or_default();
         if SPEECH_TEST_VOICES.contains(&voice) {
-            task.test.push(sample);
+            task.test.push(word(speech.image(i).to_vec()));
         } else {
-            task.train.push(sample);
+            task.train.push(word(speech.image(i).to_vec()));
+            for _ in 1..opts.speech_copies {
+                task.train
+                    .push(word(shift_repeating_edges(speech.image(i), &mut rng, 2, 1)));
+            }
         }
     }
     if let Some(c) = classes
@@ -414,12 +428,11 @@ mod tests {
     use crate::data::sample::IMAGE_BYTES;
 
     fn scenario(reverse: bool) -> Scenario {
-        let order = if reverse {
-            Order::SketchFirst
+        of(if reverse {
+            Order::Reverse
         } else {
-            Order::ImageTextFirst
-        };
-        of(order)
+            Order::Forward
+        })
     }
 
     fn of(order: Order) -> Scenario {
@@ -441,17 +454,17 @@ mod tests {
         s.validate().unwrap();
         assert_eq!(s.class_names.len(), 8);
         assert_eq!(s.class_names[0], "animal-mammal");
-        assert_eq!(s.tasks.len(), 2);
-        assert_eq!(s.classes_after(1), 8);
-        assert_eq!(s.classes_after(2), 8);
+        assert_eq!(s.tasks.len(), 3);
         assert_eq!(
-            s.modalities(),
-            [Modality::Image, Modality::Text, Modality::Sketch]
+            (1..=3).map(|k| s.classes_after(k)).collect::<Vec<_>>(),
+            [8; 3]
         );
-        let (it, sk) = (&s.tasks[0], &s.tasks[1]);
+        assert_eq!(s.modalities(), Modality::ALL);
+        let (it, sk, sp) = (&s.tasks[0], &s.tasks[1], &s.tasks[2]);
         assert_eq!(it.modalities, Modality::IMAGE_TEXT);
         assert_eq!(sk.modalities, [Modality::Sketch]);
-        for t in [it, sk] {
+        assert_eq!(sp.modalities, [Modality::Speech]);
+        for t in [it, sk, sp] {
             assert_eq!(t.classes, (0..8).collect::<Vec<_>>());
             for c in 0..8 {
                 assert!(t.test.iter().any(|x| x.label == c), "class {c}");
@@ -478,14 +491,26 @@ mod tests {
         }
     }
 
+    /// The reverse order brings the same tasks, spoken words first; the
+    /// sketch stream is the forward one's first two tasks.
     #[test]
-    fn the_reverse_order_starts_with_the_sketches_and_is_seeded() {
-        let (a, b) = (scenario(false), scenario(true));
+    fn the_reverse_order_starts_with_the_spoken_words_and_is_seeded() {
+        let (a, b, c) = (scenario(false), scenario(true), of(Order::Sketches));
         b.validate().unwrap();
-        assert_eq!(b.tasks[0].modalities, [Modality::Sketch]);
+        c.validate().unwrap();
+        assert_eq!(b.tasks[0].modalities, [Modality::Speech]);
         assert_eq!(b.tasks[1].index, 2);
-        assert_eq!(a.tasks[1].test, b.tasks[0].test);
-        assert_eq!(a.tasks[0].test, b.tasks[1].test);
+        for k in 0..3 {
+            assert_eq!(a.tasks[k].test, b.tasks[2 - k].test);
+            assert_eq!(a.tasks[k].train, b.tasks[2 - k].train);
+        }
+        assert_eq!(c.tasks.len(), 2);
+        for (x, y) in c.tasks.iter().zip(&a.tasks) {
+            assert_eq!(
+                (&x.modalities, &x.train, &x.test),
+                (&y.modalities, &y.train, &y.test)
+            );
+        }
         assert_eq!(scenario(false).tasks[1].train, a.tasks[1].train);
     }
 
@@ -500,7 +525,7 @@ mod tests {
                 bundled(),
                 sketches().unwrap(),
                 "modality",
-                Order::ImageTextFirst,
+                Order::Sketches,
                 1,
                 &EntityOptions::default(),
                 &opts,
@@ -542,7 +567,7 @@ mod tests {
     /// voices it never trained in, on the same words.
     #[test]
     fn the_speech_task_tests_held_out_voices_saying_trained_words() {
-        let s = of(Order::WithSpeech);
+        let s = of(Order::Forward);
         s.validate().unwrap();
         assert_eq!(s.tasks.len(), 3);
         assert_eq!(s.modalities(), Modality::ALL);
@@ -562,8 +587,22 @@ mod tests {
                 .iter()
                 .all(|x| !SPEECH_TEST_VOICES.contains(&voice(x).as_str()))
         );
-        // six voices trained, two tested, every word in each
-        assert_eq!(sp.train.len(), 3 * sp.test.len());
+        // six voices trained (each word 4 times: as it is, then shifted),
+        // two tested, every word in each
+        assert_eq!(sp.train.len(), 3 * 4 * sp.test.len());
+        let picture = |x: &Sample| x.input(Modality::Speech).cloned();
+        for copies in sp.train.chunks(4) {
+            let i = copies[0].item.unwrap();
+            assert!(copies.iter().all(|y| y.item == Some(i)));
+            assert_eq!(
+                picture(&copies[0]),
+                Some(Input::Pixels(pack.image(i).to_vec()))
+            );
+            let shifted = copies[1..]
+                .iter()
+                .any(|y| picture(y) != picture(&copies[0]));
+            assert!(shifted, "word {i} never shifted");
+        }
         for x in &sp.test {
             assert!(sp.train.iter().any(|y| word(y) == word(x)));
             assert_eq!(pack.items[x.item.unwrap()].subgroup, s.class_names[x.label]);
@@ -634,11 +673,12 @@ mod tests {
 
     #[test]
     fn a_pack_is_provided_only_as_its_own_modality() {
-        assert_eq!(packs_needed("modality"), [Modality::Sketch]);
-        assert_eq!(
-            packs_needed("modality-speech"),
-            [Modality::Sketch, Modality::Speech]
-        );
+        for name in ["modality-sketch", "modality-halves"] {
+            assert_eq!(packs_needed(name), [Modality::Sketch]);
+        }
+        for name in ["modality", "modality-reverse"] {
+            assert_eq!(packs_needed(name), [Modality::Sketch, Modality::Speech]);
+        }
         assert!(packs_needed("entity").is_empty());
         assert_eq!(pack_file(Modality::Speech), Some("speech-32.pack"));
         // the sketch pack is no speech pack, nor are random bytes a pack

@@ -68,6 +68,26 @@ pub fn augment(rgb: &[u8], rng: &mut impl Rng, max_shift: i32, jitter: f32) -> V
     out
 }
 
+/// Shifts the picture by up to `max_dx` columns and `max_dy` rows (drawn
+/// from `rng`), repeating its edge instead of filling with white: for a
+/// spoken word's log-mel picture, where white is loud, a little time shift
+/// and pitch shift without a loud band at the border.
+pub fn shift_repeating_edges(rgb: &[u8], rng: &mut impl Rng, max_dx: i32, max_dy: i32) -> Vec<u8> {
+    let dx = rng.random_range(-max_dx..=max_dx);
+    let dy = rng.random_range(-max_dy..=max_dy);
+    let last = IMAGE_SIZE as i32 - 1;
+    let mut out = vec![0; IMAGE_BYTES];
+    for y in 0..IMAGE_SIZE {
+        let sy = (y as i32 - dy).clamp(0, last) as usize;
+        for x in 0..IMAGE_SIZE {
+            let sx = (x as i32 - dx).clamp(0, last) as usize;
+            let (d, s) = ((y * IMAGE_SIZE + x) * 3, (sy * IMAGE_SIZE + sx) * 3);
+            out[d..d + 3].copy_from_slice(&rgb[s..s + 3]);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +123,27 @@ mod tests {
         let b = augment(&img, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3), 2, 0.1);
         assert_eq!(a, b);
         assert_eq!(a.len(), IMAGE_BYTES);
+    }
+
+    #[test]
+    fn an_edge_repeating_shift_brings_in_no_white() {
+        // a dark picture with one bright column at the left edge
+        let mut img = vec![10u8; IMAGE_BYTES];
+        for y in 0..IMAGE_SIZE {
+            img[y * IMAGE_SIZE * 3..y * IMAGE_SIZE * 3 + 3].fill(250);
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let mut moved = false;
+        for _ in 0..20 {
+            let out = shift_repeating_edges(&img, &mut rng, 2, 1);
+            assert_eq!(out.len(), IMAGE_BYTES);
+            // every value is one of the picture's own: nothing white added
+            assert!(out.iter().all(|&v| v == 10 || v == 250));
+            // the right edge stays dark (a shift right repeats the bright
+            // column, a shift left repeats the dark one)
+            assert!((0..IMAGE_SIZE).all(|y| out[(y * IMAGE_SIZE + IMAGE_SIZE - 1) * 3] == 10));
+            moved |= out != img;
+        }
+        assert!(moved, "twenty draws never shifted");
     }
 }

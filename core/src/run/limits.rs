@@ -49,6 +49,7 @@ pub const LIMITS: &[Limit] = &[
     limit("model.tokenizer.max_len", 2.0, 1025.0),
     limit("modality.classes", 2.0, 15.0),
     limit("modality.sketch_copies", 1.0, 64.0),
+    limit("modality.speech_copies", 1.0, 64.0),
     limit("modality.test_fraction", 0.05, 0.95),
     limit("entity.train_copies", 1.0, 64.0),
     limit("entity.train_items", 0.0, 10000.0),

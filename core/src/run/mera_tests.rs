@@ -111,9 +111,9 @@ impl Strategy for Watch {
     }
 }
 
-/// A MERA run of the modality scenario (3 classes, small) and what it saw.
+/// A MERA run of the sketch modality stream (3 classes, small) and what it saw.
 fn watched(mera: MeraConfig) -> (RunRecord, Seen) {
-    let config = fusion_config("modality", StrategyConfig::Mera(mera), 9);
+    let config = fusion_config("modality-sketch", StrategyConfig::Mera(mera), 9);
     let scenario = build_scenario(&config, None).unwrap();
     let seen = Rc::new(RefCell::new(Seen::default()));
     let watch = Watch {

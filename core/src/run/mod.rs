@@ -71,8 +71,8 @@ pub const BUNDLED_SCENARIOS: [&str; 6] = [
     "relation",
     "modality",
     "modality-reverse",
+    "modality-sketch",
     "modality-halves",
-    "modality-speech",
 ];
 
 /// The task stream a config names. An imagefolder scenario needs its files

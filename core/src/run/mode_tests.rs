@@ -102,7 +102,7 @@ fn new_experts_leave_the_model_as_it_was() {
 /// experts learn; image's and text's stay as they began, bit for bit.
 #[test]
 fn a_modality_s_experts_learn_from_its_own_samples_only() {
-    let (begun, ended, record) = task_two(config("modality", ModeConfig::default()));
+    let (begun, ended, record) = task_two(config("modality-sketch", ModeConfig::default()));
     let (before, after) = (values(&begun), values(&ended));
     for (i, m) in begun.modalities().into_iter().enumerate() {
         let moved = expert_ids(&begun, i)
@@ -137,7 +137,7 @@ fn mode_without_the_fusion_stage_is_refused_with_the_setting_to_change() {
 }
 
 /// The distillation reads only samples whose every modality an earlier task
-/// trained: on the two-task modality stream (the second task brings a
+/// trained: on the sketch modality stream (the second task brings a
 /// modality no earlier task had) it never fires, and the runs with and
 /// without it are the same to the bit; on the halves stream (each modality
 /// comes back) it does.
@@ -151,7 +151,10 @@ fn distillation_fires_only_where_the_modality_was_trained_before() {
         };
         run(config(scenario, mode)).measured.acc_matrix
     };
-    assert_eq!(distilled("modality", true), distilled("modality", false));
+    assert_eq!(
+        distilled("modality-sketch", true),
+        distilled("modality-sketch", false)
+    );
     let (on, off) = (
         distilled("modality-halves", true),
         distilled("modality-halves", false),
