@@ -328,7 +328,10 @@ fn a_modality_run_is_measured_against_experts_trained_once() {
     assert!(g["intra_forgetting"].is_null());
     assert!(g["inter_forgetting"].is_number());
     assert!(out.contains("inter-modal"), "{out}");
-    assert!(table.contains("| modality | mera 10% | 1 |"), "{table}");
+    assert!(
+        table.contains("| modality-sketch | mera 10% | 1 |"),
+        "{table}"
+    );
 }
 
 #[test]

@@ -32,9 +32,10 @@ pub fn demo_sizes(c: &mut RunConfig) {
     // a third of the CLI's scenes: the relation stream in about the
     // entity demo's time
     c.relation.train_per_class = 60;
-    // half the CLI's copies of each drawing: the sketch task in about the
-    // image–caption task's time
+    // half the CLI's copies of each drawing and one of each spoken word:
+    // the sketch and speech tasks in about the image–caption task's time
     c.modality.sketch_copies = 2;
+    c.modality.speech_copies = 1;
 }
 
 fn url_param(name: &str) -> Option<String> {

@@ -591,18 +591,20 @@ mod tests {
         // two tested, every word in each
         assert_eq!(sp.train.len(), 3 * 4 * sp.test.len());
         let picture = |x: &Sample| x.input(Modality::Speech).cloned();
+        let mut unshifted = 0;
         for copies in sp.train.chunks(4) {
             let i = copies[0].item.unwrap();
             assert!(copies.iter().all(|y| y.item == Some(i)));
-            assert_eq!(
-                picture(&copies[0]),
-                Some(Input::Pixels(pack.image(i).to_vec()))
-            );
-            let shifted = copies[1..]
-                .iter()
-                .any(|y| picture(y) != picture(&copies[0]));
-            assert!(shifted, "word {i} never shifted");
+            let first = picture(&copies[0]);
+            assert_eq!(first, Some(Input::Pixels(pack.image(i).to_vec())));
+            unshifted += copies[1..].iter().filter(|y| picture(y) == first).count();
         }
+        // a copy is left as it is only when both shifts come out 0 (1 in 15)
+        let copies = sp.train.len() * 3 / 4;
+        assert!(
+            unshifted * 10 < copies,
+            "{unshifted} of {copies} copies unshifted"
+        );
         for x in &sp.test {
             assert!(sp.train.iter().any(|y| word(y) == word(x)));
             assert_eq!(pack.items[x.item.unwrap()].subgroup, s.class_names[x.label]);

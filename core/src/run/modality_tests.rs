@@ -38,7 +38,7 @@ pub(super) fn run(config: RunConfig) -> RunRecord {
 
 #[test]
 fn a_modality_run_gains_an_encoder_a_modality_and_measures_every_task() {
-    let forward: [&[&str]; 3] = [&["image", "text"], &["sketch"], &["speech"]];
+    let forward = [vec!["image", "text"], vec!["sketch"], vec!["speech"]];
     for (strategy, scenario) in [("finetune", "modality"), ("replay", "modality-reverse")] {
         let rec = run(small_modality(strategy, scenario));
         assert_eq!(
@@ -46,7 +46,11 @@ fn a_modality_run_gains_an_encoder_a_modality_and_measures_every_task() {
             Modality::ALL,
             "{strategy} {scenario}"
         );
-        let mut order: Vec<&[&str]> = rec.tasks.iter().map(|t| &t.modalities[..]).collect();
+        let mut order: Vec<Vec<&str>> = rec
+            .tasks
+            .iter()
+            .map(|t| t.modalities.iter().map(String::as_str).collect())
+            .collect();
         if scenario == "modality-reverse" {
             order.reverse();
         }
