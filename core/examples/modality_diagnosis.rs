@@ -1,13 +1,13 @@
 //! Where a modality stream's forgetting sits, and what MERA's merge can do
-//! about it. Fine-tunes the `modality` (or `modality-reverse`) stream with
-//! the fusion stage on each seed given; after task 2 evaluates task 1
+//! about it. Fine-tunes a modality stream (`modality-sketch` unless named)
+//! with the fusion stage on each seed given; after task 2 evaluates task 1
 //! (the old modality) and task 2 with the model as trained, and with its
 //! modality-agnostic parameters (the shared block and the classifier, what
 //! MERA merges) put back to their values after task 1, or averaged with
 //! them (MERA's merge at k = 2, no realignment). It also counts how many
 //! of the old modality's encoders' parameters task 2 changed.
 //!
-//! `cargo run --release -p palimpsest-core --example modality_diagnosis -- modality|modality-reverse SEED...`
+//! `cargo run --release -p palimpsest-core --example modality_diagnosis -- modality-sketch|modality|modality-reverse SEED...`
 
 use std::collections::HashMap;
 
@@ -36,7 +36,10 @@ fn flat(model: &Model) -> HashMap<ParamId, Tensor<1>> {
 
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let scenario = args.first().cloned().unwrap_or_else(|| "modality".into());
+    let scenario = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "modality-sketch".into());
     let seeds: Vec<u64> = args[1.min(args.len())..]
         .iter()
         .map(|s| s.parse().map_err(|_| format!("not a seed: {s}")))
@@ -63,7 +66,7 @@ fn main() -> Result<(), String> {
                     let m = runner.model();
                     if task == 1 {
                         after_1 = Some(m);
-                    } else {
+                    } else if task == 2 {
                         after_2 = Some(m);
                     }
                 }
