@@ -157,7 +157,7 @@ test('a visitor draws and speaks two new modalities, trains them and sees their 
   assert.deepEqual(outside(s.b.requests), [], 'nothing left localhost');
 });
 
-test('the bundled modality streams fetch their packs only when chosen', async () => {
+test('the bundled modality stream fetches its packs only when chosen, and trains', async () => {
   const { page } = s.b;
   const packs = () => s.b.requests.filter((u) => /\.pack$/.test(u)).map((u) => u.split('/').at(-1));
   assert.deepEqual(packs(), [], 'the first visit fetched no pack');
@@ -167,6 +167,22 @@ test('the bundled modality streams fetch their packs only when chosen', async ()
   assert.equal(await page.locator('.timeline .chip').count(), 3);
   assert.equal(await page.locator('.chip [data-modality=sketch]').count(), 1);
   await shot(page, '23-modality-stream');
+  assert.deepEqual(await page.locator('[data-testid=error]').allTextContents(), []);
+  // the bundled stream trains (one epoch): pairs, drawings, spoken words,
+  // and an expert of each for the gains
+  await page.selectOption('[data-testid=strategy]', 'finetune');
+  await page.fill('[data-setting=epochs]', '1');
+  await page.dispatchEvent('[data-setting=epochs]', 'change');
+  await page.click('[data-testid=start]');
+  await waitFull(page, 3, 300_000);
+  await page.waitForSelector('[data-testid=gains] [data-metric=bwrg][data-value]', { timeout: 300_000 });
+  const experts = await page.$$eval('[data-testid=gains] [data-expert]', (els) => els.map((e) => Number(e.dataset.expert)));
+  assert.equal(experts.length, 3);
+  // every expert learnt its task past chance (8 classes: 12.5 %)
+  assert.ok(experts.every((x) => x > 0.125 && x <= 1), `experts ${experts}`);
+  const heads = await page.$$eval('[data-testid=gains] thead th', (els) => els.map((e) => e.textContent));
+  assert.ok(heads.some((h) => /speech/.test(h)), heads.join(' | '));
+  await shot(page, '23-modality-stream-trained');
   assert.deepEqual(await page.locator('[data-testid=error]').allTextContents(), []);
 });
 
