@@ -373,7 +373,7 @@ fn add_modality(st: &Shared, modality: &str, samples: Vec<ModalSample>) {
         };
         given.push((label, x.pixels));
     }
-    let copies = ModalityOptions::default().sketch_copies;
+    let copies = ModalityOptions::default().copies(m);
     let mut task = match user_task(m, &given, &scenario.class_names, seed, copies) {
         Ok(t) => t,
         Err(e) => return error(e),

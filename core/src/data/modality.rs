@@ -60,6 +60,18 @@ pub struct ModalityOptions {
     pub test_fraction: f64,
 }
 
+impl ModalityOptions {
+    /// How many times a training sample of `modality` is given (1 for the
+    /// pairs, whose copies are `entity.train_copies`).
+    pub fn copies(&self, modality: Modality) -> usize {
+        match modality {
+            Modality::Sketch => self.sketch_copies,
+            Modality::Speech => self.speech_copies,
+            Modality::Image | Modality::Text => 1,
+        }
+    }
+}
+
 impl Default for ModalityOptions {
     fn default() -> Self {
         ModalityOptions {
