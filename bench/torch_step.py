@@ -34,7 +34,7 @@ class Attention(nn.Module):
         self.key_bias = nn.Parameter(torch.zeros(heads, slots))
         self.heads = heads
 
-    def forward(self, x, pad):
+    def forward(self, x, pad, cls_only):
         b, s, d = x.shape
         h, dh = self.heads, d // self.heads
 
@@ -47,6 +47,8 @@ class Attention(nn.Module):
             scores = scores.masked_fill(pad.reshape(b, 1, 1, s), -1.0e4)
         weights = torch.softmax(scores, dim=3)
         context = weights.matmul(v).transpose(1, 2).reshape(b, s, d)
+        if cls_only:
+            context = context[:, :1]
         return self.out(context)
 
 
@@ -57,8 +59,10 @@ class Layer(nn.Module):
         self.attention = Attention(d, heads, slots)
         self.ff1, self.ff2 = nn.Linear(d, d_ff), nn.Linear(d_ff, d)
 
-    def forward(self, x, pad):
-        x = x + self.attention(self.norm1(x), pad)
+    def forward(self, x, pad, cls_only):
+        # the top layer gives [CLS] alone: the stream's one output
+        a = self.attention(self.norm1(x), pad, cls_only)
+        x = (x[:, :1] if cls_only else x) + a
         return x + self.ff2(F.gelu(self.ff1(self.norm2(x))))
 
 
@@ -87,8 +91,9 @@ class Encoder(nn.Module):
             x = x + self.pos[:, : p + 1]
         else:
             x = self.embed(inp) + self.pos
-        for layer in self.layers:
-            x = layer(x, pad)
+        top = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            x = layer(x, pad, i == top)
         return self.norm(x)[:, 0]
 
 

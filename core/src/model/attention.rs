@@ -22,6 +22,7 @@ pub struct Attention {
 
 /// Output of one attention layer.
 pub struct AttentionOutput {
+    /// `[batch, queries, d]`: every position's, or only [CLS]'s (`cls_only`).
     pub context: Tensor<3>,
     /// `[batch, heads, queries, keys]`, after softmax.
     pub weights: Tensor<4>,
@@ -60,12 +61,15 @@ impl Attention {
     /// `x`: `[batch, seq, d]`. `shared_keys`: `[seq, d]` when MI is on — the
     /// learnable K_s replaces the self-keys and the per-stream bias is added
     /// (Eq. 10); otherwise ordinary self-attention. `pad`: `[batch, seq]`, true
-    /// where the position is padding (never attended to).
+    /// where the position is padding (never attended to). `cls_only`: the
+    /// context of position 0 alone goes through the output map (a stream's
+    /// top layer, whose other positions nothing reads); the maps stay whole.
     pub fn forward(
         &self,
         x: Tensor<3>,
         shared_keys: Option<Tensor<2>>,
         pad: Option<Tensor<2, Bool>>,
+        cls_only: bool,
     ) -> AttentionOutput {
         let [b, s, d] = x.dims();
         let h = self.heads;
@@ -89,7 +93,10 @@ impl Attention {
             scores = scores.mask_fill(mask, -1.0e4);
         }
         let weights = softmax(scores.clone(), 3);
-        let context = weights.clone().matmul(v).swap_dims(1, 2).reshape([b, s, d]);
+        let mut context = weights.clone().matmul(v).swap_dims(1, 2).reshape([b, s, d]);
+        if cls_only {
+            context = context.narrow(1, 0, 1);
+        }
         AttentionOutput {
             context: self.out.forward(context),
             weights,

@@ -124,17 +124,22 @@ impl EncoderLayer {
     }
 
     /// Returns the layer output and its attention (its `context` is the
-    /// attention's, before the feed-forward half).
+    /// attention's, before the feed-forward half). `cls_only`: the output is
+    /// [CLS]'s alone, `[batch, 1, d]` (the attention maps stay whole): what
+    /// a stream's top layer needs, since only [CLS] leaves the stream. The
+    /// other positions' residual and feed-forward half are then skipped;
+    /// [CLS]'s own values and gradients are what they would be otherwise.
     pub fn forward(
         &self,
         x: Tensor<3>,
         shared_keys: Option<Tensor<2>>,
         pad: Option<Tensor<2, Bool>>,
+        cls_only: bool,
     ) -> (Tensor<3>, AttentionOutput) {
         let a = self
             .attention
-            .forward(self.norm1.forward(x.clone()), shared_keys, pad);
-        let x = x + a.context.clone();
+            .forward(self.norm1.forward(x.clone()), shared_keys, pad, cls_only);
+        let x = if cls_only { x.narrow(1, 0, 1) } else { x } + a.context.clone();
         let y = self
             .ff2
             .forward(gelu(self.ff1.forward(self.norm2.forward(x.clone()))));
@@ -177,6 +182,7 @@ impl Stream {
         pad: Option<Tensor<2, Bool>>,
     ) -> (Tensor<2>, Maps) {
         let first_top = self.layers.len() - shared_keys.len();
+        let top = self.layers.len() - 1;
         let mut maps = Maps::default();
         for (i, layer) in self.layers.iter().enumerate() {
             let keys = if i >= first_top {
@@ -184,13 +190,14 @@ impl Stream {
             } else {
                 None
             };
-            let (y, a) = layer.forward(x, keys, pad.clone());
+            let (y, a) = layer.forward(x, keys, pad.clone(), i == top);
             x = y;
             maps.weights.push(a.weights);
             maps.scores.push(a.scores);
         }
+        // The top layer gave [CLS] alone.
         let [b, _, d] = x.dims();
-        let cls = self.norm.forward(x).narrow(1, 0, 1).reshape([b, d]);
+        let cls = self.norm.forward(x).reshape([b, d]);
         (cls, maps)
     }
 }

@@ -213,3 +213,79 @@ fn with_fusion_every_modality_is_read_by_one_weight_and_the_fused_logits_by_the_
         row(g[1].clone().matmul(w.clone()) + b.clone(), 2),
     );
 }
+
+/// A stream's top layer computes [CLS] alone: the same output and, through
+/// it, the same gradients as the whole layer's [CLS] row (up to rounding),
+/// with the attention maps whole and unchanged — with and without padding
+/// and shared keys.
+#[test]
+fn the_top_layer_computed_for_cls_alone_gives_the_whole_layers_cls() {
+    use crate::model::encoder::EncoderLayer;
+    use burn::tensor::{Bool, Distribution};
+    let device = Device::flex().autodiff();
+    let (b, s, d) = (3, 17, 64);
+    let layer = EncoderLayer::new(&mut rng_for(5, "layer"), d, 4, 128, s, &device);
+    let x: Tensor<3> = Tensor::random([b, s, d], Distribution::Normal(0.0, 1.0), &device);
+    let keys: Tensor<2> = Tensor::random([s, d], Distribution::Normal(0.0, 0.1), &device);
+    let pad = Tensor::<2, Bool>::from_data(
+        burn::tensor::TensorData::new(
+            (0..b * s)
+                .map(|i| i % s > 12 - i / s)
+                .collect::<Vec<bool>>(),
+            [b, s],
+        ),
+        &device,
+    );
+    for (keys, pad) in [
+        (None, None),
+        (Some(keys.clone()), None),
+        (None, Some(pad.clone())),
+        (Some(keys), Some(pad)),
+    ] {
+        let (whole, a_whole) = layer.forward(x.clone(), keys.clone(), pad.clone(), false);
+        let (cls, a_cls) = layer.forward(x.clone(), keys, pad, true);
+        assert_eq!(whole.dims(), [b, s, d]);
+        assert_eq!(cls.dims(), [b, 1, d]);
+        assert_eq!(a_cls.weights.dims(), [b, 4, s, s]);
+        assert_eq!(
+            a_whole.weights.into_data().try_to_vec::<f32>().unwrap(),
+            a_cls.weights.into_data().try_to_vec::<f32>().unwrap(),
+            "the maps stay whole and the same"
+        );
+        let whole_cls = whole.narrow(1, 0, 1);
+        let close = |u: Vec<f32>, v: Vec<f32>, what: &str| {
+            assert_eq!(u.len(), v.len());
+            for (p, q) in u.iter().zip(&v) {
+                assert!(
+                    (p - q).abs() <= 1e-5 * (1.0 + p.abs()),
+                    "{what}: {p} vs {q}"
+                );
+            }
+        };
+        close(
+            whole_cls.clone().into_data().try_to_vec().unwrap(),
+            cls.clone().into_data().try_to_vec().unwrap(),
+            "[CLS]",
+        );
+        // The same loss on [CLS] gives every parameter the same gradient.
+        let g_whole = (whole_cls * 0.5).sum().backward();
+        let g_cls = (cls * 0.5).sum().backward();
+        for weight in [
+            &layer.ff1.weight,
+            &layer.ff2.weight,
+            &layer.attention.query.weight,
+            &layer.attention.out.weight,
+        ] {
+            let grad = |g| {
+                weight
+                    .val()
+                    .grad(g)
+                    .unwrap()
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .unwrap()
+            };
+            close(grad(&g_whole), grad(&g_cls), "a gradient");
+        }
+    }
+}

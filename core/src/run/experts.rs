@@ -25,8 +25,9 @@ pub fn expert_config(config: &RunConfig) -> RunConfig {
 /// The version of what training computes, in the experts' keys: bump it
 /// when a change moves what a run of the same config measures, so that
 /// experts kept by an earlier build are trained anew. 2: a unimodal head
-/// learns only from the samples that have its modality.
-pub const EXPERTS_VERSION: u32 = 2;
+/// learns only from the samples that have its modality. 3: a stream's top
+/// layer computes [CLS] alone (the same values, rounded otherwise).
+pub const EXPERTS_VERSION: u32 = 3;
 
 /// What an expert's score depends on, as text: the training code's
 /// version, its config and the task's place in the stream (and the weights

@@ -64,12 +64,16 @@ pub fn training_flops(model: &ModelConfig, batch: usize, classes: usize) -> f64 
         model.d_model as f64,
         model.d_ff as f64,
     );
-    let per_layer = 4.0 * 2.0 * b * s * d * d // query, key, value, out
-        + 2.0 * 2.0 * b * s * s * d // scores and context
-        + 2.0 * 2.0 * b * s * d * f; // feed-forward
+    let attention = 3.0 * 2.0 * b * s * d * d // query, key, value
+        + 2.0 * 2.0 * b * s * s * d; // scores and context
+    // Each position's output map and feed-forward half, except in a stream's
+    // top layer, which computes them for [CLS] alone.
+    let per_position = 2.0 * b * d * d + 2.0 * 2.0 * b * d * f;
+    let layer = attention + s * per_position;
+    let top = attention + per_position;
     let streams = model.encoders.len() as f64;
     let classifier = streams * 2.0 * b * d * classes as f64;
-    let layers = streams * model.layers as f64 * per_layer;
+    let layers = streams * ((model.layers - 1) as f64 * layer + top);
     let pixel_streams = model
         .modalities()
         .iter()
@@ -106,7 +110,9 @@ mod tests {
         let m = ModelConfig::default();
         let (b, s, d, f) = (32.0, 17.0, 64.0, 128.0);
         let layer = 8.0 * b * s * d * d + 4.0 * b * s * s * d + 4.0 * b * s * d * f;
-        let forward_rest = 4.0 * layer + 2.0 * 2.0 * b * d * 4.0;
+        // the top layer: the output map and feed-forward half for [CLS] only
+        let top = 6.0 * b * s * d * d + 4.0 * b * s * s * d + 2.0 * b * d * d + 4.0 * b * d * f;
+        let forward_rest = 2.0 * (layer + top) + 2.0 * 2.0 * b * d * 4.0;
         let patches = 2.0 * b * 16.0 * 192.0 * d;
         assert_eq!(
             training_flops(&m, 32, 4),
