@@ -189,6 +189,18 @@ pub fn speech() -> Result<&'static Pack, String> {
 /// Drawings or recordings a user gives of a class, at least this many.
 pub const MIN_USER_SAMPLES: usize = 2;
 
+/// One more training copy of a drawing or a spoken word's picture, as the
+/// packs' tasks and a user's own make them: a drawing shifted by up to 2
+/// pixels and jittered in contrast; a spoken word shifted by up to 2 frames
+/// in time and 1 band in pitch, its edges repeated (its picture is dark
+/// where it is quiet: a plain shift would bring in white, loud bands).
+fn jittered_copy(modality: Modality, px: &[u8], rng: &mut impl rand::Rng) -> Vec<u8> {
+    match modality {
+        Modality::Speech => shift_repeating_edges(px, rng, 2, 1),
+        _ => augment(px, rng, 2, 0.1),
+    }
+}
+
 /// A task of the user's own `modality` samples of classes the stream has
 /// (`(label, pixels)`, pixels as a pack's; `names` the stream's class names,
 /// for the errors): a quarter of each class's held
@@ -249,14 +261,8 @@ pub fn user_task(
             } else {
                 task.train.push(sample(label, px.to_vec()));
                 for _ in 1..copies.max(1) {
-                    // a spoken word's picture is dark where it is quiet: a
-                    // shift would bring in white, loud bands, so it is
-                    // repeated as it is
-                    let copy = match modality {
-                        Modality::Sketch => augment(px, &mut rng, 2, 0.1),
-                        _ => px.to_vec(),
-                    };
-                    task.train.push(sample(label, copy));
+                    task.train
+                        .push(sample(label, jittered_copy(modality, px, &mut rng)));
                 }
             }
         }
@@ -370,7 +376,7 @@ fn sketch_task(
         let drawing = |px: Vec<u8>| Sample::new(label).with(Modality::Sketch, Input::Pixels(px));
         for _ in 0..opts.sketch_copies {
             for &i in &train {
-                let px = augment(sketches.image(i), &mut rng, 2, 0.1);
+                let px = jittered_copy(Modality::Sketch, sketches.image(i), &mut rng);
                 sketch.train.push(drawing(px).from_item(i));
             }
         }
@@ -415,8 +421,11 @@ fn speech_task(
         } else {
             task.train.push(word(speech.image(i).to_vec()));
             for _ in 1..opts.speech_copies {
-                task.train
-                    .push(word(shift_repeating_edges(speech.image(i), &mut rng, 2, 1)));
+                task.train.push(word(jittered_copy(
+                    Modality::Speech,
+                    speech.image(i),
+                    &mut rng,
+                )));
             }
         }
     }
@@ -654,14 +663,26 @@ mod tests {
                 .iter()
                 .any(|s| s.input(Modality::Sketch) == Some(&Input::Pixels(px(101))))
         );
-        // a spoken word is repeated, not shifted
-        let t = user_task(Modality::Speech, &given, &[], 5, 3).unwrap();
-        assert!(
-            t.train
-                .iter()
-                .filter(|s| s.label == 1)
-                .all(|s| s.input(Modality::Speech) == Some(&Input::Pixels(px(100))))
-        );
+        // a spoken word's copies are shifted with their edges repeated, as
+        // the speech pack's: no value that the word does not have comes in
+        let ramp = |k: usize| -> Vec<u8> {
+            (0..IMAGE_BYTES)
+                .map(|b| (4 * (b / 3 % 32) + 2 * (b / 96) + k) as u8)
+                .collect()
+        };
+        let words: Vec<(usize, Vec<u8>)> = (0..4).map(|k| (1, ramp(k))).collect();
+        let given: Vec<Vec<u8>> = (0..4).map(ramp).collect();
+        let t = user_task(Modality::Speech, &words, &[], 5, 3).unwrap();
+        assert_eq!((t.train.len(), t.test.len()), (9, 1));
+        let mut shifted = 0;
+        for s in &t.train {
+            let Some(Input::Pixels(p)) = s.input(Modality::Speech) else {
+                panic!("a spoken word without its picture");
+            };
+            assert!(p.iter().all(|v| given.iter().any(|g| g.contains(v))));
+            shifted += usize::from(!given.contains(p));
+        }
+        assert!(shifted >= 4, "{shifted} of 6 copies shifted");
     }
 
     #[test]
