@@ -300,10 +300,25 @@ p(
     "visits now."
 )
 p()
+p("## Tried, not kept")
+p()
+p(
+    "* **wasm-opt** (Binaryen 132 from npm; `bench/wasm_opt.sh` measures it on dist/'s wasm files): "
+    "it cuts a third of the raw bytes, but the gzip download grows. At c2d4201 (2026-12-06, "
+    "gzip -9 by the gzip command): the CPU worker 2,107,522 bytes as built, 2,170,212 after "
+    "`-Oz`, 2,174,955 after `-O3`; the WebGPU worker 5,428,736 as built, 5,488,212 after `-Oz`; the page 637,294 as built, "
+    "667,017 after `-Oz`. "
+    "wasm-opt took 85 s a level on the CPU worker and 260 s on the WebGPU worker. The CPU worker "
+    "after `-O3` did not train faster in Chromium either (35.1 and 34.8 ms a step against 35.0 "
+    "and 36.3 ms as built, bench/browser.mjs in alternated rounds), so index.html builds with "
+    "wasm-opt off."
+)
+p()
 p("## Re-running")
 p()
 p("```")
 p("bench/run.sh                  # everything above, and this file")
 p("REPS=1 STEPS=50 bench/run.sh  # a quick look")
 p("palimpsest bench --help       # one configuration, any run setting by --set")
+p("bench/wasm_opt.sh             # what wasm-opt would do to the download (dist/ built first)")
 p("```")
