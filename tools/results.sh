@@ -12,14 +12,16 @@
 # (--init scratch), side by side; Replay runs on seeds 4–10 too, for the
 # learner issue's paired MSPT − Replay target (tools/targets.py); and how
 # many examples a new class needs either way (tools/examples_needed.sh).
+# The file opens with the learner issue's targets read off these records
+# and the trivial baselines (`palimpsest baselines`) on seeds 1–3.
 # Usage: tools/results.sh [out-dir]   (runs as many at once as there are cores)
 # REUSE=1 keeps every run record already in out-dir instead of running it
 # again (to finish an interrupted regeneration; runs are deterministic, but
 # only records of the same code are the same).
 # KEEP_MODALITY="WHY" keeps RESULTS.md's modality section as it is instead
-# of running tools/modality.sh (its streams take about 90 minutes on 2 cores
-# of the whole), and writes WHY, which should say with which code that
-# section was made, into the header.
+# of running tools/modality.sh (about 90 minutes on 2 cores, more than all
+# the rest), and writes WHY, which should say with which code that section
+# was made, into the header.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/results}
