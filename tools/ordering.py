@@ -19,13 +19,18 @@ def label(cfg):
     return "mspt" + "".join(f" -{k}" for k in off)
 
 
-def main(folder):
-    means = {}
+def records(folder):
+    """The run records in a folder, {(scenario, strategy label): [record]}."""
+    runs = {}
     for path in sorted(glob.glob(f"{folder}/*.json")):
         with open(path) as f:
             r = json.load(f)
-        means.setdefault((r["config"]["scenario"], label(r["config"])), []).append(r["A"][-1])
-    means = {k: statistics.mean(v) for k, v in means.items()}
+        runs.setdefault((r["config"]["scenario"], label(r["config"])), []).append(r)
+    return runs
+
+
+def main(folder):
+    means = {k: statistics.mean(r["A"][-1] for r in rs) for k, rs in records(folder).items()}
     checks = [("joint", "mspt"), ("mspt", "replay"), ("replay", "finetune"), ("replay", "ewc")]
     checks += [("mspt", f"mspt -{k}") for k in ("gm", "mi", "ad", "mm")]
     for scenario in sorted({s for s, _ in means}):

@@ -7,25 +7,22 @@ strategy (MSPT's ablations included): mean ± sample std over the seeds of
 final A_T, mean U_k and forgetting, pretrained beside scratch.
 Usage: tools/side_by_side.py PRETRAINED_DIR SCRATCH_DIR
 """
-import glob
-import json
 import statistics
 import sys
 
-from ordering import label
+from ordering import records
 
 
 def load(folder):
     """{(scenario, strategy label): {measure: [value per seed]}}"""
-    rows = {}
-    for path in sorted(glob.glob(f"{folder}/*.json")):
-        with open(path) as f:
-            r = json.load(f)
-        m = rows.setdefault((r["config"]["scenario"], label(r["config"])), {})
-        m.setdefault("A_T", []).append(100 * r["A"][-1])
-        m.setdefault("mean U_k", []).append(100 * statistics.mean(r["U"]))
-        m.setdefault("forgetting", []).append(100 * r["metrics"]["forgetting"])
-    return rows
+    return {
+        key: {
+            "A_T": [100 * r["A"][-1] for r in rs],
+            "mean U_k": [100 * statistics.mean(r["U"]) for r in rs],
+            "forgetting": [100 * r["metrics"]["forgetting"] for r in rs],
+        }
+        for key, rs in records(folder).items()
+    }
 
 
 def cell(values):

@@ -8,23 +8,11 @@ The browser's targets (a visitor's new class, the default demo) are not run
 records: BENCHMARKS.md and the end-to-end tests measure those.
 Usage: tools/targets.py RUNS_DIR PAIRED_DIR
 """
-import glob
-import json
 import statistics
 import sys
 
-from ordering import label
+from ordering import records
 from paired import interval, load as load_paired
-
-
-def load(folder):
-    """{(scenario, strategy label): [record]}"""
-    runs = {}
-    for path in sorted(glob.glob(f"{folder}/*.json")):
-        with open(path) as f:
-            r = json.load(f)
-        runs.setdefault((r["config"]["scenario"], label(r["config"])), []).append(r)
-    return runs
 
 
 def mean(runs, key, measure):
@@ -47,7 +35,7 @@ def forgetting(r):
 
 
 def main(folder, paired):
-    runs = load(folder)
+    runs = records(folder)
     rows = []
 
     def at_least(what, goal, value, unit="%"):
