@@ -22,6 +22,15 @@ T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365,
        15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086}
 
 
+def measures(r):
+    """A run record's final A_T, mean U_k and forgetting, in percent."""
+    return {
+        "A_T": 100 * r["A"][-1],
+        "mean U_k": 100 * statistics.mean(r["U"]),
+        "forgetting": 100 * r["metrics"]["forgetting"],
+    }
+
+
 def load(folder, sides):
     """{(scenario, seed): {side: measures}} for files SCENARIO-SIDE-sSEED.json."""
     runs = {}
@@ -39,9 +48,7 @@ def load(folder, sides):
         with open(path) as f:
             r = json.load(f)
         runs.setdefault((scenario, int(seed)), {})[side] = {
-            "A_T": 100 * r["A"][-1],
-            "mean U_k": 100 * statistics.mean(r["U"]),
-            "forgetting": 100 * r["metrics"]["forgetting"],
+            **measures(r),
             "gamma": statistics.mean(g["gamma"] for g in r["gamma"]),
         }
     return runs

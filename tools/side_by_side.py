@@ -11,18 +11,16 @@ import statistics
 import sys
 
 from ordering import records
+from paired import measures
 
 
 def load(folder):
     """{(scenario, strategy label): {measure: [value per seed]}}"""
-    return {
-        key: {
-            "A_T": [100 * r["A"][-1] for r in rs],
-            "mean U_k": [100 * statistics.mean(r["U"]) for r in rs],
-            "forgetting": [100 * r["metrics"]["forgetting"] for r in rs],
-        }
-        for key, rs in records(folder).items()
-    }
+    rows = {}
+    for key, rs in records(folder).items():
+        ms = [measures(r) for r in rs]
+        rows[key] = {m: [x[m] for x in ms] for m in ms[0]}
+    return rows
 
 
 def cell(values):
@@ -42,8 +40,9 @@ def main(pretrained, scratch):
         head = " | ".join(f"{m} pretrained | {m} scratch" for m in measures)
         print(f"| strategy | seeds | {head} |")
         print("|---|---|" + "---|" * (2 * len(measures)))
+        # by the default's mean A_T, ties by name (a set's order varies by process)
         names = sorted({n for side in sides for s, n in side if s == scenario},
-                       key=lambda n: -statistics.mean(sides[0].get((scenario, n), {}).get("A_T", [0])))
+                       key=lambda n: (-statistics.mean(sides[0].get((scenario, n), {}).get("A_T", [0])), n))
         for name in names:
             got = [side.get((scenario, name), {}) for side in sides]
             seeds = "/".join(str(len(g.get("A_T", []))) for g in got)
