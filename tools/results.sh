@@ -22,9 +22,26 @@
 # of running tools/modality.sh (about 90 minutes on 2 cores, more than all
 # the rest), and writes WHY, which should say with which code that section
 # was made, into the header.
+# ONLY_MODALITY=1 does the other half: it reruns tools/modality.sh alone
+# and replaces only RESULTS.md's modality section (and the header's line
+# about it), keeping every other section as it is; with REUSE=1 it keeps
+# the modality records already made. Together the two switches regenerate
+# RESULTS.md in two sittings of about 60 and 90 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/results}
+if [[ -n ${ONLY_MODALITY:-} ]]; then
+  grep -q '^## Modality-incremental' RESULTS.md || { echo "RESULTS.md has no modality section to replace" >&2; exit 1; }
+  modality_section=$(tools/modality.sh "$out/modality")
+  note="The last section (modality streams) was rerun on its own on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD) (\`ONLY_MODALITY=1 tools/results.sh\`), apart from the rest."
+  # everything before the section, the header's line about it replaced
+  head=$(sed '/^## Modality-incremental/,$d' RESULTS.md \
+    | grep -v '^The last section (modality streams) ' \
+    | awk -v note="$note" '{ print } /^Default settings of/ { print note }')
+  printf '%s\n\n%s\n' "$head" "$modality_section" > RESULTS.md
+  echo "RESULTS.md: modality section replaced" >&2
+  exit 0
+fi
 paired="$out/gm-paired"
 fused="$out/gm-paired-fused-loss"
 # entity captions that always name the item and are never vague: text
