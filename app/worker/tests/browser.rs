@@ -3,7 +3,10 @@
 //! noise. Runs under `wasm-bindgen-test-runner` in headless Chromium (see
 //! scripts/test.sh and webdriver.json beside this crate's Cargo.toml). It
 //! sits in the worker crate to share the worker's build (core with `webgpu`
-//! and `simd`).
+//! and `simd`), and runs in a dedicated worker, as the app trains: the
+//! page's main thread stays free to answer chromedriver, which gives up on a
+//! page that does not answer within 30 s (it did, on a loaded machine, while
+//! a test trained on the main thread).
 #![cfg(target_arch = "wasm32")]
 
 use burn::tensor::Device;
@@ -14,7 +17,7 @@ use palimpsest_core::strategy::StrategyConfig;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_time::Instant;
 
-wasm_bindgen_test_configure!(run_in_browser);
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 thread_local! {
     static GPU: std::cell::RefCell<Option<(Device, String)>> = const { std::cell::RefCell::new(None) };
