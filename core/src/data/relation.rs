@@ -51,7 +51,7 @@ pub struct RelationOptions {
 impl Default for RelationOptions {
     fn default() -> Self {
         RelationOptions {
-            train_per_class: 180,
+            train_per_class: 400,
             test_per_class: 20,
             hint: 0.4,
             wrong_hint: 0.15,
