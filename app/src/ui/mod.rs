@@ -29,8 +29,8 @@ pub const DEMO_EPOCHS: usize = 2;
 /// Sizes of the browser's runs (the CLI's defaults are larger).
 pub fn demo_sizes(c: &mut RunConfig) {
     c.entity.train_copies = 4;
-    // a third of the CLI's scenes: the relation stream in about the
-    // entity demo's time
+    // 60 scenes a class (the CLI's default is 400): the relation stream in
+    // about the entity demo's time
     c.relation.train_per_class = 60;
     // half the CLI's copies of each drawing and one of each spoken word:
     // the sketch and speech tasks in about the image–caption task's time
