@@ -6,30 +6,24 @@
 # a new class among its task's four) per N, and the smallest N whose mean
 # U_k reaches 80 % of that with every image.
 # Usage: tools/examples_needed.sh [out-dir] ["N …"] ["seeds"]
-# Runs as many at once as there are cores (PALIMPSEST_JOBS overrides).
+# Runs as many at once as there are cores (PALIMPSEST_JOBS overrides); keeps
+# the records already in out-dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/examples-needed}
 counts=${2:-1 2 4 6 8 12 0}
 seeds=${3:-1 2 3}
 mkdir -p "$out"
-cargo build --release -p palimpsest-cli
-bin=${CARGO_TARGET_DIR:-target}/release/palimpsest
-run_one() {
-  local init=$1 n=$2 seed=$3
-  local stem="$out/$init-n$n-s$seed"
-  [ -s "$stem.json" ] && return 0
-  "$bin" run --scenario entity --strategy finetune --seed "$seed" --init "$init" \
-    --set entity.train_items="$n" --out "$stem.json" > "$stem.log" 2>&1 \
-    || echo "failed: $init n=$n seed $seed (see $stem.log)" >&2
-}
-export -f run_one
-export bin out
+source tools/lib.sh
+build_cli
 for seed in $seeds; do
   for init in pretrained scratch; do
-    for n in $counts; do echo "$init $n $seed"; done
+    for n in $counts; do
+      job "$out/$init-n$n-s$seed.json" --scenario entity --strategy finetune --seed "$seed" \
+        --init "$init" --set "entity.train_items=$n"
+    done
   done
-done | xargs -P "${PALIMPSEST_JOBS:-$(nproc)}" -L 1 bash -c 'run_one "$@"' _
+done | REUSE=1 run_records
 python3 - "$out" <<'PY'
 import json, statistics, sys
 from pathlib import Path

@@ -8,7 +8,8 @@
 # e.g.   tools/paired.sh mspt replay runs/paired-mspt-replay "$(seq 1 10)" "entity relation"
 #        tools/paired.sh mspt mspt:ad runs/paired-mspt-replay   (MSPT with and without AD)
 #        tools/paired.sh mspt+ad_scores=true mspt runs/paired-ad-scores   (AD before the softmax)
-# Runs as many at once as there are cores (PALIMPSEST_JOBS overrides).
+# Runs as many at once as there are cores (PALIMPSEST_JOBS overrides); keeps
+# the records already in out-dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 a=${1:?usage: tools/paired.sh A B [out-dir] [seeds] [scenarios]}
@@ -17,8 +18,8 @@ out=${3:-runs/paired-$a-$b}
 seeds=${4:-$(seq 1 10)}
 scenarios=${5:-entity relation}
 mkdir -p "$out"
-cargo build --release -p palimpsest-cli
-bin=${CARGO_TARGET_DIR:-target}/release/palimpsest
+source tools/lib.sh
+build_cli
 # the name a side's records go under: mspt, or mspt-no-ad for mspt:ad
 # and mspt-ad_scores-true for mspt+ad_scores=true
 side_name() {
@@ -26,24 +27,18 @@ side_name() {
   elif [[ $1 == *+* ]]; then local p=${1#*+}; echo "${1%%+*}-${p%%=*}-${p#*=}"
   else echo "$1"; fi
 }
-run_one() {
+# one side's run on one scenario and seed
+side_job() {
   local scenario=$1 side=$2 seed=$3
-  local strategy=${side%%[:+]*}
-  local args=(run --scenario "$scenario" --strategy "$strategy" --seed "$seed")
+  local args=(--scenario "$scenario" --strategy "${side%%[:+]*}" --seed "$seed")
   if [[ $side == *:* ]]; then args+=(--ablate "${side#*:}"); fi
   if [[ $side == *+* ]]; then args+=(--param "${side#*+}"); fi
-  local stem
-  stem="$out/$scenario-$(side_name "$side")-s$seed"
-  [ -s "$stem.json" ] && return 0
-  "$bin" "${args[@]}" --out "$stem.json" > "$stem.log" 2>&1 \
-    || echo "failed: $scenario $side seed $seed (see $stem.log)" >&2
+  job "$out/$scenario-$(side_name "$side")-s$seed.json" "${args[@]}"
 }
-export -f run_one side_name
-export bin out
 for seed in $seeds; do
   for scenario in $scenarios; do
-    echo "$scenario $a $seed"
-    echo "$scenario $b $seed"
+    side_job "$scenario" "$a" "$seed"
+    side_job "$scenario" "$b" "$seed"
   done
-done | xargs -P "${PALIMPSEST_JOBS:-$(nproc)}" -L 1 bash -c 'run_one "$@"' _
+done | REUSE=1 run_records
 python3 tools/paired.py "$out" "$(side_name "$a")" "$(side_name "$b")" "$a" "$b" "$a against $b"

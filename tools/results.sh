@@ -57,37 +57,13 @@ separated="$out/separated-softmax"
 separated_args="--set separated_softmax=true"
 scratch="$out/scratch"
 mkdir -p "$out" "$paired" "$fused" "$clean" "$memory" "$separated" "$scratch"
-cargo build --release -p palimpsest-cli
-bin=${CARGO_TARGET_DIR:-target}/release/palimpsest
+source tools/lib.sh
+build_cli
 
-# one line per run: SCENARIO CONFIG SEED DIR [EXTRA ARGS],
+# one run's line for run_records: SCENARIO CONFIG SEED DIR [EXTRA ARGS…],
 # CONFIG = strategy[:ablated][=label]; the label names the record instead
 # of the ablation
-jobs() {
-  local configs=("finetune" "joint" "replay" "ewc" "lwf" "mspt" "mspt:gm" "mspt:mi" "mspt:ad" "mspt:mm")
-  for scenario in entity relation; do
-    for seed in 1 2 3; do
-      for c in "${configs[@]}"; do
-        echo "$scenario $c $seed $out"
-        echo "$scenario $c $seed $separated $separated_args"
-        echo "$scenario $c $seed $scratch --init scratch"
-      done
-    done
-    for seed in $(seq 4 10); do
-      # seeds 1–3 are the runs above (copied below)
-      for c in mspt mspt:gm mspt:ad mspt:mi replay; do echo "$scenario $c $seed $paired"; done
-    done
-    for seed in $(seq 1 10); do
-      for c in mspt mspt:gm; do
-        echo "$scenario $c $seed $fused --unimodal-weight 0"
-        if [[ $scenario == entity ]]; then echo "$scenario $c $seed $clean $clean_args"; fi
-      done
-      echo "$scenario mspt=random $seed $memory --param herding=false"
-    done
-  done
-}
-
-run_one() {
+run_job() {
   local scenario=$1 c=$2 seed=$3 dir=$4 label=""
   shift 4
   if [[ $c == *=* ]]; then
@@ -95,20 +71,43 @@ run_one() {
     c=${c%%=*}
   fi
   local strategy=${c%%:*}
-  local args=(run --scenario "$scenario" --strategy "$strategy" --seed "$seed" "$@")
+  local args=(--scenario "$scenario" --strategy "$strategy" --seed "$seed" "$@")
   local name="$scenario-$strategy-s$seed"
   if [[ $c == *:* ]]; then
     args+=(--ablate "${c#*:}")
     name="$scenario-$strategy-no-${c#*:}-s$seed"
   fi
   if [[ -n $label ]]; then name="$scenario-$strategy-$label-s$seed"; fi
-  if [[ -n $REUSE && -s $dir/$name.json ]]; then return; fi
-  echo "== $dir/$name" >&2
-  "$bin" "${args[@]}" --out "$dir/$name.json" > /dev/null
+  job "$dir/$name.json" "${args[@]}"
 }
-export -f run_one
-export bin REUSE=${REUSE:-}
-jobs | xargs -P "$(nproc)" -L 1 bash -c 'run_one "$@"' _
+
+jobs() {
+  local configs=("finetune" "joint" "replay" "ewc" "lwf" "mspt" "mspt:gm" "mspt:mi" "mspt:ad" "mspt:mm")
+  for scenario in entity relation; do
+    for seed in 1 2 3; do
+      for c in "${configs[@]}"; do
+        run_job "$scenario" "$c" "$seed" "$out"
+        # shellcheck disable=SC2086
+        run_job "$scenario" "$c" "$seed" "$separated" $separated_args
+        run_job "$scenario" "$c" "$seed" "$scratch" --init scratch
+      done
+    done
+    for seed in $(seq 4 10); do
+      # seeds 1–3 are the runs above (copied below)
+      for c in mspt mspt:gm mspt:ad mspt:mi replay; do run_job "$scenario" "$c" "$seed" "$paired"; done
+    done
+    for seed in $(seq 1 10); do
+      for c in mspt mspt:gm; do
+        run_job "$scenario" "$c" "$seed" "$fused" --unimodal-weight 0
+        # shellcheck disable=SC2086
+        if [[ $scenario == entity ]]; then run_job "$scenario" "$c" "$seed" "$clean" $clean_args; fi
+      done
+      run_job "$scenario" mspt=random "$seed" "$memory" --param herding=false
+    done
+  done
+}
+
+jobs | run_records
 # runs are deterministic: the paired set shares seeds 1–3 with the tables
 cp "$out"/*-mspt-s[123].json "$out"/*-mspt-no-{gm,ad,mi}-s[123].json "$out"/*-replay-s[123].json "$paired"/
 # and the memory set takes its herding side (the default) from the paired set

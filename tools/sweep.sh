@@ -17,17 +17,17 @@ strategy=$1 param=$2 values=$3
 seeds=${4:-$(seq -s ' ' 11 20)}
 out=${5:-runs/sweep-$strategy-$param}
 mkdir -p "$out"
-cargo build --release -p palimpsest-cli
-export bin=${CARGO_TARGET_DIR:-target}/release/palimpsest strategy param out ARGS=${ARGS:-} REUSE=${REUSE:-}
+source tools/lib.sh
+build_cli
 for scenario in entity relation; do
   for value in $values; do
-    for seed in $seeds; do echo "$scenario $value $seed"; done
+    for seed in $seeds; do
+      # shellcheck disable=SC2086
+      job "$out/$scenario-$param=$value-s$seed.json" --scenario "$scenario" --strategy "$strategy" \
+        --seed "$seed" --param "$param=$value" ${ARGS:-}
+    done
   done
-done | xargs -P "$(nproc)" -L 1 bash -c '
-  record="$out/$0-$param=$1-s$2.json"
-  if [[ -n $REUSE && -s $record ]]; then exit 0; fi
-  "$bin" run --scenario "$0" --strategy "$strategy" --seed "$2" --param "$param=$1" $ARGS \
-    --out "$record" > /dev/null && echo "== $0 $param=$1 seed $2" >&2'
+done | run_records
 python3 - "$out" "$param" "$values" "$seeds" <<'PY'
 import statistics, sys
 sys.path.insert(0, "tools")

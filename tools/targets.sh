@@ -15,29 +15,21 @@ scenario=${1:?$usage}
 out=${2:?$usage}
 shift 2
 mkdir -p "$out/paired"
-cargo build --release -p palimpsest-cli >&2
-bin=${CARGO_TARGET_DIR:-target}/release/palimpsest
-run_one() {
-  local strategy=$1 seed=$2 dir=$out
-  shift 2
-  # seeds 1–3 are the table's runs, 4–10 only the paired ones
-  ((seed <= 3)) || dir=$out/paired
-  local file="$dir/$scenario-$strategy-s$seed.json"
-  if [[ -n $REUSE && -s $file ]]; then return; fi
-  "$bin" run --scenario "$scenario" --strategy "$strategy" --seed "$seed" \
-    --out "$file" "$@" > "${file%.json}.log" 2>&1 \
-    || echo "failed: $strategy, seed $seed (see ${file%.json}.log)" >&2
-}
-export -f run_one
-export bin scenario out REUSE=${REUSE:-}
+source tools/lib.sh
+build_cli
 {
+  # seeds 1–3 are the table's runs, 4–10 only the paired ones
   for seed in 1 2 3; do
-    for strategy in joint finetune replay ewc mspt; do echo "$strategy $seed"; done
+    for strategy in joint finetune replay ewc mspt; do
+      job "$out/$scenario-$strategy-s$seed.json" --scenario "$scenario" --strategy "$strategy" --seed "$seed" "$@"
+    done
   done
   for seed in $(seq 4 10); do
-    for strategy in mspt replay; do echo "$strategy $seed"; done
+    for strategy in mspt replay; do
+      job "$out/paired/$scenario-$strategy-s$seed.json" --scenario "$scenario" --strategy "$strategy" --seed "$seed" "$@"
+    done
   done
-} | xargs -P "$(nproc)" -n 2 bash -c 'n=$#; run_one "${@:n-1:1}" "${@:n:1}" "${@:1:n-2}"' _ "$@"
+} | run_records
 for seed in 1 2 3; do
   for strategy in mspt replay; do
     cp "$out/$scenario-$strategy-s$seed.json" "$out/paired/"
