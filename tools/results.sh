@@ -19,14 +19,14 @@
 # again (to finish an interrupted regeneration; runs are deterministic, but
 # only records of the same code are the same).
 # KEEP_MODALITY="WHY" keeps RESULTS.md's modality section as it is instead
-# of running tools/modality.sh (about 90 minutes on 2 cores, more than all
+# of running tools/modality.sh (about two hours on 2 cores, more than all
 # the rest), and writes WHY, which should say with which code that section
 # was made, into the header.
 # ONLY_MODALITY=1 does the other half: it reruns tools/modality.sh alone
 # and replaces only RESULTS.md's modality section (and the header's line
 # about it), keeping every other section as it is; with REUSE=1 it keeps
 # the modality records already made. Together the two switches regenerate
-# RESULTS.md in two sittings of about 60 and 90 minutes on 2 cores.
+# RESULTS.md in two sittings of about 90 and 120 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/results}
