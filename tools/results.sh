@@ -163,7 +163,7 @@ sweep_ad_separated=$(ARGS=$separated_args tools/sweep.sh mspt lambda_ad "0 1" \
     echo
   done
   python3 tools/ordering.py "$out"
-  echo "Three seeds cannot order components whose effect is smaller than the spread between seeds (±1–3 pp here): the sections below measure GM, AD, MI and the memory's selection over ten seeds, each seed run both ways."
+  echo "Three seeds cannot order components whose effect is smaller than the spread between seeds (±1–5 pp here): the sections below measure GM, AD, MI and the memory's selection over ten seeds, each seed run both ways."
   echo
   echo "## Gradient modulation, paired by seed"
   echo
