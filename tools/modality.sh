@@ -10,7 +10,8 @@
 # against experts trained on each task alone: a section of RESULTS.md
 # (tools/results.sh includes it), printed on stdout.
 # Usage: tools/modality.sh [out-dir] [extra run args…]
-# Runs as many at once as there are cores (about 75 min on 2 cores).
+# Runs as many at once as there are cores (about two hours on 2 cores, the
+# experts included: 0.85 runs a minute).
 # REUSE=1 keeps the records already in out-dir that hold relative gains.
 set -euo pipefail
 cd "$(dirname "$0")/.."
