@@ -4,7 +4,8 @@
 #   job RECORD ARGS…     prints one run's line for run_records
 #   build_cli            builds palimpsest-cli (output on stderr) and sets
 #                        $bin; PALIMPSEST_BIN=PATH uses PATH instead, unbuilt
-#   … | run_records      reads one run a line, "RECORD run-args…" (split at blanks: no argument may hold one), and runs
+#   … | run_records      reads one run a line, "RECORD run-args…" (split at
+#                        blanks: no argument may hold one), and runs
 #                        `$bin run run-args… --out RECORD`, as many at once as
 #                        there are cores (PALIMPSEST_JOBS overrides), each
 #                        one's output in RECORD's .log; fails, once every run
