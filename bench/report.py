@@ -299,6 +299,25 @@ p(
     "symbols (the page's wasm 0.72 → 0.63 MB gzip). The rows above give both "
     "visits now."
 )
+gpu_now = next(
+    (f"; this run: {raw:,} bytes, {g / 1e6:.2f} MB gzip" for name, raw, g in sizes
+     if name == "palimpsest-worker-webgpu_bg.wasm"),
+    "",
+)
+p(
+    "* **the WebGPU worker's kernels built for size** (Cargo.toml: opt-level \"z\" for cubecl's "
+    "front end and standard library, cubek's kernels, the compiler that turns them into WGSL "
+    "(cubecl-opt, pliron), burn-cubecl and burn-wgpu). cubecl defines and compiles a kernel the "
+    "first time it is launched with a given key and keeps the pipeline, so this code runs once a "
+    "kernel, and it is most of the WebGPU build; the launch path (cubecl-runtime, cubecl-server, "
+    "cubecl-wgpu, wgpu) keeps opt-level 3, and only the WebGPU worker builds any of these crates. "
+    "At 861659a (this script's run of 2026-12-06 06:31 UTC) the WebGPU worker's wasm was "
+    f"30,747,531 bytes, 5.41 MB gzip{gpu_now}. The step on SwiftShader did not slow down: "
+    "bench/browser.mjs on the two builds in alternated rounds (2026-12-06, a 2-core AMD EPYC) "
+    "gave 12,706 and 12,645 ms a step with these crates built for size, 14,685 and 12,895 ms "
+    "without. SwiftShader runs the kernels on the CPU, so its step is mostly the kernels' time; "
+    "what a real GPU's launch overhead does was not measured (no GPU here)."
+)
 p()
 p("## Tried, not kept")
 p()
