@@ -270,15 +270,15 @@ p(
     "same arithmetic, 5 tasks ×1.24 (this script's scaling rows there); the rows above show it now. Task 1's numbers are bit-for-bit "
     "the same; later tasks sum the chunks' gradients in another order (records re-blessed)."
 )
-demo_now = f", the default demo {browser['demo_s']:.1f} s" if browser else ""
 p(
     "* **a stream's top layer for [CLS] alone** (93bf62b): only [CLS] leaves a stream, so its top "
     "layer sends [CLS] alone through its output map, the residual, the feed-forward half and the "
     "final norm; the attention maps stay whole. The values are the same up to rounding (records "
-    "re-blessed, the pretrained weights re-made). At bf9e8b5 (this script's run of 2026-12-05) "
-    "the default build took 19.98 ms a step, PyTorch's copy 10.39 ms, the default demo 19.7 s; "
-    f"this run: {med(f_ms):.2f} ms, {med(t_ms):.2f} ms{demo_now}. PyTorch's copy computes the top "
-    "layer the same way, so the ratio between them measures the same model as before."
+    "re-blessed, the pretrained weights re-made). On a 2-core Intel Xeon, this script's run at "
+    "bf9e8b5 (2026-12-05) gave 19.98 ms a step for the default build, 10.39 ms for PyTorch's "
+    "copy and 19.7 s for the default demo; its run at 861659a (2026-12-06 06:31 UTC, after the "
+    "change) 15.63 ms, 10.08 ms and 15.9 s. PyTorch's copy computes the top layer the same way, "
+    "so the ratio between them measures the same model as before."
 )
 page_now = next((f"; this run: {g / 1e6:.2f} MB" for name, _, g in sizes if name == "palimpsest-app_bg.wasm"), "")
 p(
