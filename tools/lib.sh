@@ -4,8 +4,9 @@
 #   job RECORD ARGS…     prints one run's line for run_records
 #   build_cli            builds palimpsest-cli (output on stderr) and sets
 #                        $bin; PALIMPSEST_BIN=PATH uses PATH instead, unbuilt
-#   … | run_records      reads one run a line, "RECORD run-args…" (split at
-#                        blanks: no argument may hold one), and runs
+#   … | run_records      reads one run a line, "RECORD run-args…" as job
+#                        wrote it (each argument shell-quoted: one may hold
+#                        blanks), and runs
 #                        `$bin run run-args… --out RECORD`, as many at once as
 #                        there are cores (PALIMPSEST_JOBS overrides), each
 #                        one's output in RECORD's .log; fails, once every run
@@ -25,11 +26,11 @@ build_cli() {
   export bin
 }
 
-# job RECORD [run args…]: the line run_records reads for that run (xargs
-# would join a line that ends in a blank to the next: none is left there)
+# job RECORD [run args…]: the line run_records reads for that run, each
+# argument quoted as the shell reads it back (printf %q writes no newline)
 job() {
-  local line="$*"
-  printf '%s\n' "${line%"${line##*[! ]}"}"
+  printf '%q ' "$@"
+  printf '\n'
 }
 
 # run_record RECORD [run args…]: one run (what run_records does per line)
@@ -49,6 +50,7 @@ run_records() {
   : "${bin:?build_cli first}"
   export -f run_record
   export bin REUSE=${REUSE:-} KEEP_IF=${KEEP_IF:-}
-  xargs -P "${PALIMPSEST_JOBS:-$(nproc)}" -L 1 bash -c 'run_record "$@"' _ \
+  # one line, one run: the line is the argument, its words job's quoting
+  xargs -P "${PALIMPSEST_JOBS:-$(nproc)}" -d '\n' -n 1 bash -c 'eval "set -- $1" && run_record "$@"' _ \
     || { echo "some runs failed (above)" >&2; return 1; }
 }
