@@ -4,12 +4,13 @@
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use palimpsest_core::data::folder::{Import, escape};
+use palimpsest_core::metrics::confusion;
 use palimpsest_core::model::EncoderInit;
 use palimpsest_core::model::pretrained::{WEIGHTS_FILE, bundled_weights};
 use palimpsest_core::run::experts::with_gains;
 use palimpsest_core::run::settings::{with_params, with_settings};
 use palimpsest_core::run::{
-    Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
+    Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for, predict,
 };
 use palimpsest_core::strategy::StrategyConfig;
 use palimpsest_core::strategy::fault::Faulty;
@@ -80,6 +81,10 @@ pub struct RunArgs {
     /// Leave a modality stream's relative gains out (no experts trained).
     #[arg(long)]
     no_experts: bool,
+    /// After the run, print the final model's confusion matrix on every
+    /// task's test set (true class by row, predicted by column).
+    #[arg(long)]
+    confusion: bool,
 }
 
 fn config(args: &RunArgs) -> Result<RunConfig, String> {
@@ -163,6 +168,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     };
     if !record.measured.acc_matrix.is_empty() {
         print!("{}", summary(&record, &label));
+    }
+    if args.confusion && stopped.is_none() {
+        print!("{}", confusion_table(&runner));
     }
     if let Some(out) = &args.out {
         let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
@@ -261,6 +269,50 @@ fn runner(
     let weights = weights.unwrap_or(bundled_weights());
     Runner::build(config, scenario, device, "cpu (flex)", strategy, weights)
         .map_err(|e| e.to_string())
+}
+
+/// The final model's confusion matrix on every task's test set, as a
+/// plain-text table: one row per true class (its name, its index, the
+/// counts by predicted class, the share it got right).
+fn confusion_table(runner: &Runner) -> String {
+    let (model, scenario, env) = (runner.model(), runner.scenario(), runner.env());
+    let test: Vec<_> = scenario
+        .tasks
+        .iter()
+        .flat_map(|t| t.test.iter().cloned())
+        .collect();
+    let predicted = pollster::block_on(predict(&model, &test, env));
+    let truth: Vec<usize> = test.iter().map(|s| s.label).collect();
+    let names = &scenario.class_names;
+    let m = confusion(&predicted, &truth, names.len());
+    let width = names
+        .iter()
+        .map(|n| escape(n).chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut s = format!(
+        "\nconfusion on every test set (true class by row, predicted by column)\n{:>w$}",
+        "",
+        w = width + 4
+    );
+    for c in 0..names.len() {
+        s.push_str(&format!("{c:>5}"));
+    }
+    s.push_str("   right\n");
+    for (c, row) in m.iter().enumerate() {
+        let total: usize = row.iter().sum();
+        s.push_str(&format!("{:>width$} {c:>3}", escape(&names[c])));
+        for v in row {
+            s.push_str(&format!("{v:>5}"));
+        }
+        let right = if total == 0 {
+            "–".to_string()
+        } else {
+            format!("{:.0} %", 100.0 * row[c] as f64 / total as f64)
+        };
+        s.push_str(&format!("   {right:>5}\n"));
+    }
+    s
 }
 
 fn fmt_opt(v: Option<f64>) -> String {

@@ -764,3 +764,54 @@ fn speech_features_writes_the_log_mel_pictures_and_names_a_bad_recording() {
     assert!(err.contains("bad.wav"), "{err}");
     assert!(!out2.exists());
 }
+
+#[test]
+fn run_prints_the_final_models_confusion_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let assert = palimpsest()
+        .args(["run", "--scenario", "entity", "--strategy", "finetune"])
+        .args(["--epochs", "1", "--confusion", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let r = record(&out);
+    let names: Vec<&str> = r["class_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let table = stdout
+        .split_once("confusion on every test set")
+        .unwrap_or_else(|| panic!("no confusion matrix in {stdout}"))
+        .1;
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), names.len(), "{table}");
+    let (mut right, mut total) = (0, 0);
+    for (c, (row, name)) in rows.iter().zip(&names).enumerate() {
+        // name (one word or more), index, a count per class, the share right
+        let counts: Vec<usize> = row[row.len() - 2 - names.len()..row.len() - 2]
+            .iter()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(row[..row.len() - 3 - names.len()].join(" "), *name);
+        assert_eq!(row[row.len() - 3 - names.len()], c.to_string());
+        right += counts[c];
+        total += counts.iter().sum::<usize>();
+    }
+    // every test sample counted once, and the diagonal is the final A_T
+    assert!(total > 0);
+    let a_t = r["A"].as_array().unwrap().last().unwrap().as_f64().unwrap();
+    let from_matrix = right as f64 / total as f64;
+    assert!(
+        (a_t - from_matrix).abs() < 1e-9,
+        "A_T {a_t} against {from_matrix}"
+    );
+}

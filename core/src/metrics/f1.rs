@@ -79,6 +79,19 @@ pub fn macro_f1(pred: &[usize], truth: &[usize], classes: &[usize]) -> f64 {
     super::mean(&scores).unwrap_or(0.0)
 }
 
+/// The confusion matrix of `classes` classes: `m[t][p]` counts the positions
+/// whose truth is `t` and prediction `p`. A class index at or past
+/// `classes` is left out.
+pub fn confusion(pred: &[usize], truth: &[usize], classes: usize) -> Vec<Vec<usize>> {
+    let mut m = vec![vec![0; classes]; classes];
+    for (p, t) in pairs(pred, truth) {
+        if p < classes && t < classes {
+            m[t][p] += 1;
+        }
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +160,18 @@ mod tests {
         assert_eq!(accuracy(&GOLD, &GOLD), 1.0);
         assert_eq!(micro_f1_excluding(&GOLD, &GOLD, Some(0)), 1.0);
         assert_eq!(macro_f1(&GOLD, &GOLD, &[0, 1, 2]), 1.0);
+    }
+
+    #[test]
+    fn confusion_counts_truth_by_row_and_prediction_by_column() {
+        let truth = [0, 0, 1, 1, 1, 2, 2];
+        let pred = [0, 1, 1, 1, 0, 2, 5];
+        // class 2's second sample was predicted as a class the matrix lacks
+        assert_eq!(
+            confusion(&pred, &truth, 3),
+            vec![vec![1, 1, 0], vec![1, 2, 0], vec![0, 0, 1]]
+        );
+        assert_eq!(confusion(&[], &[], 2), vec![vec![0, 0], vec![0, 0]]);
+        assert!(confusion(&[0], &[0], 0).is_empty());
     }
 }

@@ -4,7 +4,8 @@
 //! * [`gem_metrics`] computes ACC_k, BWT, FWT (GEM, Lopez-Paz & Ranzato 2017)
 //!   and forgetting F (Chaudhry et al. 2018).
 //! * [`accuracy`], [`micro_f1`], [`micro_f1_excluding`], [`macro_f1`] score
-//!   predictions (MSPT's A_k and U_k are micro-F1 scores).
+//!   predictions (MSPT's A_k and U_k are micro-F1 scores); [`confusion`]
+//!   counts them by true and predicted class.
 //! * [`relative_gain`], [`backward_relative_gain`] are MERA's RG_m / BwRG / FwRG;
 //!   [`modality_gains`] gives them all for a run against its experts.
 //! * [`Baselines`]: 1-NN on pixels and naive Bayes on captions, the trivial
@@ -23,7 +24,7 @@ mod matrix;
 mod modality;
 
 pub use baselines::Baselines;
-pub use f1::{accuracy, macro_f1, micro_f1, micro_f1_excluding};
+pub use f1::{accuracy, confusion, macro_f1, micro_f1, micro_f1_excluding};
 pub use gamma::{GAMMA_EPSILON, averaged_coefficient, gamma, gm_coefficient};
 pub use gem::{GemMetrics, gem_metrics};
 pub use matrix::validate_matrix;
