@@ -4,13 +4,12 @@
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use palimpsest_core::data::folder::{Import, escape};
-use palimpsest_core::metrics::confusion;
 use palimpsest_core::model::EncoderInit;
 use palimpsest_core::model::pretrained::{WEIGHTS_FILE, bundled_weights};
 use palimpsest_core::run::experts::with_gains;
 use palimpsest_core::run::settings::{with_params, with_settings};
 use palimpsest_core::run::{
-    Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for, predict,
+    Backend, Event, RunConfig, RunRecord, Runner, build_scenario, device_for,
 };
 use palimpsest_core::strategy::StrategyConfig;
 use palimpsest_core::strategy::fault::Faulty;
@@ -275,16 +274,8 @@ fn runner(
 /// plain-text table: one row per true class (its name, its index, the
 /// counts by predicted class, the share it got right).
 fn confusion_table(runner: &Runner) -> String {
-    let (model, scenario, env) = (runner.model(), runner.scenario(), runner.env());
-    let test: Vec<_> = scenario
-        .tasks
-        .iter()
-        .flat_map(|t| t.test.iter().cloned())
-        .collect();
-    let predicted = pollster::block_on(predict(&model, &test, env));
-    let truth: Vec<usize> = test.iter().map(|s| s.label).collect();
-    let names = &scenario.class_names;
-    let m = confusion(&predicted, &truth, names.len());
+    let m = pollster::block_on(runner.confusion());
+    let names = &runner.scenario().class_names;
     let width = names
         .iter()
         .map(|n| escape(n).chars().count())

@@ -1,5 +1,5 @@
-//! The run between tasks: a checkpoint of it, a run resumed from one, and
-//! a task appended to the stream.
+//! The run between tasks: a checkpoint of it, a run resumed from one, a
+//! task appended to the stream, and the model's confusion matrix.
 
 use super::*;
 
@@ -55,6 +55,19 @@ impl Runner {
         {
             row.push(0.0);
         }
+    }
+
+    /// The model as it is now on every task's test set: `m[t][p]` counts
+    /// the test samples of class `t` it predicts as `p`, over every class
+    /// of the stream (`palimpsest run --confusion`).
+    pub async fn confusion(&self) -> Vec<Vec<usize>> {
+        let model = self.model();
+        let (mut pred, mut truth) = (Vec::new(), Vec::new());
+        for t in &self.scenario.tasks {
+            pred.extend(predict(&model, &t.test, &self.env).await);
+            truth.extend(labels(&t.test));
+        }
+        confusion(&pred, &truth, self.scenario.class_names.len())
     }
 
     /// The run as it stands at a task boundary (right after a task's

@@ -18,7 +18,7 @@ use super::{RunError, build_scenario};
 use crate::data::folder::Import;
 use crate::data::scenario::rng_for;
 use crate::data::{Sample, Scenario, Task};
-use crate::metrics::{GAMMA_EPSILON, GemMetrics, accuracy, gem_metrics, macro_f1};
+use crate::metrics::{GAMMA_EPSILON, GemMetrics, accuracy, confusion, gem_metrics, macro_f1};
 use crate::model::{Model, pretrained};
 use crate::strategy::losses::separation_mask;
 use crate::strategy::mspt::contribution;
