@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What the entity stream allows at best, outside the project's model: linear
 classifiers on an ImageNet network's features of the images (the teacher of
-`tools/build_teacher.py`), on the captions' words, and both: trained on every
+`tools/build_teacher.py`), on the captions' words (and their character
+n-grams), and on images and words both: trained on every
 task's training samples and scored on every test set (read against Joint's
 final A_T), and within each task, trained on one task's samples and scored on
 its test set, averaged over the tasks (read against mean U_k). A check of the
@@ -90,7 +91,7 @@ def best_linear(xtr, ytr, xte, yte):
 
 
 def scores(tr: list[dict], te: list[dict], raw: np.ndarray, feats: np.ndarray) -> list[float]:
-    """Accuracy (%) of the four readers trained on `tr`, scored on `te`."""
+    """Accuracy (%) of the five readers (`names` in main) trained on `tr`, scored on `te`."""
     ytr = np.array([r["label"] for r in tr])
     yte = np.array([r["label"] for r in te])
 
