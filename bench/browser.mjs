@@ -5,6 +5,9 @@
 // from Start to its full matrix on the wasm CPU.
 //
 //   node bench/browser.mjs NATIVE.json OUT.json    (bench/run.sh runs it)
+//   BROWSER_ONLY=cpu node bench/browser.mjs …      the wasm CPU's step alone
+//                                                  (run.sh alternates it with
+//                                                  the native step, round by round)
 //
 // Needs dist/ (trunk build) and tests/node_modules (npm ci in tests/).
 import { readFile, writeFile } from 'node:fs/promises';
@@ -19,6 +22,11 @@ const native = JSON.parse(await readFile(nativeFile, 'utf8'));
 const steps = Number(process.env.BROWSER_STEPS ?? 60);
 // SwiftShader's WebGPU (the adapter without a GPU) takes seconds a step
 const gpuSteps = Number(process.env.BROWSER_GPU_STEPS ?? 3);
+const only = process.env.BROWSER_ONLY ?? '';
+if (!['', 'cpu'].includes(only)) {
+  console.error(`BROWSER_ONLY: 'cpu' or unset, not '${only}'`);
+  process.exit(2);
+}
 
 /// Runs the worker's bench on `device` in a worker of the script's own
 /// (the page's worker stays out of the way: the page is not the app): the
@@ -69,23 +77,25 @@ try {
   console.log(`wasm CPU: ${steps} training steps …`);
   out.cpu = await workerBench(page, 'cpu', plan);
   console.log(`  ${out.cpu.report.median_step_ms.toFixed(2)} ms a step on ${out.cpu.backend}`);
-  console.log(`WebGPU: ${gpuSteps} training steps …`);
-  try {
-    out.webgpu = await workerBench(page, 'webgpu', { warmup: 1, steps: gpuSteps, tasks: 1 });
-    console.log(`  ${out.webgpu.report.median_step_ms.toFixed(2)} ms a step on ${out.webgpu.backend}`);
-  } catch (e) {
-    out.webgpu = { error: String(e.message ?? e) };
-    console.log(`  no WebGPU figure: ${out.webgpu.error}`);
+  if (only !== 'cpu') {
+    console.log(`WebGPU: ${gpuSteps} training steps …`);
+    try {
+      out.webgpu = await workerBench(page, 'webgpu', { warmup: 1, steps: gpuSteps, tasks: 1 });
+      console.log(`  ${out.webgpu.report.median_step_ms.toFixed(2)} ms a step on ${out.webgpu.backend}`);
+    } catch (e) {
+      out.webgpu = { error: String(e.message ?? e) };
+      console.log(`  no WebGPU figure: ${out.webgpu.error}`);
+    }
+    console.log('the default demo on the wasm CPU …');
+    await page.goto(`${srv.url}?device=cpu`);
+    await page.waitForFunction(() => /CPU/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''), null, { timeout: 120_000 });
+    await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 120_000 });
+    const t0 = Date.now();
+    await page.click('[data-testid=start]');
+    await waitFull(page, 5, 900_000);
+    out.demo_s = (Date.now() - t0) / 1000;
+    console.log(`  ${out.demo_s.toFixed(1)} s`);
   }
-  console.log('the default demo on the wasm CPU …');
-  await page.goto(`${srv.url}?device=cpu`);
-  await page.waitForFunction(() => /CPU/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''), null, { timeout: 120_000 });
-  await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 120_000 });
-  const t0 = Date.now();
-  await page.click('[data-testid=start]');
-  await waitFull(page, 5, 900_000);
-  out.demo_s = (Date.now() - t0) / 1000;
-  console.log(`  ${out.demo_s.toFixed(1)} s`);
 } finally {
   await b.context.close();
   srv.server.close();

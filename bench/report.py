@@ -116,6 +116,42 @@ p(
     f"{peak[1]:.0f} GFLOP/s on 1 thread, {peak[threads]:.0f} on {threads}."
 )
 p()
+if os.path.exists(os.path.join(out, "profile.json")):
+    prof = load("profile.json")
+    step = med(f_ms)
+    p("### Where the default build's step spends its time")
+    p()
+    p(
+        "`perf record` on one `palimpsest bench` process of the default build (self time per symbol, "
+        "`bench/step_profile.py` sums the symbols into kinds of work by name; the process's steps are most "
+        "of its time, start-up and the timed predictions the rest); ms a step are the shares of the "
+        "default build's median step above."
+    )
+    p()
+    p("| work | share of the profile | ≈ ms a step |")
+    p("|---|---|---|")
+    kinds = sorted(prof["kinds"].items(), key=lambda kv: -kv[1])
+    for name, share in kinds:
+        p(f"| {name} | {share:.1f} % | {share / 100 * step:.2f} |")
+    p()
+    gemm = prof["kinds"].get("matrix products (gemm)", 0.0) / 100 * step
+    target = med(t_ms) / 1.5
+    p(
+        f"At the goal of 1.5× PyTorch the step would take {target:.1f} ms; here the matrix products "
+        f"take {gemm:.1f} ms of it and everything else {step - gemm:.1f} ms"
+        + (
+            ", more than the whole step at the goal: what stands in the way is burn's per-operation "
+            "work around the products (each element-wise op a pass over memory into a new buffer, "
+            "erf and exp one element at a time, the autodiff graph's bookkeeping), not the products."
+            if step - gemm > target
+            else "."
+        )
+        + " The symbols that took most:"
+    )
+    p()
+    for t in prof["top"][:8]:
+        p(f"* {t['percent']:.1f} % `{t['symbol']}` ({t['dso']})")
+    p()
 p("## Against the goals")
 p()
 p("| figure | goal | measured | |")
@@ -179,10 +215,26 @@ else:
 browser = load("browser.json") if os.path.exists(os.path.join(out, "browser.json")) else None
 if browser:
     cpu = browser["cpu"]["report"]
-    wasm_ratio = cpu["samples_per_s"] / (batch / med(f_ms) * 1e3)
+    # rounds alternating the native step and the wasm CPU's (run.sh); a run
+    # without them compares with the native rounds above
+    paired = [
+        (load(f"wasm-{r}.json")["cpu"]["report"]["median_step_ms"], load(f"native-wasm-{r}.json")["report"]["median_step_ms"])
+        for r in reps
+        if os.path.exists(os.path.join(out, f"wasm-{r}.json")) and os.path.exists(os.path.join(out, f"native-wasm-{r}.json"))
+    ]
+    if paired:
+        ratios = [n / w for w, n in paired]
+        wasm_ratio = med(ratios)
+        how = (
+            f"{med([w for w, _ in paired]):.1f} ms a step against {med([n for _, n in paired]):.1f} natively; "
+            f"{len(paired)} rounds alternating the two, {spread(ratios)}"
+        )
+    else:
+        wasm_ratio = cpu["samples_per_s"] / (batch / med(f_ms) * 1e3)
+        how = f"{cpu['median_step_ms']:.1f} ms a step"
     p(
         f"| wasm CPU training samples/s in Chromium ÷ native (the default build) | ≥ 0.5 | "
-        f"{wasm_ratio:.2f} ({cpu['median_step_ms']:.1f} ms a step) | {goal(wasm_ratio, 0.5)} |"
+        f"{wasm_ratio:.2f} ({how}) | {goal(wasm_ratio, 0.5)} |"
     )
     gpu = browser.get("webgpu", {})
     if "report" in gpu:
@@ -222,6 +274,37 @@ if sizes:
         "a modality stream; the licence files are counted though the page does not load them."
     )
     p()
+    gz_of = {name: g for name, _, g in sizes}
+    extra = gz_of.get("palimpsest-worker-webgpu_bg.wasm", 0) - gz_of.get("palimpsest-worker_bg.wasm", 0)
+    page = gz_of.get("palimpsest-app_bg.wasm", 0)
+    if extra > 0 and os.path.exists(os.path.join(out, "wasm-size.md")):
+        p("### What the WebGPU worker carries beyond the CPU worker")
+        p()
+        p(
+            f"The WebGPU worker's wasm is {extra / 1e6:.2f} MB gzip more than the CPU worker's: burn's "
+            "WebGPU backend and the generic code it instantiates. With the page's wasm "
+            f"({page / 1e6:.2f} MB) that is {(extra + page) / 1e6:.2f} MB, which leaves "
+            f"{max(0, 3e6 - extra - page) / 1e6:.2f} MB of the goal's 3 MB for everything the CPU worker "
+            f"also carries ({gz_of.get('palimpsest-worker_bg.wasm', 0) / 1e6:.2f} MB: the app's "
+            "own code, burn's CPU backend it falls back on, the bundled pack and the weights). "
+            "`bench/wasm_size.sh` builds both workers with their symbols kept and counts each function's "
+            "code to its crate (cargo's output, before wasm-bindgen trims it: a little more than the "
+            "files above; a generic function counts to the crate whose type it is instantiated for, "
+            "by the rule in `bench/wasm_size.py`):"
+        )
+        p()
+        with open(os.path.join(out, "wasm-size.md")) as f:
+            p(f.read().rstrip())
+        p()
+        p(
+            "cubecl writes each kernel in Rust at run time and compiles it to WGSL in the browser the "
+            "first time it is launched (then keeps the pipeline), so what travels is its compiler "
+            "(front end, IR, optimiser) with the kernels' Rust, rather than finished shaders; the "
+            "kernel families the model never reaches are already left out by the linker (the line "
+            "above the crates' table). None of burn-wgpu 0.22's features (autotune, fusion, persistence, "
+            "template, exclusive-memory-only) leaves the compiler out."
+        )
+        p()
 p("## How cost grows")
 p()
 p(

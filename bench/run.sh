@@ -6,7 +6,9 @@
 # (bench/torch_step.py) on the same threads, the machine's sgemm peak, how
 # cost grows with width, depth, batch and tasks; then the app built as
 # scripts/serve.sh builds it: what the page downloads, and the browser's
-# figures in headless Chromium (bench/browser.mjs; SKIP_BROWSER=1 skips).
+# figures in headless Chromium (bench/browser.mjs; SKIP_BROWSER=1 skips);
+# where the step's time goes (perf, bench/step_profile.py; Debian's linux-perf)
+# and what the WebGPU worker's wasm is made of (bench/wasm_size.sh).
 #
 #   bench/run.sh                   # about 20 minutes on 2 cores, warm caches
 #   REPS=1 STEPS=50 bench/run.sh   # a quick look
@@ -92,6 +94,20 @@ scale batch-128 --batch-size 128
 scale tasks-3 --tasks 3
 scale tasks-5 --tasks 5
 
+echo "==> where the default build's step spends its time (perf)"
+rm -f "$out/perf.data" "$out/wasm-size.md"
+command -v perf >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf
+} || true
+if command -v perf >/dev/null &&
+  perf record -F 999 -o "$out/perf.data" "$fast" bench --steps "$steps" --out "$out/profiled.json" 2>"$out/perf.log"; then
+  perf report -i "$out/perf.data" --no-children --sort dso,symbol -g none --stdio -q --percent-limit 0 2>/dev/null |
+    "$py" bench/step_profile.py >"$out/profile.json"
+else
+  echo "perf could not profile here ($out/perf.log): BENCHMARKS.md goes without the profile" >&2
+  rm -f "$out/profile.json"
+fi
+
 if [ "${SKIP_BROWSER:-0}" != 1 ]; then
   echo "==> the app (trunk build) and the browser's figures in headless Chromium"
   source scripts/web-tools.sh
@@ -101,7 +117,16 @@ if [ "${SKIP_BROWSER:-0}" != 1 ]; then
   }
   trunk build
   (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+  # wasm ÷ native from rounds that alternate the two (a machine whose speed
+  # drifts moves both), then WebGPU and the default demo
+  bsteps=${BROWSER_STEPS:-60}
+  for r in $(seq "$reps"); do
+    "$fast" bench --steps "$bsteps" --warmup 10 --out "$out/native-wasm-$r.json"
+    BROWSER_ONLY=cpu BROWSER_STEPS=$bsteps node bench/browser.mjs "$out/fast-1.json" "$out/wasm-$r.json"
+  done
   node bench/browser.mjs "$out/fast-1.json" "$out/browser.json"
+  echo "==> what the WebGPU worker's wasm is made of (bench/wasm_size.sh)"
+  bench/wasm_size.sh >"$out/wasm-size.md"
 fi
 
 "$py" bench/report.py "$out" > BENCHMARKS.md

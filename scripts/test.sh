@@ -46,7 +46,7 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup targe
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 
-# Debian's Chromium and chromedriver (and Node where it is missing) download
+# Debian's Chromium and chromedriver (and Node and Python where they are missing) download
 # while the native build below keeps the cores busy; waited for before the
 # first browser test.
 browsers_log=$(mktemp)
@@ -56,6 +56,7 @@ browsers_log=$(mktemp)
   command -v chromedriver >/dev/null || need+=(chromium-driver)
   command -v node >/dev/null || need+=(nodejs)
   command -v npm >/dev/null || need+=(npm)
+  command -v python3 >/dev/null || need+=(python3)
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
   fi
@@ -84,6 +85,9 @@ fi
 source scripts/web-tools.sh
 ensure_web_tools
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+
+step "the bench's evidence scripts (bench/wasm_size.py, bench/step_profile.py): unit tests"
+python3 -m unittest discover -s bench -p 'test_*.py'
 
 # app/worker/webdriver.json passes the Chromium flags, --enable-unsafe-webgpu
 # among them. The test lives in the worker crate: with `webgpu` it builds on
