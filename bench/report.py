@@ -416,6 +416,32 @@ p(
     "wasm-opt off."
 )
 p()
+if os.path.exists(os.path.join(out, "pack-codecs.json")):
+    codecs = load("pack-codecs.json")
+    p(
+        "* **the packs and the weights in a stronger codec than gzip** (measured, not built: "
+        "`bench/pack_codecs.py`, Python's bzip2 and xz). Stored so, a file travels as it is and the "
+        "worker would need the codec's decoder in its wasm, so the saving is at most gzip's size "
+        "less the best codec's:"
+    )
+    p()
+    p("  | file | bytes | gzip -9 | bzip2 -9 | xz -9e | at most saved |")
+    p("  |---|---|---|---|---|---|")
+    for name, c in codecs.items():
+        best = min(c["bzip2"], c["xz"])
+        p(f"  | `{name}` | {c['bytes']:,} | {c['gzip']:,} | {c['bzip2']:,} | {c['xz']:,} | {c['gzip'] - best:,} |")
+    p()
+    # what dist/ has no file of is compiled into the worker: every visit downloads it
+    served = {name for name, _, _ in sizes}
+    every_visit = [n for n in codecs if n not in served]
+    saved = sum(codecs[n]["gzip"] - min(codecs[n]["bzip2"], codecs[n]["xz"]) for n in every_visit)
+    p(
+        f"  What every visit downloads inside the worker ({', '.join(f'`{n}`' for n in every_visit)}) "
+        f"would shrink by at most {saved / 1e6:.2f} MB, before the decoder's code: not enough to bring the "
+        "WebGPU visit under 3 MB (above), and the CPU visit is under it already. The speech pack, "
+        "fetched only for the modality stream, is where a codec would save most."
+    )
+    p()
 p("## Re-running")
 p()
 p("```")
@@ -423,4 +449,5 @@ p("bench/run.sh                  # everything above, and this file")
 p("REPS=1 STEPS=50 bench/run.sh  # a quick look")
 p("palimpsest bench --help       # one configuration, any run setting by --set")
 p("bench/wasm_opt.sh             # what wasm-opt would do to the download (dist/ built first)")
+p("bench/wasm_size.sh            # the WebGPU worker's wasm by crate, against the CPU worker's")
 p("```")

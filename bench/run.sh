@@ -8,7 +8,8 @@
 # scripts/serve.sh builds it: what the page downloads, and the browser's
 # figures in headless Chromium (bench/browser.mjs; SKIP_BROWSER=1 skips);
 # where the step's time goes (perf, bench/step_profile.py; Debian's linux-perf)
-# and what the WebGPU worker's wasm is made of (bench/wasm_size.sh).
+# what the WebGPU worker's wasm is made of (bench/wasm_size.sh); what
+# codecs stronger than gzip would save on the packs (bench/pack_codecs.py).
 #
 #   bench/run.sh                   # about 20 minutes on 2 cores, warm caches
 #   REPS=1 STEPS=50 bench/run.sh   # a quick look
@@ -93,6 +94,9 @@ scale batch-64 --batch-size 64
 scale batch-128 --batch-size 128
 scale tasks-3 --tasks 3
 scale tasks-5 --tasks 5
+
+echo "==> the packs and the weights in codecs stronger than gzip"
+"$py" bench/pack_codecs.py public/*.pack public/pretrained-encoders.bin >"$out/pack-codecs.json"
 
 echo "==> where the default build's step spends its time (perf)"
 rm -f "$out/perf.data" "$out/wasm-size.md"

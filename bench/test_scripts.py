@@ -1,7 +1,8 @@
 """Unit tests of the bench's evidence scripts (bench/wasm_size.py,
-bench/step_profile.py): `python3 -m unittest discover -s bench -p 'test_*.py'`
+bench/step_profile.py, bench/pack_codecs.py): `python3 -m unittest discover -s bench -p 'test_*.py'`
 (scripts/test.sh runs them)."""
 
+import gzip
 import importlib.util
 import os
 import tempfile
@@ -19,6 +20,7 @@ def load(name):
 
 wasm_size = load("wasm_size")
 step_profile = load("step_profile")
+pack_codecs = load("pack_codecs")
 
 
 def leb(n):
@@ -144,6 +146,16 @@ class Profile(unittest.TestCase):
     def test_refuses_an_empty_report(self):
         with self.assertRaises(ValueError):
             step_profile.summarise(["# nothing", ""])
+
+
+class PackCodecs(unittest.TestCase):
+    def test_sizes_each_codec(self):
+        raw = bytes(range(256)) * 64
+        s = pack_codecs.sizes(raw)
+        self.assertEqual(s["bytes"], len(raw))
+        for codec in ("gzip", "bzip2", "xz"):
+            self.assertLess(s[codec], len(raw) // 4, codec)
+        self.assertEqual(s["gzip"], len(gzip.compress(raw, 9, mtime=0)))
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ source scripts/web-tools.sh
 ensure_web_tools
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
-step "the bench's evidence scripts (bench/wasm_size.py, bench/step_profile.py): unit tests"
+step "the bench's evidence scripts (bench/wasm_size.py, step_profile.py, pack_codecs.py): unit tests"
 python3 -m unittest discover -s bench -p 'test_*.py'
 
 # app/worker/webdriver.json passes the Chromium flags, --enable-unsafe-webgpu
