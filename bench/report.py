@@ -21,6 +21,7 @@ peak = {1: load("peak-1.json")["sgemm_gflops"], threads: load(f"peak-{threads}.j
 reps = range(1, meta["reps"] + 1)
 single = [load(f"glibc-{r}.json") for r in reps]
 parallel = [load(f"parallel-{r}.json") for r in reps]
+simd = [load(f"simd-{r}.json") for r in reps]
 fast = [load(f"fast-{r}.json") for r in reps]
 torch = [load(f"torch-{r}.json") for r in reps]
 flops = fast[0]["report"]["flops_per_step"]
@@ -59,6 +60,7 @@ variants = [
     Variant("glibc's malloc (`--no-default-features`)", single),
     Variant("**the default build** (mimalloc)", fast),
     Variant("the default + burn's rayon and SIMD kernels", parallel),
+    Variant("the default + burn's SIMD kernels alone", simd),
 ]
 default = variants[1]
 f_ms = default.ms
@@ -219,7 +221,7 @@ if browser:
     # without them compares with the native rounds above
     paired = [
         (load(f"wasm-{r}.json")["cpu"]["report"]["median_step_ms"], load(f"native-wasm-{r}.json")["report"]["median_step_ms"])
-        for r in reps
+        for r in range(1, 100)
         if os.path.exists(os.path.join(out, f"wasm-{r}.json")) and os.path.exists(os.path.join(out, f"native-wasm-{r}.json"))
     ]
     if paired:
@@ -369,9 +371,21 @@ p(
     "the worker keeps the release profile): at 6aa00b1 (this script's run of 2026-12-06 06:10 UTC) "
     f"the page's wasm was 0.81 MB gzip{page_now}."
 )
+simd_only = variants[3]
 p(
-    "* **burn's rayon and SIMD CPU kernels**: slower at this model's size (the third row), so the "
-    "default build leaves them off."
+    "* **burn's rayon and SIMD CPU kernels** (the third and fourth rows): in this run the step with "
+    f"both took {med(variants[2].ms) / med(f_ms):.2f}× the default build's time on {variants[2].threads} "
+    f"threads, with SIMD alone {med(simd_only.ms) / med(f_ms):.2f}× "
+    f"(rounds {spread([m / d for m, d in zip(simd_only.ms, f_ms)])}). "
+    + (
+        "SIMD alone moves the step by less than a tenth here, and it moves every run's low bits "
+        "too (its kernels round differently: a run's losses differ from about the 7th digit; the "
+        "records, RESULTS.md and the shipped weights were made without), so the default build "
+        "leaves both off; "
+        if 0.9 < med(simd_only.ms) / med(f_ms) < 1.1
+        else "SIMD alone differs from the default build by a tenth or more in this run: worth a closer look; "
+    )
+    + "the browser's worker uses SIMD (wasm has no other fast path)."
 )
 p(
     "* **the download**: at 1010aee (this script's run of 2026-12-03) every visit downloaded 6.58 MB "

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every figure of BENCHMARKS.md, measured side by side in one run, and the
-# file written from them: Palimpsest's training step natively (three
-# builds: glibc's malloc, the default with mimalloc, and that with burn's
-# rayon + SIMD CPU kernels) against PyTorch's copy of the same step
+# file written from them: Palimpsest's training step natively (four
+# builds: glibc's malloc, the default with mimalloc, that with burn's
+# rayon + SIMD CPU kernels, and with its SIMD kernels alone) against PyTorch's copy of the same step
 # (bench/torch_step.py) on the same threads, the machine's sgemm peak, how
 # cost grows with width, depth, batch and tasks; then the app built as
 # scripts/serve.sh builds it: what the page downloads, and the browser's
@@ -36,7 +36,7 @@ if ! "$venv/bin/python" -c 'import torch, numpy' 2>/dev/null; then
 fi
 py="$venv/bin/python"
 
-echo "==> building palimpsest three ways: glibc's malloc, the default (mimalloc), and that with burn's rayon + SIMD kernels"
+echo "==> building palimpsest four ways: glibc's malloc, the default (mimalloc), that with burn's rayon + SIMD kernels, and with SIMD alone"
 mkdir -p "$out"
 rm -f "$out"/*.json
 cargo build --release --locked -p palimpsest-cli --no-default-features
@@ -44,6 +44,9 @@ cp "$CARGO_TARGET_DIR/release/palimpsest" "$out/palimpsest-glibc"
 CARGO_TARGET_DIR=$CARGO_TARGET_DIR-parallel \
   cargo build --release --locked -p palimpsest-cli --features palimpsest-core/rayon,palimpsest-core/simd
 cp "$CARGO_TARGET_DIR-parallel/release/palimpsest" "$out/palimpsest-parallel"
+CARGO_TARGET_DIR=$CARGO_TARGET_DIR-parallel \
+  cargo build --release --locked -p palimpsest-cli --features palimpsest-core/simd
+cp "$CARGO_TARGET_DIR-parallel/release/palimpsest" "$out/palimpsest-simd"
 cargo build --release --locked -p palimpsest-cli
 fast="$CARGO_TARGET_DIR/release/palimpsest"
 
@@ -76,6 +79,7 @@ for r in $(seq "$reps"); do
   "$out/palimpsest-glibc" bench --steps "$steps" --out "$out/glibc-$r.json"
   "$fast" bench --steps "$steps" --out "$out/fast-$r.json"
   "$out/palimpsest-parallel" bench --steps "$steps" --out "$out/parallel-$r.json"
+  "$out/palimpsest-simd" bench --steps "$steps" --out "$out/simd-$r.json"
   "$py" bench/torch_step.py --bench "$out/fast-$r.json" --threads "$threads" --out "$out/torch-$r.json"
 done
 
@@ -123,8 +127,10 @@ if [ "${SKIP_BROWSER:-0}" != 1 ]; then
   (cd tests && npm ci --no-audit --no-fund --loglevel=error)
   # wasm ÷ native from rounds that alternate the two (a machine whose speed
   # drifts moves both), then WebGPU and the default demo
+  # (5 rounds by default: a round here takes seconds, and one disturbed
+  # round of three moved the median)
   bsteps=${BROWSER_STEPS:-60}
-  for r in $(seq "$reps"); do
+  for r in $(seq "${WASM_REPS:-5}"); do
     "$fast" bench --steps "$bsteps" --warmup 10 --out "$out/native-wasm-$r.json"
     BROWSER_ONLY=cpu BROWSER_STEPS=$bsteps node bench/browser.mjs "$out/fast-1.json" "$out/wasm-$r.json"
   done
