@@ -371,22 +371,6 @@ p(
     "the worker keeps the release profile): at 6aa00b1 (this script's run of 2026-12-06 06:10 UTC) "
     f"the page's wasm was 0.81 MB gzip{page_now}."
 )
-simd_only = variants[3]
-p(
-    "* **burn's rayon and SIMD CPU kernels** (the third and fourth rows): in this run the step with "
-    f"both took {med(variants[2].ms) / med(f_ms):.2f}× the default build's time on {variants[2].threads} "
-    f"threads, with SIMD alone {med(simd_only.ms) / med(f_ms):.2f}× "
-    f"(rounds {spread([m / d for m, d in zip(simd_only.ms, f_ms)])}). "
-    + (
-        "SIMD alone moves the step by less than a tenth here, and it moves every run's low bits "
-        "too (its kernels round differently: a run's losses differ from about the 7th digit; the "
-        "records, RESULTS.md and the shipped weights were made without), so the default build "
-        "leaves both off; "
-        if 0.9 < med(simd_only.ms) / med(f_ms) < 1.1
-        else "SIMD alone differs from the default build by a tenth or more in this run: worth a closer look; "
-    )
-    + "the browser's worker uses SIMD (wasm has no other fast path)."
-)
 p(
     "* **the download**: at 1010aee (this script's run of 2026-12-03) every visit downloaded 6.58 MB "
     "gzip, 5.84 MB of it the one worker (burn's CPU and WebGPU backends, the pack, the weights "
@@ -430,6 +414,22 @@ p(
     "wasm-opt off."
 )
 p()
+simd_only = variants[3]
+p(
+    "* **burn's rayon and SIMD CPU kernels** (the third and fourth rows): in this run the step with "
+    f"both took {med(variants[2].ms) / med(f_ms):.2f}× the default build's time on {variants[2].threads} "
+    f"threads, with SIMD alone {med(simd_only.ms) / med(f_ms):.2f}× "
+    f"(rounds {spread([m / d for m, d in zip(simd_only.ms, f_ms)])}). "
+    + (
+        "SIMD alone moves the step by less than a tenth here, and it moves every run's low bits "
+        "too (its kernels round differently: a run's losses differ from about the 7th digit; the "
+        "records, RESULTS.md and the shipped weights were made without), so the default build "
+        "leaves both off; "
+        if 0.9 < med(simd_only.ms) / med(f_ms) < 1.1
+        else "SIMD alone differs from the default build by a tenth or more in this run: worth a closer look; "
+    )
+    + "the browser's worker uses SIMD (wasm has no other fast path)."
+)
 if os.path.exists(os.path.join(out, "pack-codecs.json")):
     codecs = load("pack-codecs.json")
     p(
