@@ -14,9 +14,11 @@ implementing type of `<T as Trait>::f` before the trait and a generic's
 type arguments after the standard library (`core::ptr::drop_in_place<
 cubecl_ir::Scope>` is cubecl_ir's): a generic instantiated for another
 crate's type goes to the crate whose code it mostly is by this rule of
-thumb, not by a measurement. gzip of a crate's row compresses that crate's
-function bodies alone, so the rows' gzip figures add up to more than the
-file's gzip (-9, as BENCHMARKS.md counts the download).
+thumb, not by a measurement. gzip (-9, as BENCHMARKS.md counts the
+download) of a crate's row compresses that crate's function bodies alone:
+the rows' figures add up to a little more than the code's gzip in this
+crate-by-crate order, and to less than the code section's in the file,
+where the crates' functions interleave and compress worse.
 """
 
 import gzip
