@@ -44,11 +44,13 @@ def section(sid, payload):
     return bytes([sid]) + leb(len(payload)) + payload
 
 
-def module(bodies, names, imports=0, data=b""):
-    """A wasm module with `imports` imported functions, then functions of
-    the given bodies (raw bytes), named by `names` (function index → name)."""
+def module(bodies, names, imports=0, data=b"", other_imports=()):
+    """A wasm module with `imports` imported functions (and `other_imports`,
+    raw import entries of other kinds, before them), then functions of the
+    given bodies (raw bytes), named by `names` (function index → name)."""
     types = section(1, leb(1) + b"\x60\x00\x00")  # one type: () -> ()
-    imp = leb(imports) + b"".join(string("env") + string(f"f{i}") + b"\x00" + leb(0) for i in range(imports))
+    entries = list(other_imports) + [string("env") + string(f"f{i}") + b"\x00" + leb(0) for i in range(imports)]
+    imp = leb(len(entries)) + b"".join(entries)
     funcs = section(3, leb(len(bodies)) + b"".join(leb(0) for _ in bodies))
     code = section(10, leb(len(bodies)) + b"".join(leb(len(b)) + b for b in bodies))
     datasec = section(11, data) if data else b""
@@ -103,6 +105,21 @@ class WasmSize(unittest.TestCase):
         self.assertEqual(m["crates"]["burn_flex"], bodies[0] + bodies[1])
         self.assertEqual(m["crates"]["cubecl_ir"], bodies[2])
         self.assertEqual(m["counts"], {"burn_flex": 2, "cubecl_ir": 1})
+
+    def test_skips_imported_memories_tables_and_globals(self):
+        others = [
+            string("env") + string("memory") + b"\x02" + leb(1) + leb(17) + leb(300),  # limits with a maximum
+            string("env") + string("table") + b"\x01\x70" + leb(0) + leb(4),  # funcref, no maximum
+            string("env") + string("g") + b"\x03\x7f\x00",  # an i32 constant
+        ]
+        names = {1: "_ZN9burn_flex1a17h0123456789abcdefE"}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.wasm")
+            with open(path, "wb") as f:
+                f.write(module([b"\x00\x0b"], names, imports=1, other_imports=others))
+            m = wasm_size.measure(path)
+        # one imported function: the defined one is function 1
+        self.assertEqual(m["counts"], {"burn_flex": 1})
 
     def test_rejects_what_is_not_wasm(self):
         with tempfile.TemporaryDirectory() as d:

@@ -22,6 +22,7 @@ where the crates' functions interleave and compress worse.
 """
 
 import gzip
+import os
 import re
 import sys
 from collections import defaultdict
@@ -62,6 +63,15 @@ def sections(buf):
         pos = end
 
 
+def skip_limits(buf, pos):
+    """Past a table's or memory's limits: flags, minimum, maximum if flagged."""
+    flags, pos = leb(buf, pos)
+    _, pos = leb(buf, pos)
+    if flags & 1:
+        _, pos = leb(buf, pos)
+    return pos
+
+
 def imported_functions(buf, start):
     count, pos = leb(buf, start)
     funcs = 0
@@ -74,16 +84,9 @@ def imported_functions(buf, start):
             _, pos = leb(buf, pos)
             funcs += 1
         elif kind == 1:  # table: reftype, limits
-            pos += 1
-            flags, pos = leb(buf, pos + 0)
-            _, pos = leb(buf, pos)
-            if flags & 1:
-                _, pos = leb(buf, pos)
+            pos = skip_limits(buf, pos + 1)
         elif kind == 2:  # memory: limits
-            flags, pos = leb(buf, pos)
-            _, pos = leb(buf, pos)
-            if flags & 1:
-                _, pos = leb(buf, pos)
+            pos = skip_limits(buf, pos)
         elif kind == 3:  # global: valtype, mutability
             pos += 2
         else:
@@ -226,30 +229,28 @@ def main():
     base = measure(sys.argv[2]) if len(sys.argv) == 3 else None
     if m["named"] == 0:
         raise SystemExit(f"{m['path']} has no function names: build it with symbols kept")
+    name = os.path.basename(m["path"])
     print(
-        f"`{m['path'].rsplit('/', 1)[-1]}`: {m['bytes']:,} bytes, {m['stripped']:,} without its "
+        f"`{name}`: {m['bytes']:,} bytes, {m['stripped']:,} without its "
         f"custom sections (names, producers); {m['functions']:,} functions, code {m['code']:,} bytes "
         f"({gz(b''.join(m['crates'].values())):,} gzip), data {len(m['data']):,} bytes "
         f"({gz(m['data']):,} gzip)."
     )
+    print()
+    head = "| crate | functions | code bytes | gzip |"
+    rule = "|---|---|---|---|"
     if base:
+        base_name = os.path.basename(base["path"])
         only = [c for c in m["crates"] if c not in base["crates"]]
         raw = b"".join(m["crates"][c] for c in only)
-        print()
         print(
-            f"Against `{base['path'].rsplit('/', 1)[-1]}` (code {base['code']:,} bytes, "
+            f"Against `{base_name}` (code {base['code']:,} bytes, "
             f"{gz(b''.join(base['crates'].values())):,} gzip; data {len(base['data']):,} bytes, "
             f"{gz(base['data']):,} gzip): {len(only)} crates only here, "
             f"{sum(m['counts'][c] for c in only):,} functions, {len(raw):,} code bytes, "
             f"{gz(raw):,} gzip together."
         )
-    print()
-    head = "| crate | functions | code bytes | gzip |"
-    rule = "|---|---|---|---|"
-    if base:
-        head += f" code in `{base['path'].rsplit('/', 1)[-1]}` | difference |"
-        rule += "---|---|"
-    if base:
+        print()
         print("| kind of code | crates | code bytes | gzip together |")
         print("|---|---|---|---|")
         for label, pat in FAMILIES:
@@ -267,6 +268,8 @@ def main():
             f"{', '.join(present) or 'none'}."
         )
         print()
+        head += f" code in `{base_name}` | difference |"
+        rule += "---|---|"
     print(head)
     print(rule)
     rows = sorted(m["crates"].items(), key=lambda kv: -len(kv[1]))
