@@ -220,9 +220,11 @@ if browser:
     # rounds alternating the native step and the wasm CPU's (run.sh); a run
     # without them compares with the native rounds above
     paired = [
-        (load(f"wasm-{r}.json")["cpu"]["report"]["median_step_ms"], load(f"native-wasm-{r}.json")["report"]["median_step_ms"])
-        for r in range(1, 100)
-        if os.path.exists(os.path.join(out, f"wasm-{r}.json")) and os.path.exists(os.path.join(out, f"native-wasm-{r}.json"))
+        (
+            load(os.path.basename(f))["cpu"]["report"]["median_step_ms"],
+            load("native-" + os.path.basename(f))["report"]["median_step_ms"],
+        )
+        for f in sorted(glob.glob(os.path.join(out, "wasm-*.json")))
     ]
     if paired:
         ratios = [n / w for w, n in paired]
@@ -277,7 +279,8 @@ if sizes:
     )
     p()
     gz_of = {name: g for name, _, g in sizes}
-    extra = gz_of.get("palimpsest-worker-webgpu_bg.wasm", 0) - gz_of.get("palimpsest-worker_bg.wasm", 0)
+    cpu_wasm = gz_of.get("palimpsest-worker_bg.wasm", 0)
+    extra = gz_of.get(f"{gpu_worker}_bg.wasm", 0) - cpu_wasm
     page = gz_of.get("palimpsest-app_bg.wasm", 0)
     if extra > 0 and os.path.exists(os.path.join(out, "wasm-size.md")):
         p("### What the WebGPU worker carries beyond the CPU worker")
@@ -287,7 +290,7 @@ if sizes:
             "WebGPU backend and the generic code it instantiates. With the page's wasm "
             f"({page / 1e6:.2f} MB) that is {(extra + page) / 1e6:.2f} MB, which leaves "
             f"{max(0, 3e6 - extra - page) / 1e6:.2f} MB of the goal's 3 MB for everything the CPU worker "
-            f"also carries ({gz_of.get('palimpsest-worker_bg.wasm', 0) / 1e6:.2f} MB: the app's "
+            f"also carries ({cpu_wasm / 1e6:.2f} MB: the app's "
             "own code, burn's CPU backend it falls back on, the bundled pack and the weights). "
             "`bench/wasm_size.sh` builds both workers with their symbols kept and counts each function's "
             "code to its crate (cargo's output, before wasm-bindgen trims it: a little more than the "
@@ -441,14 +444,14 @@ if os.path.exists(os.path.join(out, "pack-codecs.json")):
     p()
     p("  | file | bytes | gzip -9 | bzip2 -9 | xz -9e | at most saved |")
     p("  |---|---|---|---|---|---|")
+    at_most = {name: c["gzip"] - min(c["bzip2"], c["xz"]) for name, c in codecs.items()}
     for name, c in codecs.items():
-        best = min(c["bzip2"], c["xz"])
-        p(f"  | `{name}` | {c['bytes']:,} | {c['gzip']:,} | {c['bzip2']:,} | {c['xz']:,} | {c['gzip'] - best:,} |")
+        p(f"  | `{name}` | {c['bytes']:,} | {c['gzip']:,} | {c['bzip2']:,} | {c['xz']:,} | {at_most[name]:,} |")
     p()
     # what dist/ has no file of is compiled into the worker: every visit downloads it
     served = {name for name, _, _ in sizes}
     every_visit = [n for n in codecs if n not in served]
-    saved = sum(codecs[n]["gzip"] - min(codecs[n]["bzip2"], codecs[n]["xz"]) for n in every_visit)
+    saved = sum(at_most[n] for n in every_visit)
     p(
         f"  What every visit downloads inside the worker ({', '.join(f'`{n}`' for n in every_visit)}) "
         f"would shrink by at most {saved / 1e6:.2f} MB, before the decoder's code: not enough to bring the "

@@ -2,14 +2,15 @@
 # Every figure of BENCHMARKS.md, measured side by side in one run, and the
 # file written from them: Palimpsest's training step natively (four
 # builds: glibc's malloc, the default with mimalloc, that with burn's
-# rayon + SIMD CPU kernels, and with its SIMD kernels alone) against PyTorch's copy of the same step
-# (bench/torch_step.py) on the same threads, the machine's sgemm peak, how
-# cost grows with width, depth, batch and tasks; then the app built as
-# scripts/serve.sh builds it: what the page downloads, and the browser's
-# figures in headless Chromium (bench/browser.mjs; SKIP_BROWSER=1 skips);
-# where the step's time goes (perf, bench/step_profile.py; Debian's linux-perf)
-# what the WebGPU worker's wasm is made of (bench/wasm_size.sh); what
-# codecs stronger than gzip would save on the packs (bench/pack_codecs.py).
+# rayon + SIMD CPU kernels, and with its SIMD kernels alone) against
+# PyTorch's copy of the same step (bench/torch_step.py) on the same
+# threads, the machine's sgemm peak, how cost grows with width, depth,
+# batch and tasks; what codecs stronger than gzip would save on the packs
+# (bench/pack_codecs.py); where the step's time goes (perf,
+# bench/step_profile.py; Debian's linux-perf); then the app built as
+# scripts/serve.sh builds it: what the page downloads, the browser's
+# figures in headless Chromium (bench/browser.mjs) and what the WebGPU
+# worker's wasm is made of (bench/wasm_size.sh); SKIP_BROWSER=1 skips these.
 #
 #   bench/run.sh                   # about 20 minutes on 2 cores, warm caches
 #   REPS=1 STEPS=50 bench/run.sh   # a quick look
@@ -38,7 +39,7 @@ py="$venv/bin/python"
 
 echo "==> building palimpsest four ways: glibc's malloc, the default (mimalloc), that with burn's rayon + SIMD kernels, and with SIMD alone"
 mkdir -p "$out"
-rm -f "$out"/*.json
+rm -f "$out"/*.json "$out/perf.data" "$out/wasm-size.md"
 cargo build --release --locked -p palimpsest-cli --no-default-features
 cp "$CARGO_TARGET_DIR/release/palimpsest" "$out/palimpsest-glibc"
 CARGO_TARGET_DIR=$CARGO_TARGET_DIR-parallel \
@@ -103,7 +104,6 @@ echo "==> the packs and the weights in codecs stronger than gzip"
 "$py" bench/pack_codecs.py public/*.pack public/pretrained-encoders.bin >"$out/pack-codecs.json"
 
 echo "==> where the default build's step spends its time (perf)"
-rm -f "$out/perf.data" "$out/wasm-size.md"
 command -v perf >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf
 } || true
@@ -113,7 +113,6 @@ if command -v perf >/dev/null &&
     "$py" bench/step_profile.py >"$out/profile.json"
 else
   echo "perf could not profile here ($out/perf.log): BENCHMARKS.md goes without the profile" >&2
-  rm -f "$out/profile.json"
 fi
 
 if [ "${SKIP_BROWSER:-0}" != 1 ]; then
