@@ -141,7 +141,7 @@ sweep_ad_separated=$(ARGS=$separated_args tools/sweep.sh mspt lambda_ad "0 1" \
     echo "$modality_line is kept from the RESULTS.md before this one, not rerun: $KEEP_MODALITY"
   fi
   echo "Every run starts from the shipped pretrained encoders (\`--init pretrained\`, the default; \`palimpsest pretrain\` makes them) unless a section says scratch."
-  echo "A_T: accuracy on the union of all test sets after the last task (MSPT's forgetting metric); U_k: accuracy on task k right after it; ACC, BWT, forgetting as in METRICS.md."
+  echo "A_T: accuracy on the union of all test sets after the last task (MSPT's forgetting metric); U_k: accuracy on task k right after it; ACC, BWT, forgetting as in docs/metrics.md."
   echo
   echo "## The learner issue's targets"
   echo
