@@ -156,7 +156,7 @@ fn list_shows_strategies_and_defaults() {
     let a = palimpsest().arg("list").assert().success();
     let s = String::from_utf8_lossy(&a.get_output().stdout).to_string();
     for name in [
-        "finetune", "joint", "replay", "ewc", "lwf", "mspt", "entity", "relation",
+        "finetune", "joint", "replay", "ewc", "lwf", "mspt", "teaching", "entity", "relation",
     ] {
         assert!(s.contains(name), "{name}");
     }
@@ -814,4 +814,62 @@ fn run_prints_the_final_models_confusion_matrix() {
         (a_t - from_matrix).abs() < 1e-9,
         "A_T {a_t} against {from_matrix}"
     );
+}
+
+/// The teaching stream trains through the binary: five tasks of two
+/// classes each, named in the record.
+#[test]
+fn the_teaching_stream_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.json");
+    palimpsest()
+        .args(["run", "--scenario", "teaching", "--strategy", "finetune"])
+        .args(["--epochs", "1", "--seed", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let r = record(&out);
+    assert_eq!(r["config"]["scenario"], "teaching");
+    let tasks = r["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 5);
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t["classes"].as_array().unwrap().len() == 2)
+    );
+}
+
+/// A learning rate within the accepted range that makes the loss blow up
+/// (finite, hundreds of times the first step's) is caught: a warning, then
+/// one line that says what happened and what to try, exit status 2, and a
+/// record that holds no collapsed task.
+#[test]
+fn a_loss_that_blows_up_is_named_with_what_to_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let assert = palimpsest()
+        .args(["run", "--scenario", "teaching", "--strategy", "finetune"])
+        .args(["--epochs", "1", "--lr", "10", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("warning: diverged at task 1")
+                && l.contains("its loss blew up from")),
+        "{err}"
+    );
+    let last = lines.last().unwrap();
+    assert!(
+        last.starts_with("error: diverged at task 1")
+            && last.contains("blew up")
+            && last.ends_with("Try a smaller learning rate (the default is 0.001)"),
+        "{err}"
+    );
+    let r = record(&out);
+    assert_eq!(r["acc_matrix"].as_array().unwrap().len(), 0);
+    assert_eq!(r["divergences"][1]["cause"]["kind"], "blew_up");
 }

@@ -1,5 +1,5 @@
 //! When training diverges: a step whose loss, or a phase whose parameters,
-//! are not finite sends the task back to the boundary it started from, at
+//! are not finite, or whose loss blew up, sends the task back to the boundary it started from, at
 //! half the learning rate the first time; the second time the run stops.
 
 use burn::tensor::Tensor;
@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use super::{Phase, Runner};
 use crate::model::Model;
 use crate::run::device::read_floats;
-use crate::run::record::{Divergence, Event, Measured};
+use crate::run::record::{Divergence, DivergenceCause, Event, Measured};
 use crate::strategy::StrategyState;
 use crate::strategy::params::flat_params;
 
@@ -29,7 +29,7 @@ impl Runner {
     /// The first time in a run, the task starts again at half the learning
     /// rate; the second time, the run stops and its record holds the tasks
     /// finished before.
-    pub(super) async fn diverge(&mut self, k: usize, step: usize, what: &str) -> Event {
+    pub(super) async fn diverge(&mut self, k: usize, step: usize, why: Why) -> Event {
         let b = self
             .boundary
             .take()
@@ -43,13 +43,18 @@ impl Runner {
         self.features = None;
         self.train_set.clear();
         let retried = !self.measured.divergences.iter().any(|d| d.retried);
+        let (cause, what) = match why {
+            Why::NotFinite(what) => (DivergenceCause::NotFinite, Some(what)),
+            Why::Cause(c) => (c, None),
+        };
         let divergence = Divergence {
             task: k,
             step,
             lr: self.lr,
             retried,
+            cause,
         };
-        let message = format!("{} ({what} not finite)", divergence.message());
+        let message = divergence.describe(what);
         self.measured.divergences.push(divergence);
         if retried {
             self.lr /= 2.0;
@@ -65,6 +70,13 @@ impl Runner {
             message,
         }
     }
+}
+
+/// Why [`Runner::diverge`] is called.
+pub(super) enum Why {
+    /// This was not a finite number ("its loss", "the parameters after it").
+    NotFinite(&'static str),
+    Cause(DivergenceCause),
 }
 
 /// Whether every parameter of `model` is a finite number: one read-back of

@@ -37,13 +37,14 @@ pub use device::{device_for, read_floats};
 #[cfg(feature = "train")]
 pub use infer::{attention, look, predict, top_k};
 pub use record::{
-    AttentionSnapshot, Divergence, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing,
+    AttentionSnapshot, Divergence, DivergenceCause, Event, GammaPoint, LossPoint, Measured,
+    RunRecord, Timing,
 };
 #[cfg(feature = "train")]
 pub use runner::Runner;
 
 use crate::data::Scenario;
-use crate::data::entity::entity_scenario;
+use crate::data::entity::{entity_scenario, teaching_scenario};
 use crate::data::folder::{Import, folder_scenario};
 use crate::data::modality::{MODALITY_SCENARIOS, modality_scenario, sketches};
 use crate::data::pack::bundled;
@@ -66,7 +67,8 @@ pub enum RunError {
 
 /// The scenarios built from the bundled packs (anything else names an
 /// imagefolder).
-pub const BUNDLED_SCENARIOS: [&str; 6] = [
+pub const BUNDLED_SCENARIOS: [&str; 7] = [
+    "teaching",
     "entity",
     "relation",
     "modality",
@@ -80,6 +82,7 @@ pub const BUNDLED_SCENARIOS: [&str; 6] = [
 pub fn build_scenario(config: &RunConfig, import: Option<&Import>) -> Result<Scenario, RunError> {
     let s = match (config.scenario.as_str(), import) {
         ("entity", _) => entity_scenario(bundled(), config.seed, &config.entity),
+        ("teaching", _) => teaching_scenario(bundled(), config.seed, &config.entity),
         ("relation", _) => relation_scenario(bundled(), config.seed, &config.relation),
         (name, _)
             if let Some(&(_, order)) = MODALITY_SCENARIOS.iter().find(|(n, _)| *n == name) =>

@@ -30,10 +30,40 @@ pub struct LossPoint {
     pub loss: f64,
 }
 
-/// A training step whose loss or parameters were not finite numbers. The
-/// step's values are never recorded; the run went back to the start of the
-/// task (the last task boundary) with the learning rate halved, or, at a
-/// second divergence, stopped there.
+/// Why a step counts as diverged.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DivergenceCause {
+    /// The loss, γ or a parameter was not a finite number (what records
+    /// written before causes were kept always mean).
+    #[default]
+    NotFinite,
+    /// The loss blew up: `to` is more than [`BLOWUP_FACTOR`] times `from`,
+    /// the run's first loss (or the loss at chance, when that is larger).
+    /// Finite, but the model collapses, so it is treated as a divergence.
+    BlewUp { from: f64, to: f64 },
+}
+
+/// How many times the run's first loss (or the loss at chance) a step's
+/// loss may reach before the run counts as blown up. Runs that learn stay
+/// far below it (docs/findings.md, "A loss that blows up", gives the
+/// largest ratio measured over the bundled streams and strategies).
+pub const BLOWUP_FACTOR: f64 = 20.0;
+
+impl DivergenceCause {
+    /// Whether a step's `loss` blew up against the `reference` loss
+    /// (the run's first; `chance` = ln(classes) when that is larger).
+    pub fn blew_up(loss: f64, reference: f64, chance: f64) -> Option<DivergenceCause> {
+        let from = reference.max(chance);
+        (loss > BLOWUP_FACTOR * from).then_some(DivergenceCause::BlewUp { from, to: loss })
+    }
+}
+
+/// A training step whose loss or parameters were not finite numbers, or
+/// whose loss blew up ([`DivergenceCause`]). The step's values are never
+/// recorded; the run went back to the start of the task (the last task
+/// boundary) with the learning rate halved, or, at a second divergence,
+/// stopped there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Divergence {
     pub task: usize,
@@ -45,19 +75,43 @@ pub struct Divergence {
     /// every later task at that rate too); `false`: the run stopped, and the
     /// record holds the tasks finished before `task`.
     pub retried: bool,
+    /// What went wrong (absent from records written before it was kept:
+    /// not finite).
+    #[serde(default)]
+    pub cause: DivergenceCause,
 }
 
 impl Divergence {
     /// The one line the CLI and the app show: "diverged at task k, step s", and
-    /// what the run did about it.
+    /// what the run did about it; when it stopped, what to try.
     pub fn message(&self) -> String {
+        self.describe(None)
+    }
+
+    /// [`Divergence::message`], naming what was not finite (`what`: "its
+    /// loss", "the parameters after it") when that was the cause.
+    pub fn describe(&self, what: Option<&str>) -> String {
         let at = format!(
             "diverged at task {}, step {} (learning rate {})",
             self.task, self.step, self.lr
         );
+        let (blew, not_finite) = match (self.cause, what) {
+            (DivergenceCause::BlewUp { from, to }, _) => (
+                format!(
+                    ": its loss blew up from {} to {}",
+                    significant(from),
+                    significant(to)
+                ),
+                String::new(),
+            ),
+            (DivergenceCause::NotFinite, Some(what)) => {
+                (String::new(), format!(" ({what} not finite)"))
+            }
+            (DivergenceCause::NotFinite, None) => (String::new(), String::new()),
+        };
         if self.retried {
             format!(
-                "{at}: training goes back to the start of task {} with the learning rate halved to {}",
+                "{at}{blew}: training goes back to the start of task {} with the learning rate halved to {}{not_finite}",
                 self.task,
                 self.lr / 2.0
             )
@@ -68,8 +122,24 @@ impl Divergence {
                 1 => "the record holds task 1".to_string(),
                 d => format!("the record holds tasks 1–{d}"),
             };
-            format!("{at}, after the learning rate was halved once: the run stopped; {kept}")
+            let default = RunConfig::default().lr;
+            format!(
+                "{at}{blew}, after the learning rate was halved once: the run stopped; \
+                 {kept}{not_finite}. Try a smaller learning rate (the default is {default})"
+            )
         }
+    }
+}
+
+/// A loss as a person reads it: three significant digits below 1000,
+/// whole numbers above.
+fn significant(v: f64) -> String {
+    if v.abs() >= 1000.0 || !v.is_finite() {
+        format!("{v:.0}")
+    } else if v.abs() >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
     }
 }
 

@@ -12,7 +12,9 @@ use super::checkpoint::{self, Checkpoint};
 use super::config::RunConfig;
 use super::device::{device_for, read_floats};
 use super::infer::{attention, predict};
-use super::record::{self, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing};
+use super::record::{
+    self, DivergenceCause, Event, GammaPoint, LossPoint, Measured, RunRecord, Timing,
+};
 use super::step::{apply, task_loss};
 use super::{RunError, build_scenario};
 use crate::data::folder::Import;
@@ -331,7 +333,17 @@ impl Runner {
         let gamma = stats[1] / stats[2].max(GAMMA_EPSILON);
         if !(stats[0].is_finite() && gamma.is_finite()) {
             self.model = Some(model);
-            return vec![self.diverge(k, self.step + 1, "its loss").await];
+            return vec![
+                self.diverge(k, self.step + 1, Why::NotFinite("its loss"))
+                    .await,
+            ];
+        }
+        // a finite loss that blew up: the model collapses all the same
+        let chance = (self.scenario.classes_after(k).max(2) as f64).ln();
+        let first = self.measured.loss.first().map_or(stats[0], |p| p.loss);
+        if let Some(cause) = DivergenceCause::blew_up(stats[0], first, chance) {
+            self.model = Some(model);
+            return vec![self.diverge(k, self.step + 1, Why::Cause(cause)).await];
         }
         let factors = self.strategy.lr_factors(k, gamma);
         let g = factors.smallest();
@@ -373,7 +385,9 @@ impl Runner {
                 // a non-finite parameter shows in the next step's loss; after
                 // the last step of a phase there is none, so look at them
                 if !params_finite(&self.model()).await {
-                    let diverged = self.diverge(k, self.step, "the parameters after it").await;
+                    let diverged = self
+                        .diverge(k, self.step, Why::NotFinite("the parameters after it"))
+                        .await;
                     return vec![event, diverged];
                 }
                 self.end_of_epochs(k).await;
@@ -550,7 +564,7 @@ fn labels(samples: &[Sample]) -> Vec<usize> {
 mod boundary;
 #[path = "diverge.rs"]
 mod diverge;
-use diverge::{Boundary, params_finite};
+use diverge::{Boundary, Why, params_finite};
 
 #[cfg(test)]
 #[path = "tests.rs"]

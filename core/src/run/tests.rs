@@ -663,6 +663,65 @@ fn a_huge_learning_rate_diverges_retries_once_at_half_and_then_stops() {
     assert!(err.to_string().contains("diverged at task 2"), "{err}");
 }
 
+/// The largest learning rate a config may hold (10) makes the loss blow up
+/// (finite, thousands of times the first step's) within task 1: caught as a
+/// divergence, the task retried at half the rate, then the run stops with a
+/// message that says what happened and what to try; nothing collapsed is
+/// recorded.
+#[test]
+fn a_loss_that_blows_up_is_a_divergence_and_says_what_to_try() {
+    let mut config = small(StrategyConfig::Finetune);
+    config.lr = 10.0;
+    config
+        .validate()
+        .expect("lr = 10 is within the range a config may hold");
+    let (rec, events) = run(config);
+    let d = divergences(&events);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!((d[0].0, d[0].2, d[0].3), (1, 10.0, true));
+    assert_eq!((d[1].0, d[1].2, d[1].3), (1, 5.0, false));
+    assert!(d[0].4.contains("its loss blew up from"), "{}", d[0].4);
+    assert!(
+        d[1].4
+            .contains("Try a smaller learning rate (the default is 0.001)"),
+        "{}",
+        d[1].4
+    );
+    assert!(!d[1].4.contains('\n'), "one line: {}", d[1].4);
+    for div in &rec.measured.divergences {
+        match div.cause {
+            DivergenceCause::BlewUp { from, to } => {
+                assert!(
+                    to > crate::run::record::BLOWUP_FACTOR * from,
+                    "{from} -> {to}"
+                );
+                assert!(
+                    to.is_finite(),
+                    "a blow-up is caught while the loss is finite"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // no recorded step carries the blown-up loss
+    assert!(rec.measured.loss.is_empty(), "{:?}", rec.measured.loss);
+    assert_readable(&rec);
+    let json = serde_json::to_value(&rec).unwrap();
+    assert_eq!(json["divergences"][0]["cause"]["kind"], "blew_up");
+}
+
+/// A record written before divergences kept their cause reads as "not finite".
+#[test]
+fn a_divergence_without_its_cause_reads_as_not_finite() {
+    let d: Divergence =
+        serde_json::from_str(r#"{"task": 2, "step": 3, "lr": 0.001, "retried": true}"#).unwrap();
+    assert_eq!(d.cause, DivergenceCause::NotFinite);
+    assert!(
+        d.message()
+            .starts_with("diverged at task 2, step 3 (learning rate 0.001): training goes back")
+    );
+}
+
 /// Diverging twice within task 1 leaves a record with no task at all, still
 /// readable (and no metric made up).
 #[test]
@@ -737,7 +796,8 @@ fn a_divergence_that_the_halved_rate_survives_finishes_the_run() {
             task: 2,
             step: 3,
             lr: config.lr,
-            retried: true
+            retried: true,
+            cause: DivergenceCause::NotFinite,
         }]
     );
     assert_readable(&rec);
