@@ -18,6 +18,9 @@ fn params(value: &serde_json::Value) -> String {
 pub fn render() -> String {
     let mut out = String::from("Scenarios:\n");
     out.push_str(
+        "  teaching   5 tasks x 2 OpenMoji subgroups that look unlike each other, image + caption (the app's demo)\n",
+    );
+    out.push_str(
         "  entity     5 tasks x 4 entity classes (OpenMoji subgroups), image + noisy caption\n",
     );
     out.push_str(

@@ -19,7 +19,8 @@ use crate::folder::import_for;
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// entity, relation, modality (image–caption pairs, then sketches, then
+    /// teaching (the app's demo: 5 tasks of 2 classes that look unlike each
+    /// other), entity, relation, modality (image–caption pairs, then sketches, then
     /// spoken words of the same classes), modality-reverse, modality-sketch
     /// (pairs, then sketches), modality-halves (pairs and sketches, each
     /// twice, over half the classes each time), or the path of an

@@ -76,6 +76,31 @@ pub fn item_tags(item: &PackItem) -> Vec<String> {
     out
 }
 
+/// The teaching stream: five tasks of two subgroups each, every pair chosen
+/// to look unlike each other (animals and vehicles, fruit and clothes, …),
+/// so that the model learns every task well in the browser and forgetting
+/// reads at a glance. Same items, captions and splits as the entity
+/// stream's subgroups (docs/scenarios.md; the measurements that chose the
+/// pairs are in docs/findings.md).
+pub const TEACHING_TASKS: [[&str; 2]; 5] = [
+    ["face-concerned", "geometric"],
+    ["arrow", "heart"],
+    ["time", "animal-mammal"],
+    ["transport-ground", "office"],
+    ["sky-weather", "tool"],
+];
+
+/// Builds the teaching stream ([`TEACHING_TASKS`]) from `pack`, fixed by `seed`.
+pub fn teaching_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario {
+    let tasks: Vec<Vec<String>> = TEACHING_TASKS
+        .iter()
+        .map(|t| t.iter().map(|s| s.to_string()).collect())
+        .collect();
+    let mut s = entity_scenario_of(pack, &tasks, seed, opts);
+    s.name = "teaching".into();
+    s
+}
+
 /// Builds the entity scenario from `pack`, fixed by `seed`.
 pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario {
     entity_scenario_of(pack, &pack.tasks, seed, opts)
@@ -211,6 +236,44 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn teaching_stream_has_five_tasks_of_two_pack_subgroups() {
+        let s = teaching_scenario(bundled(), 1, &EntityOptions::default());
+        s.validate().unwrap();
+        assert_eq!(s.name, "teaching");
+        assert_eq!(s.tasks.len(), 5);
+        let subgroups: std::collections::HashSet<&str> = bundled()
+            .items
+            .iter()
+            .map(|i| i.subgroup.as_str())
+            .collect();
+        for (t, names) in s.tasks.iter().zip(TEACHING_TASKS) {
+            assert_eq!(t.classes.len(), 2);
+            for (&c, name) in t.classes.iter().zip(names) {
+                assert!(subgroups.contains(name), "{name} is not in the pack");
+                assert_eq!(s.class_names[c], name);
+                assert!(t.test.iter().any(|x| x.label == c));
+                assert!(t.train.iter().any(|x| x.label == c));
+            }
+        }
+        // a subgroup's split is the entity stream's for the same seed
+        let e = entity_scenario(bundled(), 1, &EntityOptions::default());
+        let items = |s: &Scenario, name: &str| -> Vec<usize> {
+            let c = s.class_names.iter().position(|n| n == name).unwrap();
+            let t = s.tasks.iter().find(|t| t.classes.contains(&c)).unwrap();
+            let mut v: Vec<usize> = t
+                .test
+                .iter()
+                .filter(|x| x.label == c)
+                .filter_map(|x| x.item)
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        assert_eq!(items(&s, "heart"), items(&e, "heart"));
     }
 
     #[test]
