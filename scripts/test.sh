@@ -76,6 +76,10 @@ cargo test --release --workspace --locked --no-run
 step "unit tests (core, app) and headless CLI runs"
 cargo test --release --workspace --locked
 
+step "docs: links, anchors, README length, the documented commands"
+python3 -m unittest scripts/test_check_docs.py
+python3 scripts/check_docs.py
+
 step "install Chromium and chromedriver (Debian), wasm-bindgen-cli and trunk (crates.io), playwright-core (npm)"
 if ! wait "$browsers"; then
   cat "$browsers_log"
