@@ -347,6 +347,10 @@ pub fn summary(r: &RunRecord, label: &str) -> String {
         r.timing.train_samples_per_s,
         r.timing.device,
     ));
+    s.push_str(&format!(
+        "matrix hash {} (the app shows the same for the same matrix)\n",
+        palimpsest_core::metrics::matrix_hash(&r.measured.acc_matrix)
+    ));
     if let Some(g) = &r.modality_gains {
         let pct = |v: &Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
         s.push_str("\nrelative gains against experts trained on each task alone (%)\n");

@@ -27,7 +27,7 @@ pub use baselines::Baselines;
 pub use f1::{accuracy, confusion, macro_f1, micro_f1, micro_f1_excluding};
 pub use gamma::{GAMMA_EPSILON, averaged_coefficient, gamma, gm_coefficient};
 pub use gem::{GemMetrics, gem_metrics};
-pub use matrix::validate_matrix;
+pub use matrix::{matrix_hash, validate_matrix};
 pub use modality::{Expert, ModalityGains, backward_relative_gain, modality_gains, relative_gain};
 
 /// Why a score matrix or a `random_init` vector was rejected.

@@ -70,6 +70,15 @@ impl Runner {
         confusion(&pred, &truth, self.scenario.class_names.len())
     }
 
+    /// The samples the strategy's rehearsal memory holds now (none when it
+    /// keeps no memory), in the order it kept them.
+    pub fn memory(&self) -> Vec<Sample> {
+        self.strategy
+            .memory()
+            .map(|m| m.samples().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The run as it stands at a task boundary (right after a task's
     /// evaluation), to go on from with [`Runner::resume`]; `None` elsewhere.
     pub async fn checkpoint(&self) -> Option<Checkpoint> {
@@ -110,8 +119,56 @@ impl Runner {
         device: Device,
         device_name: &str,
     ) -> Result<Runner, RunError> {
+        Runner::resume_as(checkpoint, scenario, device, device_name, None).await
+    }
+
+    /// What if the run had gone on with `strategy` from the boundary of
+    /// `checkpoint`? A run that starts there — the same model, random stream
+    /// (so the same data order) and measurements up to the boundary — and
+    /// trains the rest with `strategy`. The new strategy catches up on the
+    /// tasks trained so far as it would have after each of them (its
+    /// `after_task` with the boundary's model, on a random stream of its
+    /// own), so that a memory holds old examples and a penalty its anchor.
+    /// The record says where it forked ([`super::record::Fork`]). A
+    /// strategy whose model has another shape (MoDE's experts, or from a
+    /// MoDE run) cannot fork: said so.
+    pub async fn fork(
+        checkpoint: Checkpoint,
+        strategy: crate::strategy::StrategyConfig,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+    ) -> Result<Runner, RunError> {
+        let from = checkpoint.header.config.strategy.label();
+        let k = checkpoint.header.tasks_done;
+        if strategy.needs_fusion() && !checkpoint.header.config.model.fusion {
+            return Err(RunError::Config(format!(
+                "{} needs the fusion stage, which this run's model has not",
+                strategy.label()
+            )));
+        }
+        let mut r =
+            Runner::resume_as(checkpoint, scenario, device, device_name, Some(strategy)).await?;
+        r.measured.forked = Some(super::record::Fork {
+            from,
+            after_task: k,
+        });
+        Ok(r)
+    }
+
+    async fn resume_as(
+        checkpoint: Checkpoint,
+        scenario: Scenario,
+        device: Device,
+        device_name: &str,
+        other: Option<crate::strategy::StrategyConfig>,
+    ) -> Result<Runner, RunError> {
         let bad = |m: &str| Err(RunError::Checkpoint(m.to_string()));
-        let h = checkpoint.header;
+        let mut h = checkpoint.header;
+        let forking = other.is_some();
+        if let Some(s) = other {
+            h.config.strategy = s;
+        }
         let k = h.tasks_done;
         let m = &h.measured;
         let tasks = m.random_init.len();
@@ -133,16 +190,29 @@ impl Runner {
             model = r.grow_classifier(model, j);
         }
         let model = r.strategy.shape(k, model, &r.env);
-        let model =
-            checkpoint::load_model(model, &checkpoint.model).map_err(RunError::Checkpoint)?;
-        let state = StrategyState {
-            value: h.strategy,
-            tensors: checkpoint::state_tensors(&checkpoint.tensors, &r.env.autodiff),
-        };
-        r.strategy
-            .restore(state, &model, &r.scenario.tasks[..k])
-            .map_err(RunError::Checkpoint)?;
-        r.model = Some(model);
+        let model = checkpoint::load_model(model, &checkpoint.model).map_err(|e| {
+            if forking {
+                RunError::Config(format!(
+                    "{} cannot go on from this run: its model has another shape ({e})",
+                    r.config.strategy.label()
+                ))
+            } else {
+                RunError::Checkpoint(e)
+            }
+        })?;
+        if forking {
+            r.model = Some(model);
+            r.catch_up(k).await;
+        } else {
+            let state = StrategyState {
+                value: h.strategy,
+                tensors: checkpoint::state_tensors(&checkpoint.tensors, &r.env.autodiff),
+            };
+            r.strategy
+                .restore(state, &model, &r.scenario.tasks[..k])
+                .map_err(RunError::Checkpoint)?;
+            r.model = Some(model);
+        }
         r.rng = rng;
         r.measured = h.measured;
         r.lr = r.measured.lr_after_divergences(r.config.lr);
@@ -169,5 +239,26 @@ impl Runner {
             Phase::Finish
         };
         Ok(r)
+    }
+
+    /// A forked run's new strategy takes in tasks 1..=k as it would have
+    /// after each (see [`Runner::fork`]), with the boundary's model.
+    async fn catch_up(&mut self, k: usize) {
+        let mut rng = rng_for(self.config.seed, "what-if");
+        for j in 1..=k {
+            let model = self.model();
+            self.strategy.before_task(j, &model, &self.env);
+            self.ensure_features(j).await;
+            let train = &self.scenario.tasks[j - 1].train;
+            self.strategy.after_task(
+                j,
+                &model,
+                train,
+                Self::features_of(&self.features, j),
+                &self.env,
+                &mut rng,
+            );
+            self.features = None;
+        }
     }
 }

@@ -309,6 +309,7 @@ mod tests {
                     gamma: Vec::new(),
                     loss: Vec::new(),
                     divergences: Vec::new(),
+                    forked: None,
                 },
                 elapsed_s: 1.5,
                 train_seconds: 1.0,

@@ -167,6 +167,19 @@ pub struct Measured {
     /// run that never diverged has the record it always had).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub divergences: Vec<Divergence>,
+    /// A what-if: the run this one forked from, and the boundary (absent
+    /// for a run trained from its start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forked: Option<Fork>,
+}
+
+/// Where a what-if run came from: it is the run with strategy `from` up to
+/// the boundary after task `after_task` (its rows up to there are that
+/// run's), then its own strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fork {
+    pub from: String,
+    pub after_task: usize,
 }
 
 impl Measured {

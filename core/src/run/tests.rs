@@ -1032,3 +1032,71 @@ fn an_encoder_at_learning_rate_zero_in_the_config_stays_bit_identical() {
     );
     assert_ne!(group_values(&after, "text"), group_values(&before, "text"));
 }
+
+/// A what-if: forked at the boundary after task 2 with the same strategy,
+/// the run goes on exactly as the original (same model, same random
+/// stream, so the same data order); forked with replay, it keeps the
+/// original's first two rows bit for bit, its memory holds tasks 1–2 (the
+/// catch-up), and its record says where it forked.
+#[test]
+fn a_fork_keeps_the_rows_before_its_boundary_and_the_data_order_after() {
+    let config = small(StrategyConfig::Finetune);
+    let (original, _) = run(config.clone());
+    let mut r = Runner::native(config, None).unwrap();
+    run_through(&mut r, 2);
+    let cp = pollster::block_on(r.checkpoint()).unwrap();
+    let bytes = cp.to_bytes();
+    let fork = |s: StrategyConfig| {
+        pollster::block_on(Runner::fork(
+            Checkpoint::from_bytes(&bytes).unwrap(),
+            s,
+            r.scenario().clone(),
+            Device::flex(),
+            "cpu",
+        ))
+        .unwrap()
+    };
+    let (same, _) = drain(&mut fork(StrategyConfig::Finetune));
+    assert_eq!(same.measured.acc_matrix, original.measured.acc_matrix);
+    let mut replay = fork(StrategyConfig::by_name("replay").unwrap());
+    assert!(
+        !replay.memory().is_empty(),
+        "the memory caught up on tasks 1-2"
+    );
+    let tasks_in_memory: std::collections::BTreeSet<usize> = replay
+        .memory()
+        .iter()
+        .map(|s| {
+            r.scenario()
+                .tasks
+                .iter()
+                .position(|t| t.classes.contains(&s.label))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(tasks_in_memory, [0, 1].into());
+    let (other, _) = drain(&mut replay);
+    assert_eq!(
+        other.measured.acc_matrix[..2],
+        original.measured.acc_matrix[..2]
+    );
+    assert_eq!(other.config.strategy.name(), "replay");
+    let f = other.measured.forked.as_ref().unwrap();
+    assert_eq!((f.from.as_str(), f.after_task), ("finetune", 2));
+    assert_ne!(
+        other.measured.acc_matrix[2..],
+        original.measured.acc_matrix[2..]
+    );
+    assert_readable(&other);
+    // MERA needs the fusion stage this run's model has not: said so
+    let err = pollster::block_on(Runner::fork(
+        Checkpoint::from_bytes(&bytes).unwrap(),
+        StrategyConfig::by_name("mera").unwrap(),
+        r.scenario().clone(),
+        Device::flex(),
+        "cpu",
+    ))
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("fusion stage"), "{err}");
+}

@@ -64,6 +64,10 @@ impl Faulty {
 }
 
 impl Strategy for Faulty {
+    fn memory(&self) -> Option<&super::memory::Memory> {
+        self.inner.memory()
+    }
+
     fn config(&self) -> StrategyConfig {
         self.inner.config()
     }

@@ -201,6 +201,12 @@ pub trait Strategy {
     ) {
     }
 
+    /// The rehearsal memory the strategy keeps, if any (to show what it
+    /// holds).
+    fn memory(&self) -> Option<&super::memory::Memory> {
+        None
+    }
+
     /// What must survive a restart at the boundary after `after_task`.
     fn state(&self) -> StrategyState {
         StrategyState::default()

@@ -104,6 +104,10 @@ pub fn interpolate(model: Model, previous: &HashMap<ParamId, Tensor<1>>, w: f64)
 }
 
 impl Strategy for Mera {
+    fn memory(&self) -> Option<&Memory> {
+        Some(&self.replay)
+    }
+
     fn config(&self) -> StrategyConfig {
         StrategyConfig::Mera(self.config.clone())
     }

@@ -92,6 +92,10 @@ pub fn modulation(gamma: f64, alpha: f64) -> Coefficients {
 }
 
 impl Strategy for Mspt {
+    fn memory(&self) -> Option<&Memory> {
+        self.config.mm.then_some(&self.memory)
+    }
+
     fn config(&self) -> StrategyConfig {
         StrategyConfig::Mspt(self.config.clone())
     }

@@ -24,6 +24,10 @@ impl Replay {
 }
 
 impl Strategy for Replay {
+    fn memory(&self) -> Option<&Memory> {
+        Some(&self.memory)
+    }
+
     fn config(&self) -> StrategyConfig {
         StrategyConfig::Replay(self.config.clone())
     }
