@@ -104,6 +104,13 @@ pub enum Command {
     Continue {
         run: usize,
     },
+    /// What if run `from` had gone on with `strategy`: a new run `run`
+    /// from the boundary checkpoint sent just before this command (as for
+    /// [`Command::Continue`]).
+    Fork {
+        run: usize,
+        strategy: palimpsest_core::strategy::StrategyConfig,
+    },
     Pause,
     Resume,
     /// Trains until the current task is evaluated, then pauses.
@@ -232,6 +239,18 @@ pub enum Reply {
         state: RunState,
     },
     Attention(Box<AttentionView>),
+    /// Where the model looks for the probe sample (task 1's first test
+    /// pair) at the task boundary the run just reached: the rewind's maps.
+    Probe {
+        run: usize,
+        view: Box<AttentionView>,
+    },
+    /// What the run's rehearsal memory holds after its latest task (its
+    /// samples are training samples: their `at.task` is 0).
+    Memory {
+        run: usize,
+        samples: Vec<SampleView>,
+    },
     Prediction {
         top: Vec<(String, f64)>,
     },

@@ -31,8 +31,13 @@ test('the default demo trains to a full matrix and metrics on the CPU', async ()
   assert.ok(values.every((v) => v >= 0 && v <= 1));
   const m = await metrics(page);
   for (const k of ['A', 'U', 'ACC', 'BWT', 'FWT', 'forgetting']) assert.ok(Number.isFinite(m[k]), `metric ${k}: ${m[k]}`);
-  // the diagonal was learnt: each task right after training beats chance (1 of its classes)
-  assert.ok(m.U > 0.3, `U_k ${m.U}`);
+  // the teaching stream is learnt well: its diagonal (U_k) at least 85 % on
+  // average and 70 % on every task, so that the forgetting below reads at a glance
+  const diag = [0, 6, 12, 18, 24].map((i) => values[i]);
+  console.log(`# the default demo's diagonal: ${diag.map((u) => u.toFixed(2)).join(' ')}`);
+  assert.ok(diag.reduce((a, b) => a + b) / 5 >= 0.85, `mean U_k of ${diag}`);
+  assert.ok(diag.every((u) => u >= 0.7), `U_k ${diag}`);
+  assert.ok(values[20] < 0.5, `fine-tuning forgets task 1: ${values[20]}`);
   assert.ok(worst < 200, `a main-thread task took ${worst} ms`);
   await page.waitForSelector('[data-testid=attention-map] .attn-image', { timeout: 30_000 });
   assert.equal(await page.locator('[data-testid=attention-map] .attn-image').count(), 2, 'maps before and after the latest task');

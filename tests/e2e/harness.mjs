@@ -116,9 +116,10 @@ export function outside(requests) {
 
 export const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
-/// Values of the accuracy-matrix cells that are filled in.
+/// Values of the filled-in cells of the results panel's accuracy matrix
+/// (race lanes and presenter mode have matrices of their own).
 export const cells = (page) =>
-  page.$$eval('[data-testid=acc-matrix] [data-value]', (els) => els.map((e) => Number(e.dataset.value)));
+  page.$$eval('.results [data-testid=acc-matrix] [data-value]', (els) => els.map((e) => Number(e.dataset.value)));
 
 export const metrics = (page) =>
   page.$$eval('[data-testid=metrics] [data-metric]', (els) =>
@@ -127,7 +128,7 @@ export const metrics = (page) =>
 /// Waits until the matrix has n×n filled cells and the shown run is finished.
 export async function waitFull(page, n, timeout) {
   await page.waitForFunction(
-    (n) => document.querySelectorAll('[data-testid=acc-matrix] [data-value]').length === n * n
+    (n) => document.querySelectorAll('.results [data-testid=acc-matrix] [data-value]').length === n * n
       && /finished/.test(document.querySelector('[data-testid=progress]')?.textContent ?? ''),
     n, { timeout, polling: 250 });
 }

@@ -60,11 +60,23 @@ fn Map(map: MapView, png: String, title: String) -> impl IntoView {
     }
 }
 
+/// The maps the page shows now: the probe's at the boundary the charts
+/// are rewound to, else the selected sample's for the latest model.
+fn shown(st: AppState) -> Option<crate::protocol::AttentionView> {
+    match st.scrub.get() {
+        Some(k) => st
+            .shown_run()
+            .and_then(|r| r.probes.get(k.wrapping_sub(1)).cloned()),
+        None => st.attention.get(),
+    }
+}
+
+/// The maps before and after the latest task (or the rewound boundary).
 #[component]
-pub fn Attention() -> impl IntoView {
+pub fn AttentionMaps() -> impl IntoView {
     let st = expect_context::<AppState>();
-    let body = move || {
-        let Some(a) = st.attention.get() else {
+    move || {
+        let Some(a) = shown(st) else {
             return view! {
                 <p class="muted">"After the first task, this shows where the model looks for the selected sample (click one in the dataset)."</p>
             }
@@ -86,18 +98,22 @@ pub fn Attention() -> impl IntoView {
                 "Sample from task " {a.sample.at.task} ", true class " <b>{a.truth.clone()}</b>
                 ": “" {a.sample.caption.clone()} "”"
             </p>
-            <div class="attn-pair">
+            <div class="attn-pair" data-after-task=a.after.after_task>
                 {before}
                 <Map map=a.after.clone() png=a.sample.png.clone() title=title />
             </div>
         }
         .into_any()
-    };
+    }
+}
+
+#[component]
+pub fn Attention() -> impl IntoView {
     view! {
-        <section class="panel" data-testid="attention-map">
+        <section class="panel" data-testid="attention-map" aria-label="attention maps">
             <h2>"Where the model looks"</h2>
-            <p class="muted">"Orange: attention of the [CLS] query over image patches; blue: over caption words (top interaction layer, mean over heads; shades run from the weakest to the strongest)."</p>
-            {body}
+            <p class="muted">"Orange: attention of the [CLS] query over image patches; blue: over caption words (top interaction layer, mean over heads; shades run from the weakest to the strongest). Rewound, the maps are those of task 1's first test pair at that boundary."</p>
+            <AttentionMaps />
         </section>
     }
 }

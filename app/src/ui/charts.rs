@@ -71,6 +71,183 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
+/// A line chart as data: what the page draws and what a chart export
+/// writes come from the same [`line_svg`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSpec {
+    pub series: Vec<Series>,
+    pub x_label: &'static str,
+    pub y_label: &'static str,
+    /// Fixed y range (e.g. accuracy 0–1); data range otherwise.
+    pub y_range: Option<(f64, f64)>,
+    /// Ticks on whole numbers only (task indices).
+    pub x_integer: bool,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The chart as a standalone SVG document (every style an attribute, so it
+/// looks the same inside the page and as a file). With `legend`, the series'
+/// names are drawn under the plot (the page shows them as HTML instead).
+pub fn line_svg(spec: &ChartSpec, legend: bool) -> String {
+    let series: Vec<Series> = spec
+        .series
+        .iter()
+        .map(|s| Series {
+            points: thin(&s.points),
+            ..s.clone()
+        })
+        .collect();
+    let pts = || series.iter().flat_map(|s| s.points.iter());
+    let (mut x0, mut x1) = pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+        (a.min(p.0), b.max(p.0))
+    });
+    let (mut y0, mut y1) = match spec.y_range {
+        Some(r) => r,
+        None => pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.1), b.max(p.1))
+        }),
+    };
+    if !x0.is_finite() {
+        (x0, x1) = (0.0, 1.0);
+    }
+    if !y0.is_finite() {
+        (y0, y1) = (0.0, 1.0);
+    }
+    if x1 - x0 < 1e-9 {
+        x1 = x0 + 1.0;
+    }
+    if y1 - y0 < 1e-9 {
+        y1 = y0 + 1.0;
+    }
+    if spec.y_range.is_none() {
+        let pad = (y1 - y0) * 0.05;
+        y0 -= pad;
+        y1 += pad;
+    }
+    let sx = |x: f64| ML + (x - x0) / (x1 - x0) * (W - ML - MR);
+    let sy = |y: f64| H - MB - (y - y0) / (y1 - y0) * (H - MT - MB);
+    let legend_rows = if legend { series.len() } else { 0 };
+    let height = H + 14.0 * legend_rows as f64;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {height}\" \
+         width=\"{W}\" height=\"{height}\" font-family=\"system-ui, sans-serif\">"
+    );
+    out.push_str(&format!(
+        "<rect width=\"{W}\" height=\"{height}\" fill=\"#ffffff\"/>"
+    ));
+    for t in ticks(y0, y1) {
+        let y = sy(t);
+        out.push_str(&format!(
+            "<line x1=\"{ML}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e5e9ee\"/>\
+             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"9\" fill=\"#5f6b7a\">{}</text>",
+            W - MR,
+            ML - 4.0,
+            y + 3.0,
+            fmt_tick(t)
+        ));
+    }
+    for t in ticks(x0, x1)
+        .into_iter()
+        .filter(|t| !spec.x_integer || t.fract() == 0.0)
+    {
+        let x = sx(t);
+        out.push_str(&format!(
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\" stroke=\"#7b8794\"/>\
+             <text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"9\" fill=\"#5f6b7a\">{}</text>",
+            H - MB,
+            H - MB + 4.0,
+            H - MB + 14.0,
+            fmt_tick(t)
+        ));
+    }
+    out.push_str(&format!(
+        "<line x1=\"{ML}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#7b8794\"/>\
+         <line x1=\"{ML}\" x2=\"{ML}\" y1=\"{MT}\" y2=\"{}\" stroke=\"#7b8794\"/>",
+        W - MR,
+        H - MB,
+        H - MB,
+        H - MB
+    ));
+    for s in &series {
+        let d: String = s
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                format!(
+                    "{}{:.1},{:.1}",
+                    if i == 0 { "M" } else { "L" },
+                    sx(p.0),
+                    sy(p.1)
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "<path d=\"{d}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>",
+            s.color,
+            if s.dashed {
+                " stroke-dasharray=\"5 3\""
+            } else {
+                ""
+            }
+        ));
+        if s.points.len() <= 24 {
+            for p in &s.points {
+                out.push_str(&format!(
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"/>",
+                    sx(p.0),
+                    sy(p.1),
+                    s.color
+                ));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#1d2430\">{}</text>\
+         <text x=\"12\" y=\"{mid}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#1d2430\" \
+         transform=\"rotate(-90 12 {mid})\">{}</text>",
+        (ML + W - MR) / 2.0,
+        H - 4.0,
+        esc(spec.x_label),
+        esc(spec.y_label),
+        mid = (MT + H - MB) / 2.0
+    ));
+    if series.iter().all(|s| s.points.is_empty()) {
+        out.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#5f6b7a\">no data yet</text>",
+            (ML + W - MR) / 2.0,
+            (MT + H - MB) / 2.0
+        ));
+    }
+    for (i, s) in series.iter().enumerate().take(legend_rows) {
+        let y = H + 14.0 * i as f64 + 8.0;
+        out.push_str(&format!(
+            "<line x1=\"{ML}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"3\"{}/>\
+             <text x=\"{}\" y=\"{:.1}\" font-size=\"10\" fill=\"#1d2430\">{}</text>",
+            ML + 22.0,
+            s.color,
+            if s.dashed {
+                " stroke-dasharray=\"5 3\""
+            } else {
+                ""
+            },
+            ML + 28.0,
+            y + 3.5,
+            esc(&s.name)
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// A line chart with axes; its legend as HTML under it. `title` names it
+/// for a screen reader (and its exports).
 #[component]
 pub fn LineChart(
     #[prop(into)] series: Signal<Vec<Series>>,
@@ -84,130 +261,48 @@ pub fn LineChart(
     x_integer: bool,
     #[prop(optional)] testid: &'static str,
 ) -> impl IntoView {
-    let plot = move || {
-        let series: Vec<Series> = series
-            .get()
-            .into_iter()
-            .map(|s| Series {
-                points: thin(&s.points),
-                ..s
-            })
-            .collect();
-        let pts = || series.iter().flat_map(|s| s.points.iter());
-        let (mut x0, mut x1) = pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-            (a.min(p.0), b.max(p.0))
-        });
-        let (mut y0, mut y1) = match y_range {
-            Some(r) => r,
-            None => pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-                (a.min(p.1), b.max(p.1))
-            }),
-        };
-        if !x0.is_finite() {
-            (x0, x1) = (0.0, 1.0);
-        }
-        if !y0.is_finite() {
-            (y0, y1) = (0.0, 1.0);
-        }
-        if x1 - x0 < 1e-9 {
-            x1 = x0 + 1.0;
-        }
-        if y1 - y0 < 1e-9 {
-            y1 = y0 + 1.0;
-        }
-        if y_range.is_none() {
-            let pad = (y1 - y0) * 0.05;
-            y0 -= pad;
-            y1 += pad;
-        }
-        let sx = move |x: f64| ML + (x - x0) / (x1 - x0) * (W - ML - MR);
-        let sy = move |y: f64| H - MB - (y - y0) / (y1 - y0) * (H - MT - MB);
-        let xt: Vec<f64> = ticks(x0, x1)
-            .into_iter()
-            .filter(|t| !x_integer || t.fract() == 0.0)
-            .collect();
-        let yt = ticks(y0, y1);
-        let grid = yt
-            .iter()
-            .map(|&t| {
-                let y = sy(t);
-                view! {
-                    <line x1=ML x2=W - MR y1=y y2=y class="grid" />
-                    <text x=ML - 4.0 y=y + 3.0 text-anchor="end" class="tick">{fmt_tick(t)}</text>
-                }
-            })
-            .collect_view();
-        let xticks = xt
-            .iter()
-            .map(|&t| {
-                let x = sx(t);
-                view! {
-                    <line x1=x x2=x y1=H - MB y2=H - MB + 4.0 class="axis" />
-                    <text x=x y=H - MB + 14.0 text-anchor="middle" class="tick">{fmt_tick(t)}</text>
-                }
-            })
-            .collect_view();
-        let lines = series
-            .iter()
-            .map(|s| {
-                let d = s
-                    .points
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        format!(
-                            "{}{:.1},{:.1}",
-                            if i == 0 { "M" } else { "L" },
-                            sx(p.0),
-                            sy(p.1)
-                        )
-                    })
-                    .collect::<String>();
-                let dots = (s.points.len() <= 24).then(|| {
-                    s.points
-                        .iter()
-                        .map(|p| view! { <circle cx=sx(p.0) cy=sy(p.1) r="3" fill=s.color /> })
-                        .collect_view()
-                });
-                view! {
-                    <path d=d fill="none" stroke=s.color stroke-width="2"
-                        stroke-dasharray=if s.dashed { "5 3" } else { "" } />
-                    {dots}
-                }
-            })
-            .collect_view();
-        let legend = series
-            .iter()
-            .map(|s| {
-                view! {
-                    <span class="legend-item">
-                        <span class="swatch" style=format!(
-                            "border-top: 3px {} {}", if s.dashed { "dashed" } else { "solid" }, s.color
-                        )></span>
-                        {s.name.clone()}
-                    </span>
-                }
-            })
-            .collect_view();
-        let empty = series.iter().all(|s| s.points.is_empty());
-        view! {
-            <svg viewBox=format!("0 0 {W} {H}") class="chart" role="img">
-                {grid}
-                {xticks}
-                <line x1=ML x2=W - MR y1=H - MB y2=H - MB class="axis" />
-                <line x1=ML x2=ML y1=MT y2=H - MB class="axis" />
-                {lines}
-                <text x=(ML + W - MR) / 2.0 y=H - 4.0 text-anchor="middle" class="label">{x_label}</text>
-                <text x="12" y=(MT + H - MB) / 2.0 text-anchor="middle" class="label"
-                    transform=format!("rotate(-90 12 {})", (MT + H - MB) / 2.0)>{y_label}</text>
-                {empty.then(|| view! {
-                    <text x=(ML + W - MR) / 2.0 y=(MT + H - MB) / 2.0 text-anchor="middle" class="muted">"no data yet"</text>
-                })}
-            </svg>
-            <div class="legend">{legend}</div>
-        }
+    let spec = Memo::new(move |_| ChartSpec {
+        series: series.get(),
+        x_label,
+        y_label,
+        y_range,
+        x_integer,
+    });
+    let legend = move || {
+        spec.with(|s| {
+            s.series
+                .iter()
+                .map(|s| {
+                    view! {
+                        <span class="legend-item">
+                            <span class="swatch" style=format!(
+                                "border-top: 3px {} {}", if s.dashed { "dashed" } else { "solid" }, s.color
+                            )></span>
+                            {s.name.clone()}
+                        </span>
+                    }
+                })
+                .collect_view()
+        })
     };
-    view! { <div class="chart-box" data-testid=testid>{plot}</div> }
+    let label = move || {
+        spec.with(|s| {
+            let names: Vec<&str> = s.series.iter().map(|x| x.name.as_str()).collect();
+            format!(
+                "chart of {} against {}: {}",
+                s.y_label,
+                s.x_label,
+                names.join(", ")
+            )
+        })
+    };
+    view! {
+        <div class="chart-box" data-testid=testid>
+            <div class="chart" role="img" aria-label=label inner_html=move || spec.with(|s| line_svg(s, false))></div>
+            <div class="legend">{legend}</div>
+            <super::export::ChartExports spec=spec name=testid />
+        </div>
+    }
 }
 
 /// Viridis at `v` in [0, 1], as CSS.
@@ -239,9 +334,13 @@ pub fn Heatmap(
     #[prop(into)] tasks: Signal<usize>,
     #[prop(optional)] testid: &'static str,
     #[prop(optional)] small: bool,
+    /// Cells (row, column, 0-based) framed: the ones a lesson step reads.
+    #[prop(optional, into)]
+    highlight: Option<Signal<Vec<(usize, usize)>>>,
 ) -> impl IntoView {
     let grid = move || {
         let rows = rows.get();
+        let marked = highlight.map(|h| h.get()).unwrap_or_default();
         let n = tasks.get().max(rows.len());
         let mut cells = Vec::new();
         cells.push(view! { <div class="corner">"after ↓ / on →"</div> }.into_any());
@@ -265,7 +364,8 @@ pub fn Heatmap(
                             v * 100.0
                         );
                         view! {
-                            <div class="cell" data-value=format!("{v:.4}") style=style title=title>
+                            <div class="cell" class:marked=marked.contains(&(i, j))
+                                data-value=format!("{v:.4}") style=style title=title>
                                 {format!("{:.0}", v * 100.0)}
                             </div>
                         }
@@ -280,7 +380,27 @@ pub fn Heatmap(
             "grid-template-columns: {} repeat({n}, 1fr)",
             if small { "2.2em" } else { "6.5em" }
         );
-        view! { <div class="heatmap" class:small=small style=style>{cells}</div> }
+        // the same numbers as a table, for a screen reader (the grid is
+        // hidden from it)
+        let table = view! {
+            <div class="sr-only"><table>
+                <caption>"Accuracy (%) after each task (rows) on each task (columns)"</caption>
+                <thead><tr><th scope="col">"after task"</th>
+                    {(1..=n).map(|j| view! { <th scope="col">{format!("on task {j}")}</th> }).collect_view()}
+                </tr></thead>
+                <tbody>
+                    {rows.iter().enumerate().map(|(i, r)| view! {
+                        <tr><th scope="row">{(i + 1).to_string()}</th>
+                            {r.iter().map(|v| view! { <td>{format!("{:.0}", v * 100.0)}</td> }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table></div>
+        };
+        view! {
+            <div class="heatmap" class:small=small style=style aria-hidden="true">{cells}</div>
+            {table}
+        }
     };
     view! { <div data-testid=testid class="heatmap-box">{grid}</div> }
 }

@@ -1,84 +1,13 @@
 //! Scenario, strategy and its hyper-parameters, and the training buttons.
 
 use leptos::prelude::*;
-use palimpsest_core::model::EncoderInit;
-use palimpsest_core::run::RunConfig;
 use palimpsest_core::run::limits::{Limit, limit_of};
 use palimpsest_core::strategy::StrategyConfig;
 use serde_json::Value;
 
-use super::link::{new_run, send};
+use super::session::{self, busy};
 use super::state::AppState;
-use crate::protocol::{Command, RunState};
-
-/// The run the page would start now.
-pub fn configured(st: AppState) -> RunConfig {
-    let mut c = RunConfig {
-        scenario: st.scenario.get_untracked(),
-        strategy: st.strategy.get_untracked(),
-        seed: st.seed.get_untracked(),
-        epochs: st.epochs.get_untracked(),
-        ..RunConfig::default()
-    };
-    let init = if st.pretrained.get_untracked() {
-        EncoderInit::Pretrained
-    } else {
-        EncoderInit::Scratch
-    };
-    c.model = c.model.with_init(init);
-    c.model.fusion = st.fusion.get_untracked();
-    super::demo_sizes(&mut c);
-    c
-}
-
-pub fn start_run(st: AppState, config: RunConfig) {
-    let run = new_run(st, &config);
-    send(&Command::Start {
-        run,
-        config: Box::new(config),
-    });
-}
-
-/// Starts the next strategy of a comparison, if any is queued.
-pub fn next_in_queue(st: AppState) {
-    let mut queue = st.queue.get_untracked();
-    if queue.is_empty() {
-        return;
-    }
-    let strategy = queue.remove(0);
-    st.queue.set(queue);
-    let config = RunConfig {
-        strategy,
-        ..configured(st)
-    };
-    start_run(st, config);
-}
-
-/// A new stream is loading: what the page showed of the old one goes (the
-/// runs stay in the comparison below).
-fn forget_stream(st: AppState) {
-    st.dataset.set(None);
-    st.pending.set(Vec::new());
-    st.attention.set(None);
-    st.prediction.set(None);
-    st.selected
-        .set(crate::protocol::SampleRef { task: 1, index: 0 });
-    st.shown.set(None);
-}
-
-/// The bundled streams the page offers, with their names in the menu.
-const SCENARIOS: [(&str, &str); 4] = [
-    ("entity", "Entities (OpenMoji, 5 tasks)"),
-    ("relation", "Relations (scenes, 5 tasks)"),
-    (
-        "modality-sketch",
-        "Modalities: image+text, then sketches (2 tasks)",
-    ),
-    (
-        "modality",
-        "Modalities: image+text, sketches, then spoken words (3 tasks)",
-    ),
-];
+use crate::protocol::RunState;
 
 /// The strategies the page offers: those that run on the model it builds
 /// (MERA and MoDE only with the fusion stage).
@@ -88,26 +17,10 @@ fn offered(fusion: bool) -> impl Iterator<Item = &'static str> {
         .filter(move |n| StrategyConfig::by_name(n).is_ok_and(|s| fusion || !s.needs_fusion()))
 }
 
-/// Whether a run trains or is paused (settings and the stream wait).
-pub(super) fn busy(st: AppState) -> bool {
-    matches!(
-        st.run_state.get(),
-        Some(RunState::Running) | Some(RunState::Paused)
-    )
-}
-
 #[component]
 pub fn Controls() -> impl IntoView {
     let st = expect_context::<AppState>();
-    let on_scenario = move |ev| {
-        let v = event_target_value(&ev);
-        st.scenario.set(v.clone());
-        forget_stream(st);
-        send(&Command::Load {
-            scenario: v,
-            seed: st.seed.get_untracked(),
-        });
-    };
+    let on_scenario = move |ev| session::load(st, event_target_value(&ev), st.seed.get_untracked());
     let on_strategy = move |ev| {
         if let Ok(s) = StrategyConfig::by_name(&event_target_value(&ev)) {
             st.strategy.set(s);
@@ -127,25 +40,27 @@ pub fn Controls() -> impl IntoView {
         },
         Err(_) => refuse_epochs("epochs must be a whole number".into()),
     };
+    let lr: &'static Limit = limit_of("lr").expect("lr has a range");
+    let refuse_lr = move |e: String| {
+        st.error(e);
+        st.lr.update(|_| {});
+    };
+    let on_lr = move |ev| match event_target_value(&ev).parse::<f64>() {
+        Ok(v) if v.is_finite() => match lr.admit(v) {
+            Ok(_) => st.lr.set(v),
+            Err(e) => refuse_lr(e),
+        },
+        _ => refuse_lr("the learning rate must be a number".into()),
+    };
     let on_seed = move |ev| match event_target_value(&ev).parse::<u64>() {
-        Ok(n) => {
-            st.seed.set(n);
-            forget_stream(st);
-            send(&Command::Load {
-                scenario: st.scenario.get_untracked(),
-                seed: n,
-            });
-        }
+        Ok(n) => session::load(st, st.scenario.get_untracked(), n),
         Err(_) => st.error("the seed must be a whole number"),
     };
-    let start = move |_| start_run(st, configured(st));
-    let pause = move |_| send(&Command::Pause);
-    let resume = move |_| send(&Command::Resume);
-    let step = move |_| send(&Command::StepTask);
-    let stop = move |_| {
-        st.queue.set(Vec::new());
-        send(&Command::Stop);
-    };
+    let start = move |_| session::start(st, session::configured(st));
+    let pause = move |_| session::pause();
+    let resume = move |_| session::resume();
+    let step = move |_| session::step_task();
+    let stop = move |_| session::stop(st);
     let state = move || st.run_state.get();
     view! {
         <section class="panel controls">
@@ -154,7 +69,7 @@ pub fn Controls() -> impl IntoView {
                 <label>
                     "Scenario "
                     <select data-testid="scenario" on:change=on_scenario prop:disabled=move || busy(st)>
-                        {SCENARIOS
+                        {super::SCENARIOS
                             .map(|(name, label)| {
                                 view! {
                                     <option value=name selected=move || st.scenario.get() == name>
@@ -185,6 +100,13 @@ pub fn Controls() -> impl IntoView {
                         data-setting="epochs"
                         prop:value=move || st.epochs.get().to_string()
                         on:change=on_epochs prop:disabled=move || busy(st) />
+                </label>
+                <label title="how far each training step moves the weights: too large and the loss blows up (the run says so and stops)">
+                    "Learning rate "
+                    <input type="number" min=lr.min_attr() max=lr.max_attr() step="any" class="num"
+                        data-setting="lr"
+                        prop:value=move || st.lr.get().to_string()
+                        on:change=on_lr prop:disabled=move || busy(st) />
                 </label>
                 <label>
                     "Seed "
@@ -378,21 +300,29 @@ fn HyperParams() -> impl IntoView {
     }
 }
 
-/// Queues several strategies on the same stream and seed.
+/// The strategies chosen to compare or race, in the order the page offers
+/// them (a comparison runs them in this order).
+pub fn chosen(st: AppState) -> Vec<String> {
+    let fusion = st.fusion.get_untracked();
+    let picked = st.contenders.get_untracked();
+    offered(fusion)
+        .filter(|n| picked.iter().any(|p| p == n))
+        .map(String::from)
+        .collect()
+}
+
+/// Starts a race of the chosen strategies.
+pub fn race(st: AppState) {
+    super::race::start(st, &chosen(st));
+}
+
+/// Queues several strategies on the same stream and seed, or races them.
 #[component]
 pub fn CompareControls() -> impl IntoView {
     let st = expect_context::<AppState>();
-    let chosen = RwSignal::new(vec![
-        "finetune".to_string(),
-        "replay".to_string(),
-        "mspt".to_string(),
-    ]);
     let run = move |_| {
-        let fusion = st.fusion.get_untracked();
-        let mut queue: Vec<StrategyConfig> = chosen
-            .get_untracked()
+        let mut queue: Vec<StrategyConfig> = chosen(st)
             .iter()
-            .filter(|n| offered(fusion).any(|o| o == n.as_str()))
             .filter_map(|n| StrategyConfig::by_name(n).ok())
             .collect();
         // the strategy as configured above replaces its defaults
@@ -402,8 +332,15 @@ pub fn CompareControls() -> impl IntoView {
                 *q = mine.clone();
             }
         }
-        st.queue.set(queue);
-        next_in_queue(st);
+        session::compare(st, queue);
+    };
+    let count = move || {
+        let fusion = st.fusion.get();
+        st.contenders
+            .get()
+            .iter()
+            .filter(|n| offered(fusion).any(|o| o == n.as_str()))
+            .count()
     };
     view! {
         <div class="row compare-controls">
@@ -416,10 +353,10 @@ pub fn CompareControls() -> impl IntoView {
                     view! {
                         <label class="toggle">
                             <input type="checkbox" data-compare=n.clone()
-                                prop:checked=move || chosen.get().contains(&n2)
+                                prop:checked=move || st.contenders.get().contains(&n2)
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
-                                    chosen.update(|c| {
+                                    st.contenders.update(|c| {
                                         c.retain(|x| x != &n3);
                                         if on {
                                             c.push(n3.clone());
@@ -432,8 +369,15 @@ pub fn CompareControls() -> impl IntoView {
                 })
                 .collect_view()}
             <button data-testid="compare" on:click=run
-                prop:disabled=move || !st.ready.get() || busy(st) || chosen.get().len() < 2>
+                title="train them one after the other on the page's worker"
+                prop:disabled=move || !st.ready.get() || busy(st) || count() < 2>
                 "Run comparison"
+            </button>
+            <button data-testid="race" on:click=move |_| race(st)
+                title="train them at the same time, a worker each (2 to 4; key r)"
+                prop:disabled=move || !st.ready.get() || super::race::racing(st)
+                    || !(2..=super::race::MAX_LANES).contains(&count())>
+                "Race them"
             </button>
         </div>
     }

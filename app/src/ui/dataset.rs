@@ -4,14 +4,9 @@
 
 use leptos::prelude::*;
 
-use super::link::send;
+use super::session::select;
 use super::state::AppState;
-use crate::protocol::{Command, SampleRef, SampleView};
-
-pub fn select(st: AppState, at: SampleRef) {
-    st.selected.set(at);
-    send(&Command::Select { sample: at });
-}
+use crate::protocol::SampleView;
 
 #[component]
 pub fn Timeline() -> impl IntoView {

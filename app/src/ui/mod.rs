@@ -6,29 +6,51 @@ mod compare;
 mod controls;
 mod dataset;
 mod drop;
+mod embed;
+mod export;
 mod gains;
-mod link;
+mod keys;
+mod lesson;
 mod modality;
 mod playground;
+mod presenter;
+mod race;
 mod records;
 mod results;
+mod session;
+mod share;
 pub mod state;
 mod store;
 mod upload;
+mod whatif;
+mod worker;
 
 use leptos::prelude::*;
 use palimpsest_core::run::RunConfig;
 
-use crate::protocol::{Command, DeviceChoice};
+use crate::protocol::DeviceChoice;
 use state::AppState;
 
-/// Epochs per task of the default demo: small enough that the whole stream
-/// trains within a minute on a laptop's CPU in the browser.
-pub const DEMO_EPOCHS: usize = 2;
+/// The stream the page opens on: the teaching stream, whose every task the
+/// model learns well in the browser, so that forgetting reads at a glance.
+pub const DEMO_SCENARIO: &str = "teaching";
+
+/// The page's starting settings for a bundled stream, (epochs per task,
+/// learning rate): small enough that the whole stream trains within half
+/// a minute on a laptop's CPU in the browser. The teaching stream's were
+/// measured to learn every task (docs/findings.md, "The teaching stream").
+pub fn demo_settings(scenario: &str) -> (usize, f64) {
+    match scenario {
+        "teaching" => (2, 0.002),
+        _ => (2, RunConfig::default().lr),
+    }
+}
 
 /// Sizes of the browser's runs (the CLI's defaults are larger).
 pub fn demo_sizes(c: &mut RunConfig) {
-    c.entity.train_copies = 4;
+    // the teaching stream keeps the CLI's 8 copies of each image (its two
+    // epochs are the page's saving); the entity stream's are halved
+    c.entity.train_copies = if c.scenario == "teaching" { 8 } else { 4 };
     // 60 scenes a class (the CLI's default is 400): the relation stream in
     // about the entity demo's time
     c.relation.train_per_class = 60;
@@ -37,6 +59,27 @@ pub fn demo_sizes(c: &mut RunConfig) {
     c.modality.sketch_copies = 2;
     c.modality.speech_copies = 1;
 }
+
+/// The bundled streams the page offers, with their names in the menu.
+pub const SCENARIOS: [(&str, &str); 5] = [
+    (
+        "teaching",
+        "Teaching: things that look unlike (OpenMoji, 5 tasks × 2 classes)",
+    ),
+    (
+        "entity",
+        "Entities (OpenMoji, 5 tasks × 4 subgroups; harder)",
+    ),
+    ("relation", "Relations (scenes, 5 tasks)"),
+    (
+        "modality-sketch",
+        "Modalities: image+text, then sketches (2 tasks)",
+    ),
+    (
+        "modality",
+        "Modalities: image+text, sketches, then spoken words (3 tasks)",
+    ),
+];
 
 fn url_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
@@ -94,27 +137,34 @@ fn Messages() -> impl IntoView {
 }
 
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App() -> AnyView {
     let st = AppState::new();
     provide_context(st);
     let device = DeviceChoice::parse(url_param("device").as_deref());
-    let hooks = link::Hooks {
+    let hooks = session::Hooks {
         fault_at_task: url_param("fault").and_then(|f| f.parse().ok()),
         diverge_at: url_param("diverge"),
     };
-    link::spawn(st, device, hooks);
-    // what an earlier visit kept, or the default stream
+    session::spawn(st, device, hooks);
+    // what the address asks for (a shared link), applied after what an
+    // earlier visit kept
+    let (shared, problems) = share::parse(&share::address_pairs());
+    // what an earlier visit kept, or the default stream (or the link's)
     leptos::task::spawn_local(async move {
         let load_default = || {
-            link::send(&Command::Load {
-                scenario: st.scenario.get_untracked(),
-                seed: st.seed.get_untracked(),
-            })
+            session::load(
+                st,
+                shared
+                    .scenario
+                    .clone()
+                    .unwrap_or_else(|| st.scenario.get_untracked()),
+                shared.seed.unwrap_or_else(|| st.seed.get_untracked()),
+            )
         };
         let finished = match store::read().await {
             Ok(Some(saved)) => {
                 let restored = store::restore(st, saved);
-                if link::history().1.is_empty() {
+                if session::history().1.is_empty() {
                     load_default();
                 }
                 st.interrupted.set(restored.interrupted);
@@ -133,23 +183,41 @@ pub fn App() -> impl IntoView {
                 None
             }
         };
+        share::apply(st, &shared, problems);
+        share::follow(st);
         store::keep(st);
         if let Some((id, k, bytes)) = finished {
             // the finished run's model back in the worker
-            link::go_on_when_ready(st, id, k, bytes);
+            session::go_on_when_ready(st, id, k, bytes);
         }
     });
     store::watch(st);
     warn_before_leaving(st);
+    keys::listen(st);
+    if url_param("present").is_some() {
+        keys::present(st, true);
+    }
+    if let Some(which) = url_param("embed") {
+        return view! { <embed::Embed which=which /> }.into_any();
+    }
     view! {
         <header>
             <h1>"Palimpsest"</h1>
             <p class="tagline">"Watch a small image+text model learn a stream of tasks — and forget. Everything runs in this browser."</p>
+            <nav class="header-buttons" aria-label="teaching">
+                <button data-testid="lesson-open" on:click=move |_| keys::act(st, keys::Action::Lesson)
+                    title="a guided lesson through forgetting and its cures (key l)">"Lesson"</button>
+                <button data-testid="present-open" on:click=move |_| keys::present(st, true)
+                    title="large type for a projector (key p)">"Present"</button>
+                <button data-testid="keys-open" on:click=move |_| st.help.set(true)
+                    title="every key of the page (key ?)">"Keys"</button>
+            </nav>
             <Badge />
         </header>
         <Messages />
         <Interrupted />
         <main>
+            <lesson::Lesson />
             <controls::Controls />
             <dataset::Timeline />
             <results::Results />
@@ -163,8 +231,12 @@ pub fn App() -> impl IntoView {
                     <playground::Playground />
                 </div>
             </div>
+            <whatif::WhatIfPair />
+            <race::Race />
             <compare::Compare />
         </main>
+        <presenter::Presenter />
+        <keys::Help />
         <footer>
             "Images: " <a href="./OPENMOJI-LICENSE.md">"OpenMoji"</a> " (CC BY-SA 4.0); sketches: "
             <a href="./QUICKDRAW-LICENSE.md">"Quick, Draw!"</a> " (CC BY 4.0); spoken words: "
@@ -182,6 +254,7 @@ pub fn App() -> impl IntoView {
             <ClearData />
         </footer>
     }
+    .into_any()
 }
 
 /// A run the last visit left training: go on from its last task boundary
@@ -211,19 +284,7 @@ fn Interrupted() -> impl IntoView {
             };
             let go = {
                 let i = i.clone();
-                move |_| {
-                    st.interrupted.set(None);
-                    match i.checkpoint.clone() {
-                        Some((k, bytes)) => link::go_on(st, i.run, k, bytes),
-                        None => {
-                            let config = st.run_config(i.run);
-                            st.runs.update(|r| r.retain(|v| v.id != i.run));
-                            if let Some(config) = config {
-                                controls::start_run(st, config);
-                            }
-                        }
-                    }
-                }
+                move |_| session::resume_interrupted(st, i.clone())
             };
             view! {
                 <div class="message notice" data-testid="resume-offer">

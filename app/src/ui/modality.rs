@@ -17,8 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::controls::busy;
-use super::link::send;
+use super::session::{busy, send};
 use super::state::AppState;
 use crate::png::png_url;
 use crate::protocol::{Command, DatasetView, ModalSample};

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::link::send;
+use super::session::send;
 use super::state::AppState;
 use crate::png::png_url;
 use crate::protocol::Command;

@@ -7,7 +7,7 @@ use palimpsest_core::run::{Event, RunConfig, RunRecord};
 use palimpsest_core::strategy::StrategyConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{AttentionView, DatasetView, RunState, SampleRef};
+use crate::protocol::{AttentionView, DatasetView, RunState, SampleRef, SampleView};
 
 /// One run as the page draws it: live from the worker's events, or imported.
 /// Kept in the browser's storage as it is ([`super::store`]).
@@ -35,6 +35,13 @@ pub struct RunView {
     pub samples_per_s: f64,
     pub record: Option<RunRecord>,
     pub state: Option<RunState>,
+    /// What its rehearsal memory held after its latest task.
+    #[serde(default)]
+    pub memory: Vec<SampleView>,
+    /// The probe sample's attention maps at each task boundary (entry
+    /// k − 1 after task k), for the rewind.
+    #[serde(default)]
+    pub probes: Vec<AttentionView>,
 }
 
 impl RunView {
@@ -58,6 +65,8 @@ impl RunView {
             samples_per_s: 0.0,
             record: None,
             state: None,
+            memory: Vec::new(),
+            probes: Vec::new(),
         }
     }
 
@@ -143,6 +152,17 @@ impl RunView {
         }
     }
 
+    /// The probe's maps at the boundary after task `view.after.after_task`
+    /// (a boundary measured again, after a divergence, replaces it).
+    pub fn add_probe(&mut self, view: AttentionView) {
+        let k = view.after.after_task;
+        if k == 0 || k > self.probes.len() + 1 {
+            return;
+        }
+        self.probes.truncate(k - 1);
+        self.probes.push(view);
+    }
+
     /// Back to the boundary after task `k`: what was measured later goes
     /// (the run goes on from there on another worker).
     pub fn rewind(&mut self, k: usize) {
@@ -161,6 +181,7 @@ impl RunView {
         self.loss.truncate(steps);
         self.gamma.truncate(steps);
         self.steps_at_task_end.truncate(k);
+        self.probes.truncate(k);
         self.task = k;
         self.step = 0;
         self.steps = 0;
@@ -206,6 +227,18 @@ impl RunView {
     }
 }
 
+/// A run that was training when the page went away, and where it can go
+/// on from.
+#[derive(Debug, Clone)]
+pub struct Interrupted {
+    pub run: usize,
+    pub label: String,
+    /// The task it was training.
+    pub task: usize,
+    /// Its checkpoint at the end of task `k`: (k, bytes).
+    pub checkpoint: Option<(usize, js_sys::Uint8Array)>,
+}
+
 /// A pair the user uploaded, waiting to become part of a class (kept in
 /// the browser's storage as it is).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -228,6 +261,8 @@ pub struct AppState {
     pub dataset: RwSignal<Option<DatasetView>>,
     pub strategy: RwSignal<StrategyConfig>,
     pub epochs: RwSignal<usize>,
+    /// The learning rate of the next run.
+    pub lr: RwSignal<f64>,
     /// Whether runs start from the shipped pretrained encoders.
     pub pretrained: RwSignal<bool>,
     /// Whether the model has the fusion stage (`model.fusion`).
@@ -250,7 +285,30 @@ pub struct AppState {
     /// "saving" (a change not written yet) or "not saved" (a write failed).
     pub saved: RwSignal<&'static str>,
     /// A run the last visit left training, offered to go on.
-    pub interrupted: RwSignal<Option<super::store::Interrupted>, LocalStorage>,
+    pub interrupted: RwSignal<Option<Interrupted>, LocalStorage>,
+    /// The strategies chosen to compare or race (names).
+    pub contenders: RwSignal<Vec<String>>,
+    /// The runs of the current race's lanes.
+    pub race: RwSignal<Vec<usize>>,
+    /// The guided lesson's step (0-based), while the lesson is open.
+    pub lesson: RwSignal<Option<usize>>,
+    /// Presenter mode: large type, one view, keys only.
+    pub presenting: RwSignal<bool>,
+    /// The overlay that lists the keys.
+    pub help: RwSignal<bool>,
+    /// The runs the lesson trained, by its name for them.
+    pub lesson_runs: RwSignal<Vec<(String, usize)>>,
+    /// The lesson's step whose action is being carried out.
+    pub lesson_goal: RwSignal<Option<usize>>,
+    /// Cells of the matrix the lesson points at (row, column, 0-based).
+    pub highlight: RwSignal<Vec<(usize, usize)>>,
+    /// A what-if shown beside its original: (original run, fork run).
+    pub whatif: RwSignal<Option<(usize, usize)>>,
+    /// The task boundary the charts are rewound to (None: the latest).
+    pub scrub: RwSignal<Option<usize>>,
+    /// The active run's latest checkpoint, (run, tasks done), as the
+    /// session holds it: what the browser's storage writes when it changes.
+    pub checkpoint_at: RwSignal<Option<(usize, usize)>>,
     /// The expert the worker trains now to measure relative gains:
     /// (run, task, tasks).
     pub experts: RwSignal<Option<(usize, usize, usize)>>,
@@ -264,11 +322,14 @@ impl AppState {
             ready: RwSignal::new(false),
             notices: RwSignal::new(Vec::new()),
             errors: RwSignal::new(Vec::new()),
-            scenario: RwSignal::new("entity".into()),
+            scenario: RwSignal::new(super::DEMO_SCENARIO.into()),
             seed: RwSignal::new(7),
             dataset: RwSignal::new(None),
-            strategy: RwSignal::new(StrategyConfig::by_name("mspt").expect("mspt exists")),
-            epochs: RwSignal::new(super::DEMO_EPOCHS),
+            // the demo shows forgetting first; the strategies that cure it
+            // are a choice away
+            strategy: RwSignal::new(StrategyConfig::Finetune),
+            epochs: RwSignal::new(super::demo_settings(super::DEMO_SCENARIO).0),
+            lr: RwSignal::new(super::demo_settings(super::DEMO_SCENARIO).1),
             fusion: RwSignal::new(palimpsest_core::model::ModelConfig::default().fusion),
             pretrained: RwSignal::new(
                 palimpsest_core::model::ModelConfig::default().starts_pretrained(),
@@ -285,6 +346,17 @@ impl AppState {
             next_id: RwSignal::new(1),
             saved: RwSignal::new("saving"),
             interrupted: RwSignal::new_local(None),
+            checkpoint_at: RwSignal::new(None),
+            contenders: RwSignal::new(["finetune", "replay", "mspt"].map(String::from).to_vec()),
+            race: RwSignal::new(Vec::new()),
+            lesson: RwSignal::new(None),
+            presenting: RwSignal::new(false),
+            help: RwSignal::new(false),
+            scrub: RwSignal::new(None),
+            whatif: RwSignal::new(None),
+            lesson_runs: RwSignal::new(Vec::new()),
+            lesson_goal: RwSignal::new(None),
+            highlight: RwSignal::new(Vec::new()),
             experts: RwSignal::new(None),
         }
     }

@@ -20,8 +20,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DomException, IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
 
-use super::link;
-use super::state::{AppState, Pending, RunView};
+use super::session;
+use super::state::{AppState, Interrupted, Pending, RunView};
 use crate::protocol::{Command, RunState};
 
 const DB: &str = "palimpsest";
@@ -42,24 +42,16 @@ struct Page {
     next_id: usize,
     strategy: StrategyConfig,
     epochs: usize,
+    /// The learning rate (absent in what earlier versions kept: the
+    /// stream's demo rate).
+    #[serde(default)]
+    lr: Option<f64>,
     pretrained: bool,
     /// The fusion stage (absent in what earlier versions kept: off).
     #[serde(default)]
     fusion: bool,
     queue: Vec<StrategyConfig>,
     pending: Vec<Pending>,
-}
-
-/// A run that was training when the page went away, and where it can go
-/// on from.
-#[derive(Debug, Clone)]
-pub struct Interrupted {
-    pub run: usize,
-    pub label: String,
-    /// The task it was training.
-    pub task: usize,
-    /// Its checkpoint at the end of task `k`: (k, bytes).
-    pub checkpoint: Option<(usize, Uint8Array)>,
 }
 
 #[derive(Default)]
@@ -240,10 +232,13 @@ pub fn restore(st: AppState, saved: Saved) -> Restored {
             st.scenario.set(scenario.clone());
             st.seed.set(*seed);
         }
-        link::send(cmd);
+        session::send(cmd);
     }
     st.strategy.set(page.strategy);
     st.epochs.set(page.epochs);
+    if let Some(lr) = page.lr {
+        st.lr.set(lr);
+    }
     st.pretrained.set(page.pretrained);
     st.fusion.set(page.fusion);
     st.queue.set(page.queue);
@@ -304,6 +299,7 @@ fn snapshot(st: AppState) -> Page {
         next_id: st.next_id.get_untracked(),
         strategy: st.strategy.get_untracked(),
         epochs: st.epochs.get_untracked(),
+        lr: Some(st.lr.get_untracked()),
         pretrained: st.pretrained.get_untracked(),
         fusion: st.fusion.get_untracked(),
         queue: st.queue.get_untracked(),
@@ -319,12 +315,14 @@ pub fn watch(st: AppState) {
         st.pending.track();
         st.strategy.track();
         st.epochs.track();
+        st.lr.track();
         st.pretrained.track();
         st.fusion.track();
         st.queue.track();
         st.shown.track();
         st.active.track();
         st.dataset.track();
+        st.checkpoint_at.track();
         changed(st);
     });
 }
@@ -334,8 +332,8 @@ pub fn watch(st: AppState) {
 async fn write(st: AppState) -> Result<(), WriteError> {
     let db = open().await.map_err(WriteError::Other)?;
     let page = serde_json::to_string(&snapshot(st)).expect("the page serialises");
-    let (stream_version, stream) = link::history();
-    let checkpoint = link::checkpoint();
+    let (stream_version, stream) = session::history();
+    let checkpoint = session::checkpoint();
     let (stream_saved, checkpoint_saved) =
         WRITER.with(|w| (w.borrow().stream_saved, w.borrow().checkpoint_saved));
     let other = |e: JsValue| WriteError::Other(js_err(e));

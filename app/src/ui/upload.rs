@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, File, FileList, HtmlCanvasElement, ImageBitmap};
 
-use super::link::send;
+use super::session::send;
 use super::state::{AppState, Pending};
 use crate::png::png_url;
 use crate::protocol::{Command, DatasetView, NewClass, RunState, UserSample};

@@ -176,7 +176,8 @@ async fn handle(cmd: Command) {
         Command::AddClasses { classes } => add_classes(&st, classes).await,
         Command::AddModality { modality, samples } => add_modality(&st, &modality, samples),
         Command::Start { run, config } => train::start(st, run, *config).await,
-        Command::Continue { run } => train::continue_from(st, run).await,
+        Command::Continue { run } => train::continue_from(st, run, None).await,
+        Command::Fork { run, strategy } => train::continue_from(st, run, Some(strategy)).await,
         Command::Pause => set_control(&st, Control::Pause),
         Command::Resume => train::resume(st, Control::Run).await,
         Command::StepTask => train::resume(st, Control::StepTask).await,
@@ -400,21 +401,45 @@ fn add_modality(st: &Shared, modality: &str, samples: Vec<ModalSample>) {
 
 /// Attention of the models before and after the latest task on the selected sample.
 async fn send_attention(st: &Shared) {
-    let (sample, at, before, after, env, names) = {
+    let at = st.borrow().selected;
+    match attention_view(st, at).await {
+        Ok(Some(view)) => post(&Reply::Attention(Box::new(view))),
+        Ok(None) => {}
+        Err(e) => error(e),
+    }
+}
+
+/// The sample every boundary's maps are drawn for, so that a rewind shows
+/// how the model's look at one picture changed: task 1's first test pair.
+const PROBE: SampleRef = SampleRef { task: 1, index: 0 };
+
+/// The probe's maps at the boundary the run just reached, to the page.
+async fn send_probe(st: &Shared, run: usize) {
+    if let Ok(Some(view)) = attention_view(st, PROBE).await {
+        post(&Reply::Probe {
+            run,
+            view: Box::new(view),
+        });
+    }
+}
+
+/// Where the models before and after the latest task look for sample
+/// `at`; `None` before a task is trained.
+async fn attention_view(st: &Shared, at: SampleRef) -> Result<Option<AttentionView>, String> {
+    let (sample, before, after, env, names) = {
         let s = st.borrow();
         let (Some(scenario), Some(device)) = (&s.scenario, &s.device) else {
-            return;
+            return Ok(None);
         };
         let Some(after) = s.after.clone() else {
-            return;
+            return Ok(None);
         };
-        let Some(sample) = views::lookup(scenario, s.selected) else {
-            return error("that sample is not in the stream");
+        let Some(sample) = views::lookup(scenario, at) else {
+            return Err("that sample is not in the stream".into());
         };
         let env = env(device, &s.model_config, s.seed);
         (
             sample.clone(),
-            s.selected,
             s.before.clone(),
             after,
             env,
@@ -426,12 +451,12 @@ async fn send_attention(st: &Shared) {
         Some((k, m)) => Some(views::map_view(m, &sample, &env, *k, &names).await),
         None => None,
     };
-    post(&Reply::Attention(Box::new(AttentionView {
+    Ok(Some(AttentionView {
         sample: views::sample_view(&sample, at),
         truth: names.get(sample.label).cloned().unwrap_or_default(),
         before: before_view,
         after: after_view,
-    })));
+    }))
 }
 
 async fn predict(

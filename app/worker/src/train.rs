@@ -8,7 +8,7 @@ use palimpsest_core::run::{Backend, Checkpoint, Event, RunConfig, RunRecord, Run
 use palimpsest_core::strategy::fault::Faulty;
 use web_time::Instant;
 
-use super::{Control, Shared, error, post, scope, send_attention, sleep};
+use super::{Control, Shared, error, post, scope, send_attention, send_probe, sleep};
 use palimpsest_app::protocol::{Reply, RunState, checkpoint_message};
 
 /// Longest stretch of training before the worker looks at its messages.
@@ -64,8 +64,13 @@ pub async fn start(st: Shared, run: usize, mut config: RunConfig) {
 }
 
 /// Goes on with run `run` from the checkpoint the page sent before (after
-/// the worker that trained it failed).
-pub async fn continue_from(st: Shared, run: usize) {
+/// the worker that trained it failed), or — with `fork` — starts the
+/// what-if run `run` from it with another strategy.
+pub async fn continue_from(
+    st: Shared,
+    run: usize,
+    fork: Option<palimpsest_core::strategy::StrategyConfig>,
+) {
     let (checkpoint, scenario, device, label) = {
         let mut s = st.borrow_mut();
         if s.looping {
@@ -100,7 +105,11 @@ pub async fn continue_from(st: Shared, run: usize) {
             .covering(&scenario.modalities());
         (checkpoint, out.0, out.1, out.2)
     };
-    let runner = match Runner::resume(checkpoint, scenario, device, &label).await {
+    let resumed = match fork {
+        Some(strategy) => Runner::fork(checkpoint, strategy, scenario, device, &label).await,
+        None => Runner::resume(checkpoint, scenario, device, &label).await,
+    };
+    let runner = match resumed {
         Ok(r) => r,
         Err(e) => return error(format!("the run cannot go on: {e}")),
     };
@@ -206,6 +215,8 @@ async fn run_loop(st: Shared, mut runner: Runner) {
             }
             flush(run, &mut batch, &mut flushed);
             send_attention(&st).await;
+            send_probe(&st, run).await;
+            send_memory(run, &runner);
             send_checkpoint(run, &runner).await;
         } else if flushed.elapsed().as_secs_f64() * 1000.0 > FLUSH_MS {
             flush(run, &mut batch, &mut flushed);
@@ -338,6 +349,23 @@ async fn measure_gains(st: &Shared, run: usize, runner: &Runner, record: RunReco
         }
         Err(e) => error(format!("the relative gains: {e}")),
     }
+}
+
+/// What the strategy's rehearsal memory holds, to the page (for the
+/// lesson's replay step); nothing when it keeps none.
+fn send_memory(run: usize, runner: &Runner) {
+    let kept = runner.memory();
+    if kept.is_empty() {
+        return;
+    }
+    let samples = kept
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            super::views::sample_view(s, palimpsest_app::protocol::SampleRef { task: 0, index: i })
+        })
+        .collect();
+    post(&Reply::Memory { run, samples });
 }
 
 /// The run at the task boundary it just reached, to the page: if this

@@ -1,0 +1,262 @@
+//! Keys everywhere on the page, for a talk: no control needs a mouse.
+//! Typing in a field is left alone.
+
+use leptos::prelude::*;
+use palimpsest_core::strategy::StrategyConfig;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::session::{self, busy};
+use super::state::AppState;
+use crate::protocol::RunState;
+
+/// The strategies keys 1–4 choose.
+pub const STRATEGY_KEYS: [&str; 4] = ["finetune", "replay", "ewc", "mspt"];
+
+/// Every key and what it does, as the help overlay lists them.
+pub const KEYS: [(&str, &str); 9] = [
+    ("space", "start the run, pause it, or go on"),
+    (
+        "→",
+        "next lesson step (and run it); without the lesson: the next task boundary",
+    ),
+    (
+        "←",
+        "previous lesson step; without the lesson: the previous task boundary",
+    ),
+    ("1 – 4", "choose fine-tuning, replay, EWC or MSPT"),
+    ("r", "race the chosen strategies side by side"),
+    ("l", "open or close the lesson"),
+    ("p", "presenter mode (full screen, large type)"),
+    ("?", "this list of keys"),
+    ("Esc", "close this list, or leave presenter mode"),
+];
+
+/// What a key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    StartOrPause,
+    Next,
+    Prev,
+    Strategy(usize),
+    Race,
+    Lesson,
+    Present,
+    Help,
+    Escape,
+}
+
+/// The action of a key (`KeyboardEvent.key`), if it has one.
+pub fn action(key: &str) -> Option<Action> {
+    Some(match key {
+        " " | "Spacebar" => Action::StartOrPause,
+        "ArrowRight" => Action::Next,
+        "ArrowLeft" => Action::Prev,
+        "1" | "2" | "3" | "4" => Action::Strategy(key.parse::<usize>().ok()? - 1),
+        "r" | "R" => Action::Race,
+        "l" | "L" => Action::Lesson,
+        "p" | "P" => Action::Present,
+        "?" => Action::Help,
+        "Escape" => Action::Escape,
+        _ => return None,
+    })
+}
+
+/// Full screen where the browser allows it (a refusal changes nothing:
+/// presenter mode still fills the window).
+fn full_screen(on: bool) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if on {
+        if let Some(el) = doc.document_element() {
+            let _ = el.request_fullscreen();
+        }
+    } else if doc.fullscreen_element().is_some() {
+        doc.exit_fullscreen();
+    }
+}
+
+pub fn present(st: AppState, on: bool) {
+    st.presenting.set(on);
+    full_screen(on);
+}
+
+/// The task boundary one step from the shown one (the scrubber).
+fn scrub(st: AppState, forward: bool) {
+    let Some(run) = st.shown_run() else {
+        return;
+    };
+    let done = run.acc.len();
+    if done == 0 {
+        return;
+    }
+    let at = st.scrub.get_untracked().unwrap_or(done);
+    let next = if forward {
+        (at + 1).min(done)
+    } else {
+        at.saturating_sub(1).max(1)
+    };
+    st.scrub.set((next < done).then_some(next));
+}
+
+pub fn act(st: AppState, a: Action) {
+    match a {
+        Action::StartOrPause => match st.run_state.get_untracked() {
+            Some(RunState::Running) => session::pause(),
+            Some(RunState::Paused) => session::resume(),
+            _ if st.ready.get_untracked() && st.dataset.get_untracked().is_some() => {
+                session::start(st, session::configured(st))
+            }
+            _ => {}
+        },
+        Action::Next => match st.lesson.get_untracked() {
+            Some(k) => super::lesson::go(st, k + 1),
+            None => scrub(st, true),
+        },
+        Action::Prev => match st.lesson.get_untracked() {
+            Some(k) => super::lesson::open(st, k.saturating_sub(1)),
+            None => scrub(st, false),
+        },
+        Action::Strategy(i) => {
+            if busy(st) {
+                return st.notice("The strategy can change when the run is stopped or finished.");
+            }
+            if let Ok(s) = StrategyConfig::by_name(STRATEGY_KEYS[i]) {
+                st.strategy.set(s);
+            }
+        }
+        Action::Race => super::controls::race(st),
+        Action::Lesson => match st.lesson.get_untracked() {
+            Some(_) => st.lesson.set(None),
+            None => super::lesson::open(st, 0),
+        },
+        Action::Present => present(st, !st.presenting.get_untracked()),
+        Action::Help => st.help.update(|h| *h = !*h),
+        Action::Escape => {
+            if st.help.get_untracked() {
+                st.help.set(false);
+            } else if st.presenting.get_untracked() {
+                present(st, false);
+            }
+        }
+    }
+}
+
+/// Whether a key went to something that takes typing or its own keys.
+fn typing(ev: &web_sys::KeyboardEvent) -> bool {
+    let Some(el) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    let tag = el.tag_name().to_ascii_lowercase();
+    matches!(tag.as_str(), "input" | "textarea" | "select")
+        || el.get_attribute("contenteditable").is_some()
+}
+
+/// Listens to the page's keys.
+pub fn listen(st: AppState) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_key =
+        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |ev: web_sys::KeyboardEvent| {
+            if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing(&ev) {
+                return;
+            }
+            let key = ev.key();
+            // space and the arrows on a focused button keep their own meaning
+            let on_button = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| el.tag_name().eq_ignore_ascii_case("button"));
+            if on_button && (key == " " || key == "Enter") {
+                return;
+            }
+            if let Some(a) = action(&key) {
+                ev.prevent_default();
+                act(st, a);
+            }
+        });
+    let _ = window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+    on_key.forget();
+    // leaving full screen with the browser's own key leaves presenter mode
+    let doc = window.document();
+    let on_change = Closure::<dyn FnMut()>::new(move || {
+        let full = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.fullscreen_element())
+            .is_some();
+        if !full && st.presenting.get_untracked() && FULL.with(|f| f.get()) {
+            st.presenting.set(false);
+        }
+        FULL.with(|f| f.set(full));
+    });
+    if let Some(doc) = doc {
+        let _ = doc.add_event_listener_with_callback(
+            "fullscreenchange",
+            on_change.as_ref().unchecked_ref(),
+        );
+    }
+    on_change.forget();
+}
+
+thread_local! {
+    /// Whether the page was in full screen at the last change.
+    static FULL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The overlay that lists the keys (`?`).
+#[component]
+pub fn Help() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    view! {
+        <Show when=move || st.help.get()>
+            <div class="overlay" data-testid="help" role="dialog" aria-modal="true" aria-label="keys">
+                <div class="overlay-box">
+                    <h2>"Keys"</h2>
+                    <table class="keys">
+                        <tbody>
+                            {KEYS.iter().map(|(k, what)| view! {
+                                <tr><th><kbd>{*k}</kbd></th><td>{*what}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <button on:click=move |_| st.help.set(false)>"Close (Esc)"</button>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_key_has_an_action() {
+        for k in [
+            " ",
+            "ArrowRight",
+            "ArrowLeft",
+            "1",
+            "4",
+            "r",
+            "l",
+            "p",
+            "?",
+            "Escape",
+        ] {
+            assert!(action(k).is_some(), "{k}");
+        }
+        assert_eq!(action("3"), Some(Action::Strategy(2)));
+        assert_eq!(action("5"), None);
+        assert_eq!(action("x"), None);
+        assert_eq!(KEYS.len(), 9);
+        for name in STRATEGY_KEYS {
+            assert!(StrategyConfig::by_name(name).is_ok(), "{name}");
+        }
+    }
+}
