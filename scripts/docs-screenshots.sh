@@ -21,6 +21,9 @@ max_width=${MAX_WIDTH:-1000}
 # scaled (0: all; the page after the demo is cut below "Where the model looks")
 pictures=(
   "03-demo-finished.png app.png 1100"
+  "51-lesson-forgetting.png lesson.png 820"
+  "60-presenter.png presenter.png 563"
+  "62-race.png race.png 0"
   "21-modality-panel.png modality-panel.png 0"
   "22-gains-panel.png gains-panel.png 0"
   "22-attention-sketch.png attention-panel.png 0"
