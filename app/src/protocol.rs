@@ -88,6 +88,14 @@ pub enum Command {
     AddClasses {
         classes: Vec<NewClass>,
     },
+    /// Appends `count` image–caption pairs of the bundled pack's subgroup
+    /// `subgroup` as one new class of one new task, exactly as a visitor's
+    /// upload of them would (each caption the item's name and tags): the
+    /// lesson's "your own class" step, on the bundled data.
+    AddExample {
+        subgroup: String,
+        count: usize,
+    },
     /// Appends the user's samples of a new modality (`sketch` or `speech`)
     /// of classes the stream has, as one new task. The next run trains it
     /// (a model cannot take a modality in the middle of a run).

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { session, shot, cells, waitFull, outside, launch, clearSaved } from './harness.mjs';
+import { join } from 'node:path';
+import { session, shot, shots, cells, waitFull, outside, launch, clearSaved } from './harness.mjs';
 
 const s = session();
 
@@ -70,11 +71,21 @@ test('the lesson goes through every step by key alone, and each training step qu
     assert.ok(await page.locator('.lesson a[href^="https://arxiv.org/"]').count() === 1, 'the method step links its paper');
   }
   await idle();
-  const trained = (Date.now() - t0) / 1000;
-  console.log(`# the whole lesson by keys: ${trained.toFixed(0)} s of training`);
-  // 10: your own class; ← goes back without training
+  // 10: a class of your own, added as a visitor's upload would be: 10 captioned pictures
   await page.keyboard.press('ArrowRight');
   assert.deepEqual(await step(), [10, 10]);
+  await page.waitForFunction(() => /Right after its task, the model gets \d+ % of the held-out ones right/.test(document.querySelector('.lesson-text').textContent), null, { timeout: 240_000 });
+  await idle();
+  const trained = (Date.now() - t0) / 1000;
+  console.log(`# the whole lesson by keys: ${trained.toFixed(0)} s of training`);
+  m = await matrix(page);
+  assert.equal(m.length, 36, 'the added class is a sixth task');
+  const own = await lessonText();
+  assert.match(own, new RegExp(`gets ${pct(m[35])} of the held-out ones right — and task 1, learnt first, is at ${pct(m[30])}`));
+  assert.match(own, /10 pictures of drinks, each with a caption \(7 to learn from, 3 held out\)/);
+  console.log(`# a class of 10 captioned pictures: ${pct(m[35])} of its held-out pairs`);
+  assert.equal(await page.locator('.chip.custom').count(), 1, 'the timeline shows the added task as the visitor\'s');
+  await shot(page, '54-lesson-own-class');
   await page.keyboard.press('ArrowLeft');
   assert.equal((await step())[0], 9);
   assert.equal(await page.locator('[data-testid=error]').count(), 0, (await page.locator('[data-testid=error]').allTextContents()).join(' | '));
@@ -164,7 +175,7 @@ test('a race of three strategies trains them at the same time, each lane equal t
   assert.ok(done.every((l) => l.rows === 5));
   const laneCells = await page.$$eval('[data-testid=race-lane]', (ls) => ls.map((l) =>
     [...l.querySelectorAll('[data-testid=acc-matrix] [data-value]')].map((e) => e.dataset.value)));
-  await page.locator('[data-testid=race-panel]').screenshot({ path: 'target/e2e/62-race.png' }).catch(() => {});
+  await page.locator('[data-testid=race-panel]').screenshot({ path: join(shots, '62-race.png') });
   await shot(page, '62-race-page');
   // the difference of two lanes, cell by cell
   const diff = await page.$$eval('[data-testid=race-diff] [data-diff]', (els) => els.map((e) => Number(e.dataset.diff)));

@@ -33,8 +33,13 @@ pub enum Act {
     /// Load a stream, train nothing.
     Load(&'static str),
     Train(Train),
-    /// Nothing to run (the visitor acts: their own class).
-    Nothing,
+    /// Train the run, then add a class of `count` pictures of the bundled
+    /// `subgroup` as a visitor's upload would, and let the run learn it.
+    AddClass {
+        train: Train,
+        subgroup: &'static str,
+        count: usize,
+    },
 }
 
 /// One step: its title, its action, the cells of the matrix it points at,
@@ -60,6 +65,11 @@ pub enum Chart {
 }
 
 const TEACHING: &str = "teaching";
+/// The class the last step adds: a subgroup of the bundled pack that no
+/// task of the teaching stream has (and the pretrained encoders never saw).
+const OWN_CLASS: &str = "drink";
+/// How many pictures of it the step adds.
+const OWN_COUNT: usize = 10;
 const SEED: u64 = 7;
 
 const fn train(
@@ -151,8 +161,17 @@ pub const STEPS: [Step; 10] = [
         )),
     },
     Step {
-        title: "Your own class",
-        act: Act::Nothing,
+        title: "A class of your own",
+        act: Act::AddClass {
+            train: Train {
+                key: "own",
+                scenario: TEACHING,
+                strategy: "finetune",
+                upto: None,
+            },
+            subgroup: OWN_CLASS,
+            count: OWN_COUNT,
+        },
         chart: Chart::Curves,
         paper: None,
     },
@@ -342,10 +361,31 @@ pub fn text(st: AppState, step: usize) -> String {
                     .into(),
             }
         }
-        _ => "Your turn: in the Dataset panel, drop 10 or more pictures with a caption each (a .txt beside \
-              each picture, or a metadata.csv), name the new class, and add it. It becomes the next task \
-              of the stream: the finished run goes on to learn it, and a new row shows what it forgot."
-            .into(),
+        _ => {
+            let own = lesson_run(st, "own").filter(|r| r.acc.len() >= 6 && r.state == Some(RunState::Finished));
+            let test = st.dataset.with(|d| {
+                d.as_ref()
+                    .and_then(|d| d.tasks.get(5))
+                    .and_then(|t| t.classes.first())
+                    .map(|c| c.test)
+            });
+            let turn = "Your turn: in Your own data, drop 10 or more pictures with a caption each (a .txt \
+                        beside each picture, or a metadata.csv), name the class and add it.";
+            match (own, test) {
+                (Some(r), Some(test)) => format!(
+                    "A new class arrived as a visitor would bring it: {OWN_COUNT} pictures of {OWN_CLASS}s, \
+                     each with a caption ({} to learn from, {test} held out). Right after its task, the \
+                     model gets {} of the held-out ones right — and task 1, learnt first, is at {}. {turn}",
+                    OWN_COUNT.saturating_sub(test),
+                    pct(cell(&r, 5, 5).unwrap_or(0.0)),
+                    pct(cell(&r, 5, 0).unwrap_or(0.0)),
+                ),
+                _ => format!(
+                    "The stream does not have to end: press → to train it once more and then add a class \
+                     the way a visitor would — {OWN_COUNT} pictures of {OWN_CLASS}s, each with a caption. {turn}"
+                ),
+            }
+        }
     }
 }
 
@@ -387,9 +427,8 @@ pub fn highlight(st: AppState, step: usize) -> Vec<(usize, usize)> {
 /// Which run the page shows during a step.
 fn shown_key(step: usize) -> Option<&'static str> {
     match STEPS.get(step)?.act {
-        Act::Train(t) => Some(t.key),
-        _ if step >= 9 => None,
-        _ => Some("finetune"),
+        Act::Train(t) | Act::AddClass { train: t, .. } => Some(t.key),
+        Act::Load(_) => Some("finetune"),
     }
 }
 
@@ -445,18 +484,14 @@ fn drive(st: AppState, sent: StoredValue<Option<String>>) {
     let loaded = st.dataset.with(|d| d.as_ref().map(|d| d.scenario.clone()));
     let want_stream = match STEPS[step].act {
         Act::Load(s) => s,
-        Act::Train(t) => t.scenario,
-        Act::Nothing => {
-            st.lesson_goal.set(None);
-            return;
-        }
+        Act::Train(t) | Act::AddClass { train: t, .. } => t.scenario,
     };
     // the page's worker is busy with a run that is not the goal's: wait,
     // or stop a paused one that is in the way
     if busy(st) {
         let active = st.active.get();
         let goal_run = match STEPS[step].act {
-            Act::Train(t) => st
+            Act::Train(t) | Act::AddClass { train: t, .. } => st
                 .lesson_runs
                 .with(|l| l.iter().find(|(k, _)| *k == t.key).map(|(_, id)| *id)),
             _ => None,
@@ -479,9 +514,26 @@ fn drive(st: AppState, sent: StoredValue<Option<String>>) {
         }
         return;
     }
-    let Act::Train(t) = STEPS[step].act else {
-        st.lesson_goal.set(None);
-        return;
+    let (t, add) = match STEPS[step].act {
+        Act::Train(t) => (t, None),
+        Act::AddClass {
+            train,
+            subgroup,
+            count,
+        } => (train, Some((subgroup, count))),
+        Act::Load(_) => {
+            st.lesson_goal.set(None);
+            return;
+        }
+    };
+    let has_class = |name: &str| {
+        st.dataset.with(|d| {
+            d.as_ref().is_some_and(|d| {
+                d.tasks
+                    .iter()
+                    .any(|t| t.classes.iter().any(|c| c.name == name))
+            })
+        })
     };
     let run = lesson_run(st, t.key).filter(|r| {
         r.config
@@ -512,7 +564,23 @@ fn drive(st: AppState, sent: StoredValue<Option<String>>) {
             let wanted = t.upto.unwrap_or(r.tasks.max(1));
             let done = r.acc.len() >= wanted && r.tasks > 0;
             match r.state {
-                Some(RunState::Finished) => st.lesson_goal.set(None),
+                Some(RunState::Finished) => match add {
+                    // the class goes in once the run has its five tasks;
+                    // the finished run goes on to learn it
+                    Some((subgroup, count)) if !has_class(subgroup) => {
+                        once(format!("add {subgroup}"), &|| {
+                            session::send(&crate::protocol::Command::AddExample {
+                                subgroup: subgroup.to_string(),
+                                count,
+                            })
+                        })
+                    }
+                    // until the run has learnt the added task too
+                    Some(_)
+                        if r.acc.len()
+                            < st.dataset.with(|d| d.as_ref().map_or(0, |d| d.tasks.len())) => {}
+                    _ => st.lesson_goal.set(None),
+                },
                 Some(RunState::Paused) if done && t.upto.is_some() => st.lesson_goal.set(None),
                 Some(RunState::Paused) => {
                     let rows = r.acc.len();
@@ -577,7 +645,7 @@ pub fn Lesson() -> impl IntoView {
                     <button data-testid="lesson-prev" on:click=prev prop:disabled=move || step() == 0>"← Back"</button>
                     <button data-testid="lesson-run" class="primary"
                         on:click=move |_| run_step(st, step())
-                        prop:disabled=move || matches!(STEPS[step()].act, Act::Nothing)>
+                        >
                         {move || if waiting() { "Training…" } else { "Run this step" }}
                     </button>
                     <button data-testid="lesson-next" on:click=next prop:disabled=move || { step() + 1 >= n }>"Next →"</button>

@@ -75,11 +75,13 @@ pub fn send(cmd: &Command) {
             h.1.clear();
             h.1.push(cmd.clone());
         }),
-        Command::AddClasses { .. } | Command::AddModality { .. } => HISTORY.with(|h| {
-            let mut h = h.borrow_mut();
-            h.0 += 1;
-            h.1.push(cmd.clone());
-        }),
+        Command::AddClasses { .. } | Command::AddModality { .. } | Command::AddExample { .. } => {
+            HISTORY.with(|h| {
+                let mut h = h.borrow_mut();
+                h.0 += 1;
+                h.1.push(cmd.clone());
+            })
+        }
         _ => {}
     }
     link().send(cmd);

@@ -174,6 +174,10 @@ async fn handle(cmd: Command) {
         }
         Command::Load { scenario, seed } => load(&st, &scenario, seed).await,
         Command::AddClasses { classes } => add_classes(&st, classes).await,
+        Command::AddExample { subgroup, count } => match example_class(&subgroup, count) {
+            Ok(class) => add_classes(&st, vec![class]).await,
+            Err(e) => error(e),
+        },
         Command::AddModality { modality, samples } => add_modality(&st, &modality, samples),
         Command::Start { run, config } => train::start(st, run, *config).await,
         Command::Continue { run } => train::continue_from(st, run, None).await,
@@ -348,6 +352,26 @@ async fn add_classes(st: &Shared, classes: Vec<NewClass>) {
             }
         }
     }
+}
+
+/// `count` pairs of the bundled pack's `subgroup` as a visitor's upload
+/// would bring them (core's `example_pairs`).
+fn example_class(subgroup: &str, count: usize) -> Result<NewClass, String> {
+    let pairs = palimpsest_core::data::entity::example_pairs(
+        palimpsest_core::data::pack::bundled(),
+        subgroup,
+        count,
+    )?;
+    Ok(NewClass {
+        name: subgroup.to_string(),
+        samples: pairs
+            .into_iter()
+            .map(|(image, text)| palimpsest_app::protocol::UserSample {
+                image,
+                text: Some(text),
+            })
+            .collect(),
+    })
 }
 
 /// Appends the user's drawings or recordings of classes of the stream as a

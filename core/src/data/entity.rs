@@ -101,6 +101,35 @@ pub fn teaching_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenar
     s
 }
 
+/// The first `count` pictures of `pack`'s `subgroup` as a visitor would
+/// bring them: each 32×32 RGB picture with a caption of its name and its
+/// first tag (the lesson's "a class of your own", on the bundled data).
+pub fn example_pairs(
+    pack: &Pack,
+    subgroup: &str,
+    count: usize,
+) -> Result<Vec<(Vec<u8>, String)>, String> {
+    let pairs: Vec<(Vec<u8>, String)> = (0..pack.len())
+        .filter(|&i| pack.items[i].subgroup == subgroup)
+        .take(count)
+        .map(|i| {
+            let item = &pack.items[i];
+            let text = match item_tags(item).first() {
+                Some(t) => format!("{}, {t}", item.annotation),
+                None => item.annotation.clone(),
+            };
+            (pack.image(i).to_vec(), text)
+        })
+        .collect();
+    if pairs.len() < count {
+        return Err(format!(
+            "the bundled pack has {} pictures of {subgroup}, not {count}",
+            pairs.len()
+        ));
+    }
+    Ok(pairs)
+}
+
 /// Builds the entity scenario from `pack`, fixed by `seed`.
 pub fn entity_scenario(pack: &Pack, seed: u64, opts: &EntityOptions) -> Scenario {
     entity_scenario_of(pack, &pack.tasks, seed, opts)

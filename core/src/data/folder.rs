@@ -281,7 +281,7 @@ pub fn folder_scenario(
         for (class, samples) in chunk {
             let label = class_names.len();
             class_names.push((*class).clone());
-            add_class(&mut task, class, samples, label, seed);
+            add_class(&mut task, class, samples, label, seed, |_| FOLDER_COPIES);
         }
         tasks.push(task);
     }
@@ -293,15 +293,27 @@ pub fn folder_scenario(
     })
 }
 
-/// Puts one class into a task: a seeded 70/30 split, and three augmented
-/// copies of each training image.
-fn add_class(task: &mut super::Task, class: &str, samples: &[Sample], label: usize, seed: u64) {
+/// Augmented copies of each training image of an imported folder's class.
+const FOLDER_COPIES: usize = 3;
+/// Most copies of each training image of a class added to a stream.
+const MAX_ADDED_COPIES: usize = 100;
+
+/// Puts one class into a task: a seeded 70/30 split, and `copies(n)`
+/// augmented copies of each of its `n` training images.
+fn add_class(
+    task: &mut super::Task,
+    class: &str,
+    samples: &[Sample],
+    label: usize,
+    seed: u64,
+    copies: impl Fn(usize) -> usize,
+) {
     use super::prep::augment;
     use super::scenario::{rng_for, split};
     task.classes.push(label);
     let mut rng = rng_for(seed, &format!("folder/{class}"));
     let (train, test) = split(samples, 0.3, &mut rng);
-    for _ in 0..3 {
+    for _ in 0..copies(train.len()) {
         for s in &train {
             let mut copy = Sample { label, ..s.clone() };
             if let Some(px) = s.image() {
@@ -317,7 +329,12 @@ fn add_class(task: &mut super::Task, class: &str, samples: &[Sample], label: usi
 
 /// Appends the user's new classes to a stream as one new task (the browser's
 /// "add class"). Each class needs two or more samples (one to test on) and a
-/// name the stream does not use yet. Returns the new task's index.
+/// name the stream does not use yet. A class's training images are copied
+/// (augmented) until it has about as many training samples as the stream's
+/// classes have on average — ten pictures against a stream's hundreds
+/// would otherwise train for a step or two and never be predicted — at
+/// least [`FOLDER_COPIES`] and at most [`MAX_ADDED_COPIES`] copies. Returns
+/// the new task's index.
 pub fn append_task(
     scenario: &mut super::Scenario,
     classes: &[(String, Vec<Sample>)],
@@ -356,10 +373,20 @@ pub fn append_task(
         train: Vec::new(),
         test: Vec::new(),
     };
+    let per_class = {
+        let (samples, classes) = scenario
+            .tasks
+            .iter()
+            .fold((0, 0), |(s, c), t| (s + t.train.len(), c + t.classes.len()));
+        samples as f64 / classes.max(1) as f64
+    };
+    let copies = |train: usize| {
+        ((per_class / train.max(1) as f64).round() as usize).clamp(FOLDER_COPIES, MAX_ADDED_COPIES)
+    };
     for (name, samples) in classes {
         let label = scenario.class_names.len();
         scenario.class_names.push(name.trim().to_string());
-        add_class(&mut task, name.trim(), samples, label, seed);
+        add_class(&mut task, name.trim(), samples, label, seed, copies);
     }
     scenario.tasks.push(task);
     scenario.validate()?;
@@ -531,6 +558,32 @@ not json
         assert_eq!(s.tasks[1].classes, [2]);
         assert_eq!(s.tasks[0].test.len(), 2);
         assert!(folder_scenario(&Import::default(), "none", 1, 2).is_err());
+    }
+
+    #[test]
+    fn an_added_class_is_copied_up_to_the_streams_class_size() {
+        use crate::data::entity::{EntityOptions, teaching_scenario};
+        let mut s = teaching_scenario(crate::data::pack::bundled(), 1, &EntityOptions::default());
+        let per_class = s.tasks.iter().map(|t| t.train.len()).sum::<usize>() as f64
+            / s.tasks.iter().map(|t| t.classes.len()).sum::<usize>() as f64;
+        let ten: Vec<Sample> = s.tasks[0].test[..10]
+            .iter()
+            .map(|x| Sample {
+                label: 0,
+                ..x.clone()
+            })
+            .collect();
+        append_task(&mut s, &[("mine".to_string(), ten)], 1).unwrap();
+        let added = s.tasks.last().unwrap();
+        // 7 training pictures (3 held out), each copied to about the mean
+        assert_eq!(added.test.len(), 3);
+        let copies = added.train.len() / 7;
+        assert_eq!(added.train.len(), copies * 7);
+        assert!(
+            (copies as f64 - per_class / 7.0).abs() <= 0.5,
+            "{copies} copies, {per_class} a class"
+        );
+        assert!(copies > FOLDER_COPIES);
     }
 
     #[test]
