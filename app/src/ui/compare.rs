@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::charts::{Heatmap, LineChart, PALETTE, Series};
+use super::charts::{Heatmap, LineChart};
 use super::controls::CompareControls;
 use super::records::Records;
 use super::state::AppState;
@@ -13,22 +13,11 @@ use crate::protocol::RunState;
 pub fn Compare() -> impl IntoView {
     let st = expect_context::<AppState>();
     let curves = Signal::derive(move || {
-        st.runs
-            .get()
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Series {
-                name: format!("#{} {}", r.id, r.label),
-                color: PALETTE[i % PALETTE.len()],
-                points: r
-                    .a
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &y)| ((k + 1) as f64, y))
-                    .collect(),
-                dashed: r.imported,
-            })
-            .collect::<Vec<_>>()
+        super::results::ak_series(
+            &st.runs.get(),
+            |r| format!("#{} {}", r.id, r.label),
+            |r| r.imported,
+        )
     });
     let cards = move || {
         st.runs

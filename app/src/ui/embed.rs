@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::charts::{Heatmap, LineChart};
-use super::results::{curves_of, gamma_of, rewound};
+use super::results::{curves_of, gamma_of};
 use super::session::{self, busy};
 use super::state::AppState;
 use crate::protocol::RunState;
@@ -13,14 +13,7 @@ use crate::protocol::RunState;
 #[component]
 pub fn Embed(which: String) -> impl IntoView {
     let st = expect_context::<AppState>();
-    let run = Memo::new(move |_| st.shown_run().map(|r| rewound(&r, st.scrub.get())));
-    let rows = Signal::derive(move || run.get().map(|r| r.acc).unwrap_or_default());
-    let tasks = Signal::derive(move || {
-        run.get()
-            .map(|r| r.tasks)
-            .or_else(|| st.dataset.get().map(|d| d.tasks.len()))
-            .unwrap_or(0)
-    });
+    let super::results::Shown { run, rows, tasks } = super::results::shown(st);
     let curves = Signal::derive(move || run.get().map(|r| curves_of(&r)).unwrap_or_default());
     let gamma = Signal::derive(move || run.get().map(|r| gamma_of(&r)).unwrap_or_default());
     let loss = Signal::derive(move || {

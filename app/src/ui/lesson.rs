@@ -392,24 +392,14 @@ pub fn text(st: AppState, step: usize) -> String {
 /// A_k of every run the lesson trained on `scenario`, one series each.
 pub fn compare_curves(st: AppState, scenario: Option<&str>) -> Vec<super::charts::Series> {
     let keys: Vec<(String, usize)> = st.lesson_runs.get();
-    keys.iter()
+    let runs: Vec<RunView> = keys
+        .iter()
         .filter_map(|(_, id)| st.runs.with(|r| r.iter().find(|v| v.id == *id).cloned()))
         .filter(|r| {
             scenario.is_none() || r.config.as_ref().map(|c| c.scenario.as_str()) == scenario
         })
-        .enumerate()
-        .map(|(i, r)| super::charts::Series {
-            name: r.label.clone(),
-            color: super::charts::PALETTE[i % super::charts::PALETTE.len()],
-            points: r
-                .a
-                .iter()
-                .enumerate()
-                .map(|(k, &y)| ((k + 1) as f64, y))
-                .collect(),
-            dashed: false,
-        })
-        .collect()
+        .collect();
+    super::results::ak_series(&runs, |r| r.label.clone(), |_| false)
 }
 
 /// The cells (row, column, 0-based) the step points at in the matrix.

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use palimpsest_core::run::RunConfig;
 use palimpsest_core::strategy::StrategyConfig;
 
-use super::charts::{Heatmap, LineChart, PALETTE, Series};
+use super::charts::{Heatmap, LineChart};
 use super::session;
 use super::state::{AppState, RunView};
 use super::worker::{Incoming, WORKER_URL, WorkerLink};
@@ -161,22 +161,7 @@ pub fn Race() -> impl IntoView {
         })
     });
     let curves = Signal::derive(move || {
-        lanes
-            .get()
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Series {
-                name: r.label.clone(),
-                color: PALETTE[i % PALETTE.len()],
-                points: r
-                    .a
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &y)| ((k + 1) as f64, y))
-                    .collect(),
-                dashed: false,
-            })
-            .collect::<Vec<_>>()
+        super::results::ak_series(&lanes.get(), |r| r.label.clone(), |_| false)
     });
     let pick_a = RwSignal::new(0usize);
     let pick_b = RwSignal::new(1usize);

@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 use palimpsest_core::run::RunRecord;
 use palimpsest_core::run::record::MAX_RECORD_BYTES;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::state::{AppState, RunView};
@@ -12,27 +11,6 @@ use super::state::{AppState, RunView};
 /// `compare` uses the same); the error names what is wrong.
 pub fn parse_record(text: &str) -> Result<RunRecord, String> {
     RunRecord::parse(text)
-}
-
-fn download(name: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
-        .map_err(|_| "could not create the file")?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "no object URL")?;
-    let doc = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = doc
-        .create_element("a")
-        .map_err(|_| "no link")?
-        .unchecked_into();
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
 }
 
 #[component]
@@ -51,7 +29,7 @@ pub fn Records() -> impl IntoView {
         );
         match serde_json::to_string_pretty(&rec) {
             Ok(text) => {
-                if let Err(e) = download(&name, &text) {
+                if let Err(e) = super::export::download_text(&name, "application/json", &text) {
                     st.error(format!("export failed: {e}"));
                 }
             }

@@ -125,9 +125,34 @@ fn loss_of(r: &RunView) -> Vec<Series> {
     }]
 }
 
-#[component]
-pub fn Results() -> impl IntoView {
-    let st = expect_context::<AppState>();
+/// A_k of each of `runs`, one series a run, named by `name`; `dashed`
+/// marks a run drawn dashed (an imported one).
+pub fn ak_series(
+    runs: &[RunView],
+    name: impl Fn(&RunView) -> String,
+    dashed: impl Fn(&RunView) -> bool,
+) -> Vec<Series> {
+    runs.iter()
+        .enumerate()
+        .map(|(i, r)| Series {
+            name: name(r),
+            color: PALETTE[i % PALETTE.len()],
+            points: pts(&r.a),
+            dashed: dashed(r),
+        })
+        .collect()
+}
+
+/// What the main views draw: the shown run as the scrubber has it, its
+/// matrix's rows, and its task count (the stream's before a run).
+#[derive(Clone, Copy)]
+pub struct Shown {
+    pub run: Memo<Option<RunView>>,
+    pub rows: Signal<Vec<Vec<f64>>>,
+    pub tasks: Signal<usize>,
+}
+
+pub fn shown(st: AppState) -> Shown {
     let run = Memo::new(move |_| st.shown_run().map(|r| rewound(&r, st.scrub.get())));
     let rows = Signal::derive(move || run.get().map(|r| r.acc).unwrap_or_default());
     let tasks = Signal::derive(move || {
@@ -136,6 +161,13 @@ pub fn Results() -> impl IntoView {
             .or_else(|| st.dataset.get().map(|d| d.tasks.len()))
             .unwrap_or(0)
     });
+    Shown { run, rows, tasks }
+}
+
+#[component]
+pub fn Results() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let Shown { run, rows, tasks } = shown(st);
     let metrics = move || {
         let Some(run) = run.get() else {
             return view! { <p class="muted">"Metrics appear after the first task."</p> }
