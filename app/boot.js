@@ -4,3 +4,14 @@
 import init from './palimpsest-app.js';
 
 await init({ module_or_path: './palimpsest-app_bg.wasm' });
+
+// Offline after one visit: the service worker (public/sw.js) keeps the site.
+// Registered once the page runs, so that the page hears what it says
+// (app/src/ui/offline.rs); a refusal (no service workers in a private
+// window, or on an address that is not https or localhost) is said in
+// the page's one line about it.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('./sw.js').catch((e) => {
+    window.dispatchEvent(new CustomEvent('palimpsest-offline', { detail: String(e?.message ?? e) }));
+  });
+}

@@ -46,14 +46,15 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup targe
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 
-# Debian's Chromium and chromedriver (and Node and Python where they are missing) download
-# while the native build below keeps the cores busy; waited for before the
-# first browser test.
+# Debian's Chromium and chromedriver, Firefox ESR (and Node and Python where
+# they are missing) download while the native build below keeps the cores
+# busy; waited for before the first browser test.
 browsers_log=$(mktemp)
 (
   need=()
   command -v chromium >/dev/null || need+=(chromium)
   command -v chromedriver >/dev/null || need+=(chromium-driver)
+  command -v firefox-esr >/dev/null || need+=(firefox-esr)
   command -v node >/dev/null || need+=(nodejs)
   command -v npm >/dev/null || need+=(npm)
   command -v python3 >/dev/null || need+=(python3)
@@ -80,14 +81,15 @@ step "docs: links, anchors, README length, the documented commands"
 python3 -m unittest scripts/test_check_docs.py
 python3 scripts/check_docs.py
 
-step "install Chromium and chromedriver (Debian), wasm-bindgen-cli and trunk (crates.io), playwright-core (npm)"
+step "install Chromium, chromedriver and Firefox ESR (Debian), wasm-bindgen-cli, trunk and geckodriver (crates.io), playwright-core and axe-core (npm)"
 if ! wait "$browsers"; then
   cat "$browsers_log"
-  echo "installing Chromium from Debian's packages failed" >&2
+  echo "installing Chromium or Firefox ESR from Debian's packages failed" >&2
   exit 1
 fi
 source scripts/web-tools.sh
 ensure_web_tools
+ensure_geckodriver
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
 step "the bench's evidence scripts (bench/wasm_size.py, step_profile.py, pack_codecs.py): unit tests"
@@ -114,7 +116,7 @@ browser_test -- --nocapture
 step "build the app (trunk)"
 trunk build
 
-step "the built app end to end in headless Chromium (playwright-core)"
+step "the built app end to end in headless Chromium (playwright-core) and Firefox ESR (geckodriver)"
 (cd tests && npm test)
 
 echo

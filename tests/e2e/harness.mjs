@@ -10,20 +10,24 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..');
-export const dist = join(root, 'dist');
+// PALIMPSEST_DIST: another build of the site (by default the checkout's dist/)
+export const dist = process.env.PALIMPSEST_DIST ?? join(root, 'dist');
 export const shots = join(root, 'target', 'e2e');
 export const fixtures = join(here, '..', 'fixtures');
 
 const types = {
   '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
   '.css': 'text/css', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png',
+  '.webmanifest': 'application/manifest+json',
 };
 
-export async function serve() {
+/// Serves `site` (by default the built app, dist/) on 127.0.0.1, on `port`
+/// (by default a free one).
+export async function serve(site = dist, port = 0) {
   const server = createServer(async (req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
-    const file = normalize(join(dist, path === '/' ? 'index.html' : decodeURIComponent(path)));
-    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+    const file = normalize(join(site, path === '/' ? 'index.html' : decodeURIComponent(path)));
+    if (!file.startsWith(site)) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
@@ -31,11 +35,13 @@ export async function serve() {
       res.writeHead(404).end('not found');
     }
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
   return { server, url: `http://127.0.0.1:${server.address().port}/` };
 }
 
-export async function launch(extraArgs = []) {
+/// Debian's Chromium with a fresh profile; `options` go to Playwright's
+/// launchPersistentContext (e.g. a viewport, or `bypassCSP`).
+export async function launch(extraArgs = [], options = {}) {
   const dataDir = join(root, 'target', 'e2e', `profile-${process.pid}-${Date.now()}`);
   await mkdir(dataDir, { recursive: true });
   await mkdir(shots, { recursive: true });
@@ -48,6 +54,7 @@ export async function launch(extraArgs = []) {
       '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', ...extraArgs,
     ],
+    ...options,
   });
   // Every request the page or its worker makes; anything not on localhost fails the test.
   const requests = [];

@@ -307,6 +307,34 @@ pub fn LineChart(
 
 /// Viridis at `v` in [0, 1], as CSS.
 pub fn viridis(v: f64) -> String {
+    let c = viridis_rgb(v);
+    format!("rgb({},{},{})", c[0], c[1], c[2])
+}
+
+/// The ink that reads best on viridis at `v`, white or black (`(light,
+/// dark)` gives the two as the caller writes them): whichever has the
+/// higher contrast (WCAG's relative luminance), at least 4.58:1 on every
+/// shade of the scale.
+pub fn ink_on<'a>(v: f64, (light, dark): (&'a str, &'a str)) -> &'a str {
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let [r, g, b] = viridis_rgb(v);
+    let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+    // contrast with white (1.05 / (l + 0.05)) against black ((l + 0.05) / 0.05)
+    if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 {
+        light
+    } else {
+        dark
+    }
+}
+
+fn viridis_rgb(v: f64) -> [u8; 3] {
     const STOPS: [(f64, [f64; 3]); 5] = [
         (0.0, [68.0, 1.0, 84.0]),
         (0.25, [59.0, 82.0, 139.0]),
@@ -321,10 +349,7 @@ pub fn viridis(v: f64) -> String {
         .unwrap_or(STOPS.len() - 2);
     let (a, b) = (STOPS[i], STOPS[i + 1]);
     let t = (v - a.0) / (b.0 - a.0);
-    let c: Vec<u8> = (0..3)
-        .map(|k| (a.1[k] + (b.1[k] - a.1[k]) * t).round() as u8)
-        .collect();
-    format!("rgb({},{},{})", c[0], c[1], c[2])
+    [0, 1, 2].map(|k| (a.1[k] + (b.1[k] - a.1[k]) * t).round() as u8)
 }
 
 /// The accuracy matrix R[i][j]: rows fill in as tasks are evaluated.
@@ -355,7 +380,7 @@ pub fn Heatmap(
                         let style = format!(
                             "background:{};color:{}",
                             viridis(v),
-                            if v < 0.6 { "#fff" } else { "#000" }
+                            ink_on(v, ("#fff", "#000"))
                         );
                         let title = format!(
                             "after task {}, on task {}: {:.1}% accuracy",
@@ -433,5 +458,34 @@ mod tests {
         assert_eq!(viridis(0.0), "rgb(68,1,84)");
         assert_eq!(viridis(1.0), "rgb(253,231,37)");
         assert_eq!(viridis(7.0), viridis(1.0));
+    }
+
+    #[test]
+    fn the_ink_on_every_shade_reads_at_wcag_aa() {
+        let lum = |c: [u8; 3]| {
+            let f = |c: u8| {
+                let c = f64::from(c) / 255.0;
+                if c <= 0.04045 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2])
+        };
+        for i in 0..=1000 {
+            let v = f64::from(i) / 1000.0;
+            let l = lum(viridis_rgb(v));
+            let ink = if ink_on(v, ("w", "b")) == "w" {
+                1.0
+            } else {
+                0.0
+            };
+            let ratio = (l.max(ink) + 0.05) / (l.min(ink) + 0.05);
+            assert!(ratio >= 4.5, "{v}: {ratio}");
+        }
+        // the dark end takes white ink, the light end black
+        assert_eq!(ink_on(0.0, ("w", "b")), "w");
+        assert_eq!(ink_on(1.0, ("w", "b")), "b");
     }
 }

@@ -55,13 +55,15 @@ pub fn Thumb(sample: SampleView) -> impl IntoView {
     let st = expect_context::<AppState>();
     let at = sample.at;
     let chosen = move || st.selected.get() == at;
+    // a button: Tab reaches it, Enter or space picks it
     view! {
-        <figure class="thumb" class:chosen=chosen on:click=move |_| select(st, at)
+        <button type="button" class="thumb pick" class:chosen=chosen
+            aria-pressed=move || chosen().to_string() on:click=move |_| select(st, at)
             title="show where the model looks for this sample">
             <img src=sample.png.clone() alt="" width="64" height="64" />
             // captions are text nodes: never parsed as HTML
-            <figcaption>{sample.caption.clone()}</figcaption>
-        </figure>
+            <span class="caption">{sample.caption.clone()}</span>
+        </button>
     }
 }
 
@@ -97,7 +99,7 @@ pub fn DatasetBrowser() -> impl IntoView {
                     .map(|c| {
                         view! {
                             <div class="class">
-                                <h4>{c.name.clone()} <span class="muted">{format!(" {} train · {} test", c.train, c.test)}</span></h4>
+                                <h3>{c.name.clone()} <span class="muted">{format!(" {} train · {} test", c.train, c.test)}</span></h3>
                                 <div class="grid">
                                     {c.samples.into_iter().map(|s| view! { <Thumb sample=s /> }).collect_view()}
                                 </div>
@@ -115,7 +117,7 @@ pub fn DatasetBrowser() -> impl IntoView {
     view! {
         <section class="panel">
             <h2>"Dataset"</h2>
-            <p class="muted">"Test samples of each class; click one to see where the model looks."</p>
+            <p class="muted">"Test samples of each class; pick one (click, or Tab and Enter) to see where the model looks."</p>
             {body}
         </section>
     }

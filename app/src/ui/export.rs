@@ -88,7 +88,7 @@ pub fn matrix_svg(rows: &[Vec<f64>], tasks: usize, highlight: &[(usize, usize)])
                     viridis(v),
                     x + CELL / 2.0 - 1.0,
                     y + CELL / 2.0 + 4.0,
-                    if v < 0.6 { "#ffffff" } else { "#000000" },
+                    super::charts::ink_on(v, ("#ffffff", "#000000")),
                     v * 100.0
                 )),
                 None => out.push_str(&format!(

@@ -77,9 +77,55 @@ fn full_screen(on: bool) {
     }
 }
 
+thread_local! {
+    /// Where the keyboard's focus was when presenter mode or the keys'
+    /// list took it: it goes back there when they close.
+    static FOCUS_BEFORE: std::cell::RefCell<Option<web_sys::HtmlElement>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn remember_focus() {
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    FOCUS_BEFORE.with(|f| *f.borrow_mut() = active);
+}
+
+/// The focus back where it was, once the page behind is no longer inert.
+fn give_focus_back() {
+    leptos::task::spawn_local(async {
+        crate::adapter::sleep(0).await;
+        if let Some(el) = FOCUS_BEFORE.with(|f| f.borrow_mut().take())
+            && el.is_connected()
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
 pub fn present(st: AppState, on: bool) {
+    let was = st.presenting.get_untracked();
+    if on && !was && !st.help.get_untracked() {
+        remember_focus();
+    }
     st.presenting.set(on);
     full_screen(on);
+    if was && !on && !st.help.get_untracked() {
+        give_focus_back();
+    }
+}
+
+/// Opens or closes the list of keys.
+pub fn show_help(st: AppState, on: bool) {
+    let was = st.help.get_untracked();
+    if on && !was && !st.presenting.get_untracked() {
+        remember_focus();
+    }
+    st.help.set(on);
+    if was && !on && !st.presenting.get_untracked() {
+        give_focus_back();
+    }
 }
 
 /// The task boundary one step from the shown one (the scrubber).
@@ -132,10 +178,10 @@ pub fn act(st: AppState, a: Action) {
             None => super::lesson::open(st, 0),
         },
         Action::Present => present(st, !st.presenting.get_untracked()),
-        Action::Help => st.help.update(|h| *h = !*h),
+        Action::Help => show_help(st, !st.help.get_untracked()),
         Action::Escape => {
             if st.help.get_untracked() {
-                st.help.set(false);
+                show_help(st, false);
             } else if st.presenting.get_untracked() {
                 present(st, false);
             }
@@ -143,17 +189,45 @@ pub fn act(st: AppState, a: Action) {
     }
 }
 
+/// Whether a control with this tag, `type` and `role` takes every key
+/// itself (typing, a menu, a slider's or radio group's arrows).
+pub fn takes_keys(tag: &str, kind: Option<&str>, role: Option<&str>) -> bool {
+    match tag.to_ascii_lowercase().as_str() {
+        "textarea" | "select" => true,
+        // checkboxes, file pickers and buttons take space and Enter alone
+        "input" => !matches!(
+            kind.map(str::to_ascii_lowercase).as_deref(),
+            Some("checkbox" | "file" | "button" | "submit" | "reset" | "image" | "color")
+        ),
+        _ => matches!(role, Some("textbox" | "slider" | "radiogroup" | "listbox")),
+    }
+}
+
+/// Whether a focused control with this tag and role acts on space and
+/// Enter itself (a button, a link, a checkbox, a sample to pick).
+pub fn presses(tag: &str, kind: Option<&str>, role: Option<&str>) -> bool {
+    matches!(
+        tag.to_ascii_lowercase().as_str(),
+        "button" | "a" | "summary" | "input"
+    ) || kind.is_some_and(|k| k.eq_ignore_ascii_case("checkbox"))
+        || matches!(role, Some("button" | "checkbox" | "tab" | "link"))
+}
+
+fn target(ev: &web_sys::KeyboardEvent) -> Option<web_sys::Element> {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+}
+
 /// Whether a key went to something that takes typing or its own keys.
 fn typing(ev: &web_sys::KeyboardEvent) -> bool {
-    let Some(el) = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-    else {
+    let Some(el) = target(ev) else {
         return false;
     };
-    let tag = el.tag_name().to_ascii_lowercase();
-    matches!(tag.as_str(), "input" | "textarea" | "select")
-        || el.get_attribute("contenteditable").is_some()
+    takes_keys(
+        &el.tag_name(),
+        el.get_attribute("type").as_deref(),
+        el.get_attribute("role").as_deref(),
+    ) || el.get_attribute("contenteditable").is_some()
 }
 
 /// Listens to the page's keys.
@@ -167,11 +241,15 @@ pub fn listen(st: AppState) {
                 return;
             }
             let key = ev.key();
-            // space and the arrows on a focused button keep their own meaning
-            let on_button = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|el| el.tag_name().eq_ignore_ascii_case("button"));
+            // space and Enter on a focused button (or checkbox, link, a
+            // sample to pick) keep their own meaning
+            let on_button = target(&ev).is_some_and(|el| {
+                presses(
+                    &el.tag_name(),
+                    el.get_attribute("type").as_deref(),
+                    el.get_attribute("role").as_deref(),
+                )
+            });
             if on_button && (key == " " || key == "Enter") {
                 return;
             }
@@ -212,6 +290,13 @@ thread_local! {
 #[component]
 pub fn Help() -> impl IntoView {
     let st = expect_context::<AppState>();
+    // the list takes the keyboard's focus while it is open
+    let close = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move || {
+        if let Some(b) = close.get() {
+            let _ = b.focus();
+        }
+    });
     view! {
         <Show when=move || st.help.get()>
             <div class="overlay" data-testid="help" role="dialog" aria-modal="true" aria-label="keys">
@@ -224,7 +309,7 @@ pub fn Help() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <button on:click=move |_| st.help.set(false)>"Close (Esc)"</button>
+                    <button node_ref=close on:click=move |_| show_help(st, false)>"Close (Esc)"</button>
                 </div>
             </div>
         </Show>
@@ -255,6 +340,17 @@ mod tests {
         assert_eq!(action("5"), None);
         assert_eq!(action("x"), None);
         assert_eq!(KEYS.len(), 9);
+        // a checkbox leaves the page's letters to the page, a text field
+        // and a slider keep every key
+        assert!(!takes_keys("INPUT", Some("checkbox"), None));
+        assert!(takes_keys("INPUT", Some("number"), None));
+        assert!(takes_keys("INPUT", None, None));
+        assert!(takes_keys("INPUT", Some("range"), None));
+        assert!(takes_keys("SELECT", None, None));
+        assert!(!takes_keys("BUTTON", None, None));
+        assert!(presses("BUTTON", None, None));
+        assert!(presses("FIGURE", None, Some("button")));
+        assert!(!presses("DIV", None, None));
         for name in STRATEGY_KEYS {
             assert!(StrategyConfig::by_name(name).is_ok(), "{name}");
         }

@@ -12,6 +12,7 @@ mod gains;
 mod keys;
 mod lesson;
 mod modality;
+mod offline;
 mod playground;
 mod presenter;
 mod race;
@@ -99,6 +100,35 @@ fn Badge() -> impl IntoView {
     }
 }
 
+/// Why the page trains on the CPU where the visitor left the choice to it
+/// and the browser lacks a usable WebGPU: one line, and the page goes on.
+async fn device_note() -> Option<&'static str> {
+    let navigator = web_sys::window()?.navigator();
+    let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap_or_default();
+    if gpu.is_undefined() || gpu.is_null() {
+        return Some("This browser has no WebGPU: the model trains on the CPU.");
+    }
+    match crate::adapter::probe().await {
+        None => Some("WebGPU offers no adapter here: the model trains on the CPU."),
+        Some(a) if a.software => Some(
+            "WebGPU has only a software adapter here, slower than the CPU: the model trains on the CPU.",
+        ),
+        Some(_) => None,
+    }
+}
+
+#[component]
+fn DeviceNote() -> impl IntoView {
+    let note = RwSignal::new(None::<&'static str>);
+    if DeviceChoice::parse(url_param("device").as_deref()) == DeviceChoice::Auto {
+        leptos::task::spawn_local(async move { note.set(device_note().await) });
+    }
+    move || {
+        note.get()
+            .map(|n| view! { <p class="device-note" data-testid="device-note">{n}</p> })
+    }
+}
+
 #[component]
 fn Messages() -> impl IntoView {
     let st = expect_context::<AppState>();
@@ -124,7 +154,7 @@ fn Messages() -> impl IntoView {
             .enumerate()
             .map(|(i, msg)| {
                 view! {
-                    <div class="message notice" data-testid="notice">
+                    <div class="message notice" data-testid="notice" role="status">
                         <span>{msg}</span>
                         <button class="small" title="dismiss"
                             on:click=move |_| st.notices.update(|n| { if i < n.len() { n.remove(i); } })>"×"</button>
@@ -200,8 +230,11 @@ pub fn App() -> AnyView {
     if let Some(which) = url_param("embed") {
         return view! { <embed::Embed which=which /> }.into_any();
     }
+    // while presenter mode or the keys overlay is up, the page behind it is
+    // out of reach of the keyboard and of screen readers (`inert`)
+    let behind = move || st.presenting.get() || st.help.get();
     view! {
-        <header>
+        <header inert=behind>
             <h1>"Palimpsest"</h1>
             <p class="tagline">"Watch a small image+text model learn a stream of tasks — and forget. Everything runs in this browser."</p>
             <nav class="header-buttons" aria-label="teaching">
@@ -209,14 +242,15 @@ pub fn App() -> AnyView {
                     title="a guided lesson through forgetting and its cures (key l)">"Lesson"</button>
                 <button data-testid="present-open" on:click=move |_| keys::present(st, true)
                     title="large type for a projector (key p)">"Present"</button>
-                <button data-testid="keys-open" on:click=move |_| st.help.set(true)
+                <button data-testid="keys-open" on:click=move |_| keys::show_help(st, true)
                     title="every key of the page (key ?)">"Keys"</button>
             </nav>
             <Badge />
+            <DeviceNote />
         </header>
         <Messages />
         <Interrupted />
-        <main>
+        <main inert=behind>
             <lesson::Lesson />
             <controls::Controls />
             <dataset::Timeline />
@@ -237,7 +271,8 @@ pub fn App() -> AnyView {
         </main>
         <presenter::Presenter />
         <keys::Help />
-        <footer>
+        <footer inert=behind>
+            <offline::OfflineStatus />
             "Images: " <a href="./OPENMOJI-LICENSE.md">"OpenMoji"</a> " (CC BY-SA 4.0); sketches: "
             <a href="./QUICKDRAW-LICENSE.md">"Quick, Draw!"</a> " (CC BY 4.0); spoken words: "
             <a href="./SPEECH-LICENSE.md">"OpenMoji names spoken by espeak-ng and flite"</a>

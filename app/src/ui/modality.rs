@@ -104,6 +104,40 @@ async fn record(ms: i32) -> Result<(Vec<f32>, u32), String> {
     Ok((pcm, rate))
 }
 
+/// One line where the browser offers no microphone (no access on this
+/// address, or none plugged in): the speech task needs one, the rest of the
+/// page goes on without. Asking which devices exist needs no permission.
+async fn microphone_note() -> Option<&'static str> {
+    let navigator = web_sys::window()?.navigator();
+    let devices = js_sys::Reflect::get(&navigator, &"mediaDevices".into()).ok()?;
+    let method = |name: &str| {
+        js_sys::Reflect::get(&devices, &name.into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    };
+    let (Some(_), Some(list)) = (method("getUserMedia"), method("enumerateDevices")) else {
+        return Some(
+            "This browser gives no access to a microphone here (it needs https or localhost): \
+             the speech task cannot be recorded; drawing works.",
+        );
+    };
+    let listed = list
+        .call0(&devices)
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    let found = JsFuture::from(listed).await.ok()?;
+    let any = js_sys::Array::from(&found).iter().any(|d| {
+        js_sys::Reflect::get(&d, &"kind".into())
+            .ok()
+            .and_then(|k| k.as_string())
+            .is_some_and(|k| k == "audioinput")
+    });
+    (!any).then_some(
+        "No microphone found: the speech task needs one (plug one in and record); drawing works.",
+    )
+}
+
 /// The log-mel picture of a recording, as a sample's pixels.
 fn spoken(pcm: &[f32], rate: u32) -> Result<Vec<u8>, String> {
     let grey = LogMel::new(rate)?.pixels(pcm)?;
@@ -114,6 +148,8 @@ fn spoken(pcm: &[f32], rate: u32) -> Result<Vec<u8>, String> {
 pub fn AddModality() -> impl IntoView {
     let st = expect_context::<AppState>();
     let modality = RwSignal::new("sketch");
+    let mic_note = RwSignal::new(None::<&'static str>);
+    leptos::task::spawn_local(async move { mic_note.set(microphone_note().await) });
     let class = RwSignal::new(String::new());
     let kept = RwSignal::new(Vec::<Kept>::new());
     let next = StoredValue::new(0usize);
@@ -377,6 +413,7 @@ pub fn AddModality() -> impl IntoView {
                         title="the current model's five most probable classes for the last recording">"Ask the model"</button>
                     <span class="muted">"Say the class's name; the page hears the microphone only while it records, and nothing leaves it."</span>
                 </div>
+                {move || mic_note.get().map(|n| view! { <p class="muted" data-testid="mic-note">{n}</p> })}
             </Show>
             <div class="thumbs">{thumbs}</div>
             <p class="muted" data-testid="modality-counts">{summary}</p>

@@ -73,6 +73,13 @@ pub fn Presenter() -> impl IntoView {
         .into_any(),
     }
     };
+    // the presenter view takes the keyboard's focus while it is up
+    let leave = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move || {
+        if let Some(b) = leave.get() {
+            let _ = b.focus();
+        }
+    });
     view! {
         <Show when=move || st.presenting.get()>
             <div class="presenter" data-testid="presenter" role="region" aria-label="presenter view">
@@ -81,7 +88,7 @@ pub fn Presenter() -> impl IntoView {
                     {move || st.lesson.get().map(|k| view! {
                         <progress max=STEPS.len().to_string() prop:value=(k + 1) as f64 aria-label="lesson progress"></progress>
                     })}
-                    <button class="small" on:click=move |_| present(st, false) title="leave presenter mode (p or Esc)">"×"</button>
+                    <button class="small" node_ref=leave on:click=move |_| present(st, false) title="leave presenter mode (p or Esc)">"×"</button>
                 </div>
                 <div class="presenter-body">
                     <div class="presenter-matrix">
