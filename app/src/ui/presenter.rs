@@ -73,22 +73,25 @@ pub fn Presenter() -> impl IntoView {
         .into_any(),
     }
     };
-    // the presenter view takes the keyboard's focus while it is up
-    let leave = NodeRef::<leptos::html::Button>::new();
+    // the presenter view takes the keyboard's focus while it is up: the
+    // view itself, not its × button, so that space still starts and pauses
+    // (space on a focused button presses it) and Tab reaches the ×
+    let view_ref = NodeRef::<leptos::html::Div>::new();
     Effect::new(move || {
-        if let Some(b) = leave.get() {
-            let _ = b.focus();
+        if let Some(v) = view_ref.get() {
+            let _ = v.focus();
         }
     });
     view! {
         <Show when=move || st.presenting.get()>
-            <div class="presenter" data-testid="presenter" role="region" aria-label="presenter view">
+            <div class="presenter" data-testid="presenter" role="region" aria-label="presenter view"
+                tabindex="-1" node_ref=view_ref>
                 <div class="presenter-head">
                     <h1>{title}</h1>
                     {move || st.lesson.get().map(|k| view! {
                         <progress max=STEPS.len().to_string() prop:value=(k + 1) as f64 aria-label="lesson progress"></progress>
                     })}
-                    <button class="small" node_ref=leave on:click=move |_| present(st, false) title="leave presenter mode (p or Esc)">"×"</button>
+                    <button class="small" on:click=move |_| present(st, false) title="leave presenter mode (p or Esc)">"×"</button>
                 </div>
                 <div class="presenter-body">
                     <div class="presenter-matrix">
