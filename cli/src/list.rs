@@ -45,10 +45,10 @@ pub fn render() -> String {
     }
     out.push_str("  (mspt components switch off with --ablate gm,mi,ad,mm)\n");
     out.push_str(
-        "  (mera stages switch off with --ablate merge,realign; it needs --set model.fusion=true)\n",
+        "  (mera stages switch off with --ablate merge,realign; it turns on model.fusion, which it needs)\n",
     );
     out.push_str(
-        "  (mode parts switch off with --ablate experts,routing,distill; it needs --set model.fusion=true)\n",
+        "  (mode parts switch off with --ablate experts,routing,distill; it turns on model.fusion, which it needs)\n",
     );
     let run = serde_json::to_value(RunConfig::default()).expect("configs serialise");
     out.push_str("\nRun defaults:\n");

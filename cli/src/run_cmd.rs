@@ -28,7 +28,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "entity")]
     scenario: String,
     /// finetune, joint, replay, ewc, lwf, mspt, mera or mode (the last two
-    /// need --set model.fusion=true).
+    /// turn on the fusion stage they need, model.fusion).
     #[arg(long, default_value = "mspt")]
     strategy: String,
     #[arg(long)]
@@ -120,6 +120,14 @@ fn config(args: &RunArgs) -> Result<RunConfig, String> {
         ..d
     };
     let mut config = with_settings(config, &args.settings)?;
+    // MERA and MoDE get the fusion stage they need, unless it was set by hand
+    let fusion_set = args.settings.iter().any(|s| {
+        let path = s.split_once('=').map_or(s.as_str(), |(p, _)| p).trim();
+        path == "model" || path == "model.fusion"
+    });
+    if !fusion_set && let Some(said) = config.turn_on_needed_stages() {
+        eprintln!("{said}");
+    }
     if let Some(init) = &args.init {
         config.model = config.model.with_init(EncoderInit::parse(init)?);
     }

@@ -263,6 +263,59 @@ fn the_modality_scenario_runs_image_text_then_sketches_then_speech_with_an_encod
 }
 
 #[test]
+fn mera_and_mode_on_a_modality_stream_turn_on_the_fusion_stage_they_need() {
+    let small = [
+        "--scenario",
+        "modality-sketch",
+        "--epochs",
+        "1",
+        "--set",
+        "modality.classes=3",
+        "--set",
+        "entity.train_copies=1",
+        "--set",
+        "modality.sketch_copies=1",
+        "--no-experts",
+    ];
+    for strategy in ["mera", "mode"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run.json");
+        let a = palimpsest()
+            .args(["run", "--strategy", strategy])
+            .args(small)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(
+            err.contains(&format!("{strategy} needs the fusion stage")),
+            "{err}"
+        );
+        let r = record(&out);
+        assert_eq!(r["config"]["model"]["fusion"], true);
+        assert_eq!(r["acc_matrix"].as_array().unwrap().len(), 2);
+        // set off by hand: refused, naming the setting
+        let a = palimpsest()
+            .args(["run", "--strategy", strategy])
+            .args(small)
+            .args(["--set", "model.fusion=false"])
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains("model.fusion=true"), "{err}");
+    }
+    // a strategy that does not need it leaves it off, and says nothing
+    let a = palimpsest()
+        .args(["run", "--strategy", "finetune"])
+        .args(small)
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(!err.contains("fusion"), "{err}");
+}
+
+#[test]
 fn a_modality_run_is_measured_against_experts_trained_once() {
     let dir = tempfile::tempdir().unwrap();
     let experts = dir.path().join("experts");

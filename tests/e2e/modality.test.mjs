@@ -186,15 +186,18 @@ test('the bundled modality stream fetches its packs only when chosen, and trains
   assert.deepEqual(await page.locator('[data-testid=error]').allTextContents(), []);
 });
 
-test('with the fusion stage the page offers MERA, which trains a drawn modality and measures its gains', async () => {
+test('choosing MERA turns on the fusion stage it needs (one notice); it trains a drawn modality and measures its gains', async () => {
   const { page } = s.b;
   await page.selectOption('[data-testid=scenario]', 'entity');
   await page.waitForFunction(() => document.querySelectorAll('.timeline .chip').length === 5, null, { timeout: 60_000 });
   const offered = () => page.$$eval('[data-testid=strategy] option', (os) => os.map((o) => o.value));
-  assert.ok(!(await offered()).includes('mera'), 'no MERA without the fusion stage');
-  await page.check('[data-testid=fusion]');
-  assert.ok((await offered()).includes('mera') && (await offered()).includes('mode'));
+  assert.ok((await offered()).includes('mera') && (await offered()).includes('mode'), 'every strategy is offered');
+  assert.equal(await page.isChecked('[data-testid=fusion]'), false);
+  const notices = await page.locator('[data-testid=notice]').count();
   await page.selectOption('[data-testid=strategy]', 'mera');
+  assert.equal(await page.isChecked('[data-testid=fusion]'), true, 'MERA brings the fusion stage');
+  assert.equal(await page.locator('[data-testid=notice]').count(), notices + 1);
+  assert.match((await page.locator('[data-testid=notice] span').allTextContents()).at(-1), /mera needs the fusion stage/);
   await page.fill('[data-setting=epochs]', '1');
   await page.dispatchEvent('[data-setting=epochs]', 'change');
   await page.selectOption('[data-testid=modality-kind]', 'sketch');

@@ -9,12 +9,25 @@ use super::session::{self, busy};
 use super::state::AppState;
 use crate::protocol::RunState;
 
-/// The strategies the page offers: those that run on the model it builds
-/// (MERA and MoDE only with the fusion stage).
-fn offered(fusion: bool) -> impl Iterator<Item = &'static str> {
-    StrategyConfig::NAMES
-        .into_iter()
-        .filter(move |n| StrategyConfig::by_name(n).is_ok_and(|s| fusion || !s.needs_fusion()))
+/// The strategies the page offers: every one (MERA and MoDE turn on the
+/// fusion stage they need when chosen).
+fn offered() -> impl Iterator<Item = &'static str> {
+    StrategyConfig::NAMES.into_iter()
+}
+
+/// Turns on the fusion stage where one of `strategies` needs it and it is
+/// off, and says so in one notice (as the CLI does).
+pub fn turn_on_fusion_for(st: AppState, strategies: &[StrategyConfig]) {
+    if st.fusion.get_untracked() {
+        return;
+    }
+    if let Some(s) = strategies.iter().find(|s| s.needs_fusion()) {
+        st.fusion.set(true);
+        st.notice(format!(
+            "{} needs the fusion stage: the Fusion stage box is now on (it changes the model for every strategy)",
+            s.name()
+        ));
+    }
 }
 
 #[component]
@@ -23,6 +36,7 @@ pub fn Controls() -> impl IntoView {
     let on_scenario = move |ev| session::load(st, event_target_value(&ev), st.seed.get_untracked());
     let on_strategy = move |ev| {
         if let Ok(s) = StrategyConfig::by_name(&event_target_value(&ev)) {
+            turn_on_fusion_for(st, std::slice::from_ref(&s));
             st.strategy.set(s);
         }
     };
@@ -83,7 +97,7 @@ pub fn Controls() -> impl IntoView {
                 <label>
                     "Strategy "
                     <select data-testid="strategy" on:change=on_strategy prop:disabled=move || busy(st)>
-                        {move || offered(st.fusion.get())
+                        {move || offered()
                             .map(|n| {
                                 view! {
                                     <option value=n selected=move || st.strategy.get().name() == n>
@@ -303,9 +317,8 @@ fn HyperParams() -> impl IntoView {
 /// The strategies chosen to compare or race, in the order the page offers
 /// them (a comparison runs them in this order).
 pub fn chosen(st: AppState) -> Vec<String> {
-    let fusion = st.fusion.get_untracked();
     let picked = st.contenders.get_untracked();
-    offered(fusion)
+    offered()
         .filter(|n| picked.iter().any(|p| p == n))
         .map(String::from)
         .collect()
@@ -325,6 +338,8 @@ pub fn CompareControls() -> impl IntoView {
             .iter()
             .filter_map(|n| StrategyConfig::by_name(n).ok())
             .collect();
+        // one model for the whole comparison: with the stage if any needs it
+        turn_on_fusion_for(st, &queue);
         // the strategy as configured above replaces its defaults
         let mine = st.strategy.get_untracked();
         for q in &mut queue {
@@ -335,17 +350,16 @@ pub fn CompareControls() -> impl IntoView {
         session::compare(st, queue);
     };
     let count = move || {
-        let fusion = st.fusion.get();
         st.contenders
             .get()
             .iter()
-            .filter(|n| offered(fusion).any(|o| o == n.as_str()))
+            .filter(|n| offered().any(|o| o == n.as_str()))
             .count()
     };
     view! {
         <div class="row compare-controls">
             <span>"Compare on the same stream and seed: "</span>
-            {move || offered(st.fusion.get())
+            {move || offered()
                 .map(|n| {
                     let n = n.to_string();
                     let n2 = n.clone();

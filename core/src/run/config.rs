@@ -83,6 +83,22 @@ impl Default for RunConfig {
 }
 
 impl RunConfig {
+    /// Turns on the model stages the strategy needs and the config leaves
+    /// off (MERA and MoDE: the fusion stage, `model.fusion`), and says what
+    /// it turned on. The CLI and the page call it unless the visitor set
+    /// the stage themselves; a stage set off on purpose stays off, and
+    /// [`Self::validate`] names it.
+    pub fn turn_on_needed_stages(&mut self) -> Option<String> {
+        if !self.strategy.needs_fusion() || self.model.fusion {
+            return None;
+        }
+        self.model.fusion = true;
+        Some(format!(
+            "{} needs the fusion stage: model.fusion is on for this run",
+            self.strategy.name()
+        ))
+    }
+
     /// The settings that must fit each other, then every setting within its
     /// range ([`super::limits::LIMITS`]).
     pub fn validate(&self) -> Result<(), String> {
@@ -114,7 +130,7 @@ impl RunConfig {
                 _ => "MERA merges the shared fusion stage and realigns its connectors",
             };
             return Err(format!(
-                "{why}: turn it on with --set model.fusion=true (and compare with runs that have it)"
+                "{why}: it needs model.fusion=true (on by default for it; drop --set model.fusion=false)"
             ));
         }
         let json = serde_json::to_value(self).map_err(|e| format!("the config: {e}"))?;

@@ -229,3 +229,23 @@ fn mera_without_the_fusion_stage_is_refused_with_the_setting_to_change() {
     let e = config.validate().unwrap_err();
     assert!(e.contains("model.fusion=true"), "{e}");
 }
+
+#[test]
+fn the_stages_a_strategy_needs_are_turned_on_and_said() {
+    for name in StrategyConfig::NAMES {
+        let mut config = RunConfig {
+            strategy: StrategyConfig::by_name(name).unwrap(),
+            ..RunConfig::default()
+        };
+        let said = config.turn_on_needed_stages();
+        let needs = config.strategy.needs_fusion();
+        assert_eq!(config.model.fusion, needs, "{name}");
+        assert_eq!(said.is_some(), needs, "{name}: {said:?}");
+        if needs {
+            assert!(said.unwrap().contains("model.fusion"), "{name}");
+            config.validate().unwrap();
+            // already on: nothing more to say
+            assert_eq!(config.turn_on_needed_stages(), None);
+        }
+    }
+}
