@@ -20,7 +20,7 @@ source scripts/web-tools.sh
 started=$SECONDS
 say() { printf '[serve %3d min] %s\n' $(((SECONDS - started) / 60)) "$*"; }
 
-say "build tools (wasm32 target, wasm-bindgen-cli and trunk from crates.io): installed only where missing; on a new 2-core machine about 11 minutes"
+say "build tools (wasm32 target, wasm-bindgen-cli and trunk from crates.io): installed only where missing; on a new 2-core machine about 6 minutes"
 ensure_web_tools
 port=${PORT:-8080}
 mkdir -p target
@@ -32,7 +32,7 @@ else
   # the links from the file's folder)
   quick=.index-cpu.html
   grep -v 'app/worker-webgpu/Cargo.toml' index.html >"$quick"
-  say "building the page and the CPU worker first (on a new 2-core machine about 10 minutes)"
+  say "building the page and the CPU worker first (on a new 2-core machine about 7 minutes)"
   trunk build "$quick" || { rm -f "$quick"; exit 1; }
   rm -f "$quick"
   # dist/index.html is the page's, whatever the source file was called

@@ -2,7 +2,8 @@
 // through geckodriver (crates.io; scripts/test.sh installs both), loads
 // the built app with the device left to the page, says in one line that it
 // trains on the CPU for want of WebGPU (and of a microphone, where there is
-// none), and trains the default demo to a full 5×5 matrix. The WebDriver
+// none), and trains the default demo to a full 5×5 matrix; then, with the
+// site's server stopped, reloads from its offline copy and trains again. The WebDriver
 // protocol is spoken with plain fetch() (W3C WebDriver, HTTP + JSON).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -150,8 +151,22 @@ test('Firefox ESR trains the default demo on the CPU to a full 5×5 matrix', asy
   const metrics = await run("return Object.fromEntries([...document.querySelectorAll('[data-testid=metrics] [data-metric]')].map((e) => [e.dataset.metric, Number(e.dataset.value)]))");
   for (const k of ['A', 'U', 'ACC', 'BWT']) assert.ok(Number.isFinite(metrics[k]), `metric ${k}: ${metrics[k]}`);
   assert.deepEqual(await run("return [...document.querySelectorAll('[data-testid=error]')].map((e) => e.textContent)"), []);
-  // the offline copy works in Firefox as well
-  const offline = await until("return document.querySelector('[data-testid=offline]')?.dataset.version", 60_000, 'the offline copy');
-  console.log(`# Firefox keeps version ${offline} for offline use`);
   await screenshot('90-firefox-trained');
+  // offline in Firefox as well: once the copy is kept, the site's server
+  // stops, and the page reloads from Firefox's cache and trains again
+  const offline = await until("return document.querySelector('[data-testid=offline]')?.dataset.version", 60_000, 'the offline copy');
+  await new Promise((ok) => { srv.server.close(ok); srv.server.closeAllConnections(); });
+  await assert.rejects(fetch(srv.url), 'nothing answers at the site\'s address');
+  const t2 = Date.now();
+  await wd('POST', `/session/${session}/url`, { url: srv.url });
+  await until("return !!document.querySelector('[data-testid=start]:not([disabled])')", 120_000, 'the page, offline');
+  assert.equal(await run("return document.querySelector('[data-testid=offline]')?.dataset.version"), offline);
+  await click('[data-testid=start]');
+  await until(`return document.querySelectorAll('.results [data-testid=acc-matrix] [data-value]').length === 25
+    && /finished/.test(document.querySelector('[data-testid=progress]').textContent)`, 420_000, 'a full 5×5 matrix, offline');
+  const again = await run("return [...document.querySelectorAll('.results [data-testid=acc-matrix] [data-value]')].map((e) => Number(e.dataset.value))");
+  assert.deepEqual(again, values, 'offline, the same run gives the same matrix');
+  assert.deepEqual(await run("return [...document.querySelectorAll('[data-testid=error]')].map((e) => e.textContent)"), []);
+  console.log(`# Firefox, offline: version ${offline} reloaded and trained the demo again in ${((Date.now() - t2) / 1000).toFixed(1)} s, the same matrix`);
+  await screenshot('91-firefox-offline');
 });
