@@ -311,11 +311,8 @@ pub fn viridis(v: f64) -> String {
     format!("rgb({},{},{})", c[0], c[1], c[2])
 }
 
-/// The ink that reads best on viridis at `v`, white or black (`(light,
-/// dark)` gives the two as the caller writes them): whichever has the
-/// higher contrast (WCAG's relative luminance), at least 4.58:1 on every
-/// shade of the scale.
-pub fn ink_on<'a>(v: f64, (light, dark): (&'a str, &'a str)) -> &'a str {
+/// WCAG's relative luminance of an sRGB colour, in [0, 1].
+fn luminance(rgb: [u8; 3]) -> f64 {
     let linear = |c: u8| {
         let c = f64::from(c) / 255.0;
         if c <= 0.04045 {
@@ -324,8 +321,15 @@ pub fn ink_on<'a>(v: f64, (light, dark): (&'a str, &'a str)) -> &'a str {
             ((c + 0.055) / 1.055).powf(2.4)
         }
     };
-    let [r, g, b] = viridis_rgb(v);
-    let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+    0.2126 * linear(rgb[0]) + 0.7152 * linear(rgb[1]) + 0.0722 * linear(rgb[2])
+}
+
+/// The ink that reads best on viridis at `v`, white or black (`(light,
+/// dark)` gives the two as the caller writes them): whichever has the
+/// higher contrast (WCAG's relative luminance), at least 4.58:1 on every
+/// shade of the scale.
+pub fn ink_on<'a>(v: f64, (light, dark): (&'a str, &'a str)) -> &'a str {
+    let l = luminance(viridis_rgb(v));
     // contrast with white (1.05 / (l + 0.05)) against black ((l + 0.05) / 0.05)
     if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 {
         light
@@ -462,20 +466,9 @@ mod tests {
 
     #[test]
     fn the_ink_on_every_shade_reads_at_wcag_aa() {
-        let lum = |c: [u8; 3]| {
-            let f = |c: u8| {
-                let c = f64::from(c) / 255.0;
-                if c <= 0.04045 {
-                    c / 12.92
-                } else {
-                    ((c + 0.055) / 1.055).powf(2.4)
-                }
-            };
-            0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2])
-        };
         for i in 0..=1000 {
             let v = f64::from(i) / 1000.0;
-            let l = lum(viridis_rgb(v));
+            let l = luminance(viridis_rgb(v));
             let ink = if ink_on(v, ("w", "b")) == "w" {
                 1.0
             } else {
@@ -484,7 +477,11 @@ mod tests {
             let ratio = (l.max(ink) + 0.05) / (l.min(ink) + 0.05);
             assert!(ratio >= 4.5, "{v}: {ratio}");
         }
-        // the dark end takes white ink, the light end black
+        // the luminance at its ends, by hand; the dark end takes white ink,
+        // the light end black
+        assert_eq!(luminance([255, 255, 255]), 1.0);
+        assert_eq!(luminance([0, 0, 0]), 0.0);
+        assert!((luminance([128, 128, 128]) - 0.2158605).abs() < 1e-6);
         assert_eq!(ink_on(0.0, ("w", "b")), "w");
         assert_eq!(ink_on(1.0, ("w", "b")), "b");
     }
