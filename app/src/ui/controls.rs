@@ -9,12 +9,6 @@ use super::session::{self, busy};
 use super::state::AppState;
 use crate::protocol::RunState;
 
-/// The strategies the page offers: every one (MERA and MoDE turn on the
-/// fusion stage they need when chosen).
-fn offered() -> impl Iterator<Item = &'static str> {
-    StrategyConfig::NAMES.into_iter()
-}
-
 /// Turns on the fusion stage where one of `strategies` needs it and it is
 /// off, and says so in one notice (as the CLI does).
 pub fn turn_on_fusion_for(st: AppState, strategies: &[StrategyConfig]) {
@@ -97,7 +91,7 @@ pub fn Controls() -> impl IntoView {
                 <label>
                     "Strategy "
                     <select data-testid="strategy" on:change=on_strategy prop:disabled=move || busy(st)>
-                        {move || offered()
+                        {move || StrategyConfig::NAMES.into_iter()
                             .map(|n| {
                                 view! {
                                     <option value=n selected=move || st.strategy.get().name() == n>
@@ -315,10 +309,12 @@ fn HyperParams() -> impl IntoView {
 }
 
 /// The strategies chosen to compare or race, in the order the page offers
-/// them (a comparison runs them in this order).
+/// them (every one; MERA and MoDE turn on the fusion stage they need): a
+/// comparison runs them in this order.
 pub fn chosen(st: AppState) -> Vec<String> {
     let picked = st.contenders.get_untracked();
-    offered()
+    StrategyConfig::NAMES
+        .into_iter()
         .filter(|n| picked.iter().any(|p| p == n))
         .map(String::from)
         .collect()
@@ -353,13 +349,13 @@ pub fn CompareControls() -> impl IntoView {
         st.contenders
             .get()
             .iter()
-            .filter(|n| offered().any(|o| o == n.as_str()))
+            .filter(|n| StrategyConfig::NAMES.contains(&n.as_str()))
             .count()
     };
     view! {
         <div class="row compare-controls">
             <span>"Compare on the same stream and seed: "</span>
-            {move || offered()
+            {move || StrategyConfig::NAMES.into_iter()
                 .map(|n| {
                     let n = n.to_string();
                     let n2 = n.clone();

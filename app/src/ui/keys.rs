@@ -73,6 +73,9 @@ fn full_screen(on: bool) {
             let _ = el.request_fullscreen();
         }
     } else if doc.fullscreen_element().is_some() {
+        // the page's own exit: its `fullscreenchange` may come after
+        // presenter mode is opened again, and must not close it
+        LEAVING.with(|l| l.set(true));
         doc.exit_fullscreen();
     }
 }
@@ -104,28 +107,30 @@ fn give_focus_back() {
     });
 }
 
-pub fn present(st: AppState, on: bool) {
-    let was = st.presenting.get_untracked();
-    if on && !was && !st.help.get_untracked() {
+/// Opens or closes one of the two views that take the keyboard's focus
+/// (`this`; `other` is the second): the focus is remembered when the first
+/// of them opens and given back when the last closes.
+fn take_focus(this: RwSignal<bool>, other: RwSignal<bool>, on: bool) {
+    let was = this.get_untracked();
+    let alone = !other.get_untracked();
+    if on && !was && alone {
         remember_focus();
     }
-    st.presenting.set(on);
-    full_screen(on);
-    if was && !on && !st.help.get_untracked() {
+    this.set(on);
+    if was && !on && alone {
         give_focus_back();
     }
 }
 
+/// Opens or closes presenter mode.
+pub fn present(st: AppState, on: bool) {
+    take_focus(st.presenting, st.help, on);
+    full_screen(on);
+}
+
 /// Opens or closes the list of keys.
 pub fn show_help(st: AppState, on: bool) {
-    let was = st.help.get_untracked();
-    if on && !was && !st.presenting.get_untracked() {
-        remember_focus();
-    }
-    st.help.set(on);
-    if was && !on && !st.presenting.get_untracked() {
-        give_focus_back();
-    }
+    take_focus(st.help, st.presenting, on);
 }
 
 /// The task boundary one step from the shown one (the scrubber).
@@ -267,8 +272,9 @@ pub fn listen(st: AppState) {
             .and_then(|w| w.document())
             .and_then(|d| d.fullscreen_element())
             .is_some();
-        if !full && st.presenting.get_untracked() && FULL.with(|f| f.get()) {
-            st.presenting.set(false);
+        let ours = !full && LEAVING.with(|l| l.replace(false));
+        if !full && !ours && st.presenting.get_untracked() && FULL.with(|f| f.get()) {
+            present(st, false);
         }
         FULL.with(|f| f.set(full));
     });
@@ -284,6 +290,9 @@ pub fn listen(st: AppState) {
 thread_local! {
     /// Whether the page was in full screen at the last change.
     static FULL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether the page itself asked to leave full screen, and the browser
+    /// has not said it left yet.
+    static LEAVING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The overlay that lists the keys (`?`).

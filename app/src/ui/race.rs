@@ -72,7 +72,7 @@ pub fn start(st: AppState, strategies: &[String]) {
             strategy,
             ..base.clone()
         };
-        config.model.fusion |= config.strategy.needs_fusion();
+        config.turn_on_needed_stages();
         let id = st.id();
         let mut view = RunView::new(id, &config);
         view.label = format!("{} · race", view.label);
