@@ -123,6 +123,25 @@ wasm   {wasm:?}"
     }
 }
 
+/// The shared trunk with every modality present gives in wasm the logits
+/// kept natively (`core/tests/records/trunk-logits.json`, see
+/// `core/tests/trunk.rs`), within 10⁻⁴.
+#[wasm_bindgen_test]
+fn the_trunk_gives_the_native_logits_in_wasm() {
+    let native: Vec<f32> = serde_json::from_str(include_str!(
+        "../../../core/tests/records/trunk-logits.json"
+    ))
+    .unwrap();
+    let wasm = palimpsest_core::model::check::trunk_logits(&Device::flex());
+    assert_eq!(wasm.len(), native.len());
+    for (i, (w, n)) in wasm.iter().zip(&native).enumerate() {
+        assert!(
+            (w - n).abs() <= 1e-4 * n.abs().max(1.0),
+            "logit {i}: wasm {w} vs native {n}"
+        );
+    }
+}
+
 /// What the browser does when WebGPU fails mid-run: an EWC run (its Fisher
 /// information read back from the GPU) is checkpointed on WebGPU at its
 /// first task boundary, goes on on the CPU and finishes there; the model it

@@ -105,6 +105,15 @@ pub struct ModelConfig {
     /// one). Off by default: the encoders then meet only in the classifier.
     #[serde(default)]
     pub fusion: bool,
+    /// Layers of a shared transformer trunk inside the fusion stage (0:
+    /// none). With a trunk, every token of every modality (not only its
+    /// [CLS]) goes through its connector and then through the same trunk
+    /// layers, and the trunk's [CLS] through the shared block — the shape
+    /// of MERA's model (modality encoders, connectors, one shared model
+    /// that each new modality fine-tunes) and of MoDE's shared backbone.
+    /// Needs `fusion`.
+    #[serde(default)]
+    pub trunk: usize,
 }
 
 impl Default for ModelConfig {
@@ -121,6 +130,7 @@ impl Default for ModelConfig {
             tokenizer: Tokenizer::default(),
             encoders: Modality::IMAGE_TEXT.map(EncoderConfig::pretrained).to_vec(),
             fusion: false,
+            trunk: 0,
         }
     }
 }
@@ -228,6 +238,18 @@ impl ModelConfig {
             return Err(format!(
                 "model.interaction_layers = {} must be ≤ model.layers = {}, and model.layers ≥ 1",
                 self.interaction_layers, self.layers
+            ));
+        }
+        if self.trunk > 0 && !self.fusion {
+            return Err(format!(
+                "model.trunk = {} is a part of the fusion stage: it needs model.fusion=true",
+                self.trunk
+            ));
+        }
+        if self.trunk > 8 {
+            return Err(format!(
+                "model.trunk = {} is out of range: expected 0 (none) to 8 layers",
+                self.trunk
             ));
         }
         if self.tokenizer.max_len != self.seq_len() {

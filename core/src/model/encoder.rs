@@ -68,8 +68,9 @@ impl Embed {
 }
 
 impl Encoder {
-    /// The [CLS] representation `[batch, d]` and every layer's attention.
-    pub fn forward(&self, input: &Encoded, shared_keys: &[Option<Tensor<2>>]) -> (Tensor<2>, Maps) {
+    /// The input as the stream takes it: `[batch, seq, d]` with positions
+    /// added, and `[batch, seq]` true at padding (words only).
+    fn embedded(&self, input: &Encoded) -> (Tensor<3>, Option<Tensor<2, Bool>>) {
         match (&self.embed, input) {
             (Embed::Patches(linear), Encoded::Patches(patches)) => {
                 let [b, p, _] = patches.dims();
@@ -81,18 +82,35 @@ impl Encoder {
                     ],
                     1,
                 );
-                let x = x + self.pos.val().narrow(1, 0, p + 1);
-                self.stream.forward(x, shared_keys, None)
+                (x + self.pos.val().narrow(1, 0, p + 1), None)
             }
-            (Embed::Tokens(table), Encoded::Tokens { ids, pad }) => {
-                let x = table.forward(ids.clone()) + self.pos.val();
-                self.stream.forward(x, shared_keys, Some(pad.clone()))
-            }
+            (Embed::Tokens(table), Encoded::Tokens { ids, pad }) => (
+                table.forward(ids.clone()) + self.pos.val(),
+                Some(pad.clone()),
+            ),
             _ => panic!(
                 "the {} encoder was given another kind of input",
                 self.modality.name()
             ),
         }
+    }
+
+    /// The [CLS] representation `[batch, d]` and every layer's attention.
+    pub fn forward(&self, input: &Encoded, shared_keys: &[Option<Tensor<2>>]) -> (Tensor<2>, Maps) {
+        let (x, pad) = self.embedded(input);
+        self.stream.forward(x, shared_keys, pad)
+    }
+
+    /// Every position's representation `[batch, seq, d]`, the padding mask
+    /// (words only) and every layer's attention: what a trunk above reads.
+    pub fn forward_seq(
+        &self,
+        input: &Encoded,
+        shared_keys: &[Option<Tensor<2>>],
+    ) -> (Tensor<3>, Option<Tensor<2, Bool>>, Maps) {
+        let (x, pad) = self.embedded(input);
+        let (y, maps) = self.stream.forward_seq(x, shared_keys, pad.clone());
+        (y, pad, maps)
     }
 }
 
@@ -177,10 +195,36 @@ impl Stream {
     /// Returns the [CLS] representation `[batch, d]` and every layer's attention.
     pub fn forward(
         &self,
-        mut x: Tensor<3>,
+        x: Tensor<3>,
         shared_keys: &[Option<Tensor<2>>],
         pad: Option<Tensor<2, Bool>>,
     ) -> (Tensor<2>, Maps) {
+        // The top layer gives [CLS] alone.
+        let (x, maps) = self.layers_forward(x, shared_keys, pad, true);
+        let [b, _, d] = x.dims();
+        (self.norm.forward(x).reshape([b, d]), maps)
+    }
+
+    /// The same, every position's representation `[batch, seq, d]`.
+    pub fn forward_seq(
+        &self,
+        x: Tensor<3>,
+        shared_keys: &[Option<Tensor<2>>],
+        pad: Option<Tensor<2, Bool>>,
+    ) -> (Tensor<3>, Maps) {
+        let (x, maps) = self.layers_forward(x, shared_keys, pad, false);
+        (self.norm.forward(x), maps)
+    }
+
+    /// The layers, before the final norm; `cls_only`: the top layer gives
+    /// [CLS] alone.
+    fn layers_forward(
+        &self,
+        mut x: Tensor<3>,
+        shared_keys: &[Option<Tensor<2>>],
+        pad: Option<Tensor<2, Bool>>,
+        cls_only: bool,
+    ) -> (Tensor<3>, Maps) {
         let first_top = self.layers.len() - shared_keys.len();
         let top = self.layers.len() - 1;
         let mut maps = Maps::default();
@@ -190,14 +234,11 @@ impl Stream {
             } else {
                 None
             };
-            let (y, a) = layer.forward(x, keys, pad.clone(), i == top);
+            let (y, a) = layer.forward(x, keys, pad.clone(), cls_only && i == top);
             x = y;
             maps.weights.push(a.weights);
             maps.scores.push(a.scores);
         }
-        // The top layer gave [CLS] alone.
-        let [b, _, d] = x.dims();
-        let cls = self.norm.forward(x).reshape([b, d]);
-        (cls, maps)
+        (x, maps)
     }
 }

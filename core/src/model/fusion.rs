@@ -9,9 +9,11 @@
 use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, Linear};
 use burn::tensor::activation::{gelu, softmax};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Bool, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
+use super::attention::Maps;
+use super::encoder::Stream;
 use super::init;
 
 #[derive(Module, Debug)]
@@ -23,6 +25,10 @@ pub struct Fusion {
     /// MoDE's experts, one set per modality in encoder order, or none (the
     /// block alone, as every other strategy has it).
     pub experts: Vec<Experts>,
+    /// The shared trunk (`model.trunk` layers), if any: every modality's
+    /// tokens, each through its connector, then through these layers; its
+    /// [CLS] goes on to the block.
+    pub trunk: Option<Stream>,
 }
 
 #[derive(Module, Debug)]
@@ -114,32 +120,70 @@ impl Experts {
     }
 }
 
+/// The trunk's shape beside the stage's width and feed-forward width:
+/// layers, heads, and the sequence length its attention is sized for.
+#[derive(Debug, Clone, Copy)]
+pub struct TrunkShape {
+    pub layers: usize,
+    pub heads: usize,
+    pub seq: usize,
+}
+
 impl Fusion {
-    /// Draws the connectors in encoder order, then the block.
+    /// Draws the connectors in encoder order, then the block, then the
+    /// trunk (if any: drawn last, so that a stage without one is drawn as
+    /// before there were trunks).
     pub fn new(
         rng: &mut ChaCha8Rng,
         modalities: usize,
         d: usize,
         d_ff: usize,
+        trunk: Option<TrunkShape>,
         device: &Device,
     ) -> Self {
         let connectors = (0..modalities)
             .map(|_| init::linear(rng, d, d, device))
             .collect();
+        let shared = SharedBlock {
+            norm: init::layer_norm(d, device),
+            up: init::linear(rng, d, d_ff, device),
+            down: init::linear(rng, d_ff, d, device),
+        };
+        let trunk = trunk
+            .filter(|t| t.layers > 0)
+            .map(|t| Stream::new(rng, t.layers, d, t.heads, d_ff, t.seq, device));
         Fusion {
             connectors,
-            shared: SharedBlock {
-                norm: init::layer_norm(d, device),
-                up: init::linear(rng, d, d_ff, device),
-                down: init::linear(rng, d_ff, d, device),
-            },
+            shared,
             experts: Vec::new(),
+            trunk,
         }
     }
 
-    /// The `i`-th modality's [CLS] `[batch, d]` in the shared space.
+    /// The `i`-th modality's [CLS] `[batch, d]` in the shared space (a
+    /// stage without a trunk).
     pub fn forward(&self, i: usize, cls: Tensor<2>) -> Tensor<2> {
-        let h = self.connectors[i].forward(cls);
+        self.block(i, self.connectors[i].forward(cls))
+    }
+
+    /// The `i`-th modality's tokens `[batch, seq, d]` through its connector
+    /// and the trunk (`pad`: true at padding), then the trunk's [CLS] through
+    /// the block: `[batch, d]`, and the trunk's attention. Panics without a
+    /// trunk.
+    pub fn forward_seq(
+        &self,
+        i: usize,
+        tokens: Tensor<3>,
+        pad: Option<Tensor<2, Bool>>,
+    ) -> (Tensor<2>, Maps) {
+        let trunk = self.trunk.as_ref().expect("a fusion stage with a trunk");
+        let (cls, maps) = trunk.forward(self.connectors[i].forward(tokens), &[], pad);
+        (self.block(i, cls), maps)
+    }
+
+    /// The shared residual block (with the `i`-th modality's experts, if
+    /// any) on `h`, `[batch, d]`.
+    fn block(&self, i: usize, h: Tensor<2>) -> Tensor<2> {
         let s = &self.shared;
         let x = s.norm.forward(h.clone());
         let Some(e) = self.experts.get(i) else {

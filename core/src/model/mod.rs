@@ -7,6 +7,8 @@ pub mod attention;
 #[cfg(feature = "train")]
 pub mod batch;
 #[cfg(feature = "train")]
+pub mod check;
+#[cfg(feature = "train")]
 pub mod classifier;
 pub mod config;
 #[cfg(feature = "train")]

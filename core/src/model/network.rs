@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use super::attention::Maps;
 use super::classifier::{Classifier, Logits};
 use super::encoder::{Embed, Encoder, Stream};
-use super::fusion::{Experts, Fusion};
+use super::fusion::{Experts, Fusion, TrunkShape};
 use super::{Batch, ModelConfig, init};
 use crate::data::{InputKind, Modality};
 
@@ -28,8 +28,9 @@ pub struct Model {
 /// Everything one forward pass gives back.
 pub struct ForwardOutput {
     pub logits: Logits,
-    /// What the classifier sees, `[batch, modalities·d]`: each encoder's
-    /// [CLS] in encoder order, zero where its modality is missing.
+    /// Each modality's [CLS] in encoder order, `[batch, modalities·d]`,
+    /// zero where its modality is missing: the encoders', or with a trunk
+    /// the fusion stage's (what the classifier sees).
     pub features: Tensor<2>,
     /// Attention of every layer, `[batch, heads, seq, seq]` after and
     /// before the softmax, per modality in encoder order.
@@ -83,9 +84,14 @@ impl Model {
             .map(|_| init::param(rng, [s, d], 1.0 / (d as f32).sqrt(), device))
             .collect();
         // Drawn last, so that a model without it is drawn as before.
+        let trunk = TrunkShape {
+            layers: config.trunk,
+            heads: config.heads,
+            seq: s,
+        };
         let fusion = config
             .fusion
-            .then(|| Fusion::new(rng, modalities.len(), d, config.d_ff, device));
+            .then(|| Fusion::new(rng, modalities.len(), d, config.d_ff, Some(trunk), device));
         Model {
             encoders,
             shared_keys,
@@ -180,14 +186,44 @@ impl Model {
             self.modalities(),
             "the batch was made for other encoders"
         );
+        let present: Vec<Tensor<2>> = batch.inputs.iter().map(|i| i.present.clone()).collect();
         let mut cls = Vec::with_capacity(self.encoders.len());
         let mut maps = Vec::with_capacity(self.encoders.len());
-        for (encoder, input) in self.encoders.iter().zip(&batch.inputs) {
-            let (h, m) = encoder.forward(&input.encoded, &keys);
-            cls.push((encoder.modality, h));
-            maps.push((encoder.modality, m));
-        }
-        let present: Vec<Tensor<2>> = batch.inputs.iter().map(|i| i.present.clone()).collect();
+        let logits = match &self.fusion {
+            // a trunk reads every token: each modality's [CLS] is the
+            // trunk's, and its maps go on with the trunk's layers
+            Some(f) if f.trunk.is_some() => {
+                let mut shared = Vec::with_capacity(self.encoders.len());
+                for (i, (encoder, input)) in self.encoders.iter().zip(&batch.inputs).enumerate() {
+                    let (tokens, pad, mut m) = encoder.forward_seq(&input.encoded, &keys);
+                    let (h, trunk_maps) = f.forward_seq(i, tokens, pad);
+                    m.weights.extend(trunk_maps.weights);
+                    m.scores.extend(trunk_maps.scores);
+                    cls.push((encoder.modality, h.clone()));
+                    shared.push((encoder.modality, h));
+                    maps.push((encoder.modality, m));
+                }
+                self.classifier.forward_shared(&shared, &present)
+            }
+            fusion => {
+                for (encoder, input) in self.encoders.iter().zip(&batch.inputs) {
+                    let (h, m) = encoder.forward(&input.encoded, &keys);
+                    cls.push((encoder.modality, h));
+                    maps.push((encoder.modality, m));
+                }
+                match fusion {
+                    None => self.classifier.forward(&cls, &present),
+                    Some(f) => {
+                        let shared: Vec<(Modality, Tensor<2>)> = cls
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (m, h))| (*m, f.forward(i, h.clone())))
+                            .collect();
+                        self.classifier.forward_shared(&shared, &present)
+                    }
+                }
+            }
+        };
         let features = Tensor::cat(
             cls.iter()
                 .zip(&present)
@@ -195,17 +231,6 @@ impl Model {
                 .collect(),
             1,
         );
-        let logits = match &self.fusion {
-            None => self.classifier.forward(&cls, &present),
-            Some(f) => {
-                let shared: Vec<(Modality, Tensor<2>)> = cls
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (m, h))| (*m, f.forward(i, h.clone())))
-                    .collect();
-                self.classifier.forward_shared(&shared, &present)
-            }
-        };
         ForwardOutput {
             logits,
             features,
@@ -216,8 +241,8 @@ impl Model {
     /// The model's parameter groups, by name: each modality's encoder
     /// (embedding, positions and stream, named by the modality: `image`,
     /// `text`), the shared keys (`interaction`), with the fusion stage its
-    /// `connectors`, its shared block (`fusion`) and MoDE's `experts` (if
-    /// added), and the `classifier`.
+    /// `connectors`, its `trunk` (if any), its shared block (`fusion`) and
+    /// MoDE's `experts` (if added), and the `classifier`.
     /// Strategies name them to set their learning rates
     /// ([`crate::strategy::LrFactors`]).
     pub fn param_groups(&self) -> Vec<(&'static str, Vec<ParamId>)> {
@@ -229,6 +254,9 @@ impl Model {
         groups.push(("interaction", list_param_ids(&self.shared_keys)));
         if let Some(f) = &self.fusion {
             groups.push(("connectors", list_param_ids(&f.connectors)));
+            if let Some(t) = &f.trunk {
+                groups.push(("trunk", list_param_ids(t)));
+            }
             groups.push(("fusion", list_param_ids(&f.shared)));
             if !f.experts.is_empty() {
                 groups.push(("experts", list_param_ids(&f.experts)));

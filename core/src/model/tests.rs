@@ -289,3 +289,82 @@ fn the_top_layer_computed_for_cls_alone_gives_the_whole_layers_cls() {
         }
     }
 }
+
+/// With a trunk every token of every modality goes through its connector
+/// and the trunk, and the trunk's [CLS] through the block: the logits are
+/// those computed by hand from the encoders' whole sequences. The trunk is
+/// drawn last (the rest of the model as without it), is a parameter group
+/// of its own, and its layers' maps follow the encoder's.
+#[test]
+fn a_trunk_reads_every_token_of_every_modality_and_is_drawn_last() {
+    use crate::model::check::{trunk_config, trunk_samples};
+    let cfg = trunk_config();
+    cfg.validate().unwrap();
+    let build = |cfg: &ModelConfig| {
+        Model::new(cfg, true, &mut rng_for(4, "model"), &device()).expand_to(
+            4,
+            &mut rng_for(4, "cls"),
+            &device(),
+        )
+    };
+    let m = build(&cfg);
+    let without = build(&ModelConfig {
+        trunk: 0,
+        ..cfg.clone()
+    });
+    let f = m.fusion.as_ref().unwrap();
+    assert_eq!(f.trunk.as_ref().unwrap().layers.len(), 2);
+    assert!(without.fusion.as_ref().unwrap().trunk.is_none());
+    assert_eq!(
+        values(f.connectors[3].weight.val()),
+        values(without.fusion.as_ref().unwrap().connectors[3].weight.val()),
+        "the rest of the model is drawn as without a trunk"
+    );
+    let names: Vec<&str> = m.param_groups().iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names,
+        [
+            "image",
+            "text",
+            "sketch",
+            "speech",
+            "interaction",
+            "connectors",
+            "trunk",
+            "fusion",
+            "classifier"
+        ]
+    );
+    let s = trunk_samples();
+    let refs: Vec<&Sample> = s.iter().collect();
+    let batch = Batch::new(&refs, &cfg, &device());
+    let out = m.forward(&batch);
+    for modality in Modality::ALL {
+        assert_eq!(
+            out.maps_of(modality).len(),
+            cfg.layers + cfg.trunk,
+            "{modality:?}"
+        );
+    }
+    // by hand: every modality's tokens through its connector and the trunk
+    let keys: Vec<Option<Tensor<2>>> = m.shared_keys.iter().map(|k| Some(k.val())).collect();
+    let trunk = f.trunk.as_ref().unwrap();
+    let w = m.classifier.chunks[0].parts[0].val();
+    let b = m.classifier.chunks[0].bias.val().unsqueeze_dim::<2>(0);
+    for (i, (e, input)) in m.encoders.iter().zip(&batch.inputs).enumerate() {
+        let (tokens, pad, _) = e.forward_seq(&input.encoded, &keys);
+        let (cls, _) = trunk.forward(f.connectors[i].forward(tokens), &[], pad);
+        let h = cls.clone()
+            + f.shared.down.forward(burn::tensor::activation::gelu(
+                f.shared.up.forward(f.shared.norm.forward(cls)),
+            ));
+        let want = values(h.matmul(w.clone()) + b.clone());
+        let got = values(out.logits.of(e.modality).unwrap().clone());
+        for (x, y) in got.iter().zip(&want) {
+            assert!((x - y).abs() < 1e-5, "{:?}: {x} vs {y}", e.modality);
+        }
+    }
+    // and the trunk changes what the classifier reads
+    let plain = values(without.forward(&batch).logits.fused);
+    assert_ne!(values(out.logits.fused), plain);
+}

@@ -44,6 +44,7 @@ pub const LIMITS: &[Limit] = &[
     limit("model.image_pos_init", 0.0, 10.0),
     limit("model.text_pos_init", 0.0, 10.0),
     limit("model.interaction_layers", 0.0, 12.0),
+    limit("model.trunk", 0.0, 8.0),
     // 3 ids are reserved ([PAD], [MASK], [CLS]): at least one for words
     limit("model.tokenizer.vocab", 4.0, 65536.0),
     limit("model.tokenizer.max_len", 2.0, 1025.0),

@@ -111,9 +111,11 @@ impl Strategy for Watch {
     }
 }
 
-/// A MERA run of the sketch modality stream (3 classes, small) and what it saw.
-fn watched(mera: MeraConfig) -> (RunRecord, Seen) {
-    let config = fusion_config("modality-sketch", StrategyConfig::Mera(mera), 9);
+/// A MERA run of the sketch modality stream (3 classes, small; a shared
+/// trunk of `trunk` layers) and what it saw.
+fn watched(mera: MeraConfig, trunk: usize) -> (RunRecord, Seen) {
+    let mut config = fusion_config("modality-sketch", StrategyConfig::Mera(mera), 9);
+    config.model.trunk = trunk;
     let scenario = build_scenario(&config, None).unwrap();
     let seen = Rc::new(RefCell::new(Seen::default()));
     let watch = Watch {
@@ -169,17 +171,37 @@ fn group<'a>(seen: &'a Seen, name: &str) -> &'a [ParamId] {
         .1
 }
 
+/// With and without a shared trunk (which is then merged too).
 #[test]
 fn the_merge_averages_the_shared_parameters_and_keeps_the_rest() {
-    let (record, seen) = watched(MeraConfig {
-        realign: false,
-        ..MeraConfig::default()
-    });
+    for trunk in [0, 1] {
+        merge_averages(trunk);
+    }
+}
+
+fn merge_averages(trunk: usize) {
+    let (record, seen) = watched(
+        MeraConfig {
+            realign: false,
+            ..MeraConfig::default()
+        },
+        trunk,
+    );
     assert_eq!(record.config.strategy.label(), "mera -realign");
+    let has_trunk = seen.groups.iter().any(|(g, _)| g == "trunk");
+    assert_eq!(has_trunk, trunk > 0);
     let agnostic: Vec<ParamId> = AGNOSTIC
         .iter()
+        .filter(|g| **g != "trunk" || has_trunk)
         .flat_map(|g| group(&seen, g).to_vec())
         .collect();
+    if has_trunk {
+        let moved = group(&seen, "trunk")
+            .iter()
+            .filter(|id| seen.vanilla[*id] != seen.before[*id])
+            .count();
+        assert!(moved > 0, "task 2 trained none of the trunk's parameters");
+    }
     let mut merged_some = false;
     for (id, vanilla) in &seen.vanilla {
         let merged = &seen.merged[id];
@@ -200,7 +222,7 @@ fn the_merge_averages_the_shared_parameters_and_keeps_the_rest() {
 
 #[test]
 fn realigning_trains_only_the_connectors() {
-    let (record, seen) = watched(MeraConfig::default());
+    let (record, seen) = watched(MeraConfig::default(), 1);
     assert_eq!(record.config.strategy.label(), "mera 10%");
     let connectors = group(&seen, REALIGNED);
     let mut moved = 0;

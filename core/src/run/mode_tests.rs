@@ -50,9 +50,12 @@ fn task_two(config: RunConfig) -> (Model, Model, RunRecord) {
     (begun.unwrap(), ended.unwrap(), record.unwrap())
 }
 
+/// With a shared trunk, which is frozen too.
 #[test]
 fn mode_freezes_the_shared_block_and_trains_its_experts() {
-    let (begun, ended, record) = task_two(config("entity", ModeConfig::default()));
+    let mut c = config("entity", ModeConfig::default());
+    c.model.trunk = 1;
+    let (begun, ended, record) = task_two(c);
     assert_eq!(record.config.strategy.label(), "mode");
     assert!(begun.has_experts() && ended.has_experts());
     let (before, after) = (values(&begun), values(&ended));

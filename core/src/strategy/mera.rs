@@ -1,8 +1,9 @@
 //! MERA, "Merge then Realign" (Zhang et al., 2025): modality-incremental
 //! learning in two stages after each task's own (vanilla) training.
 //!
-//! 1. **Merge**: the modality-agnostic parameters — the shared fusion block
-//!    and the classifier, which every modality passes through — become the
+//! 1. **Merge**: the modality-agnostic parameters — the shared trunk (if the
+//!    model has one, `model.trunk`), the shared fusion block and the
+//!    classifier, which every modality passes through — become the
 //!    cumulative moving average θ_k = (k−1)/k · θ_{k−1} + 1/k · θ_k,vanilla
 //!    of their values before and after task k. The modality-specific
 //!    encoders and connectors keep what the task made of them.
@@ -26,8 +27,9 @@ use super::{Env, LrFactors, Strategy, StrategyConfig, StrategyState};
 use crate::data::{Sample, Task};
 use crate::model::Model;
 
-/// The parameter groups MERA merges: those every modality shares.
-pub const AGNOSTIC: [&str; 2] = ["fusion", "classifier"];
+/// The parameter groups MERA merges: those every modality shares (the
+/// trunk where the model has one).
+pub const AGNOSTIC: [&str; 3] = ["trunk", "fusion", "classifier"];
 /// The one group realigning trains.
 pub const REALIGNED: &str = "connectors";
 

@@ -1,9 +1,9 @@
 //! MoDE, Modality-Decoupled Experts (Wei et al. 2025): continual learning
 //! that keeps each modality's updates out of the others' way.
 //!
-//! * From task 2 on, the shared parts — the fusion stage's block and the
-//!   shared keys — stay frozen; task 1 trains the whole model, the
-//!   "pre-trained" backbone the paper starts from.
+//! * From task 2 on, the shared parts — the fusion stage's trunk (if any)
+//!   and block, and the shared keys — stay frozen; task 1 trains the whole
+//!   model, the "pre-trained" backbone the paper starts from.
 //! * Beside the block's two linear maps each modality gets low-rank experts
 //!   of its own (B at zero, so they start as no change): text routes softly
 //!   between several (the paper's T-MoE), every other modality has one (its
@@ -27,8 +27,9 @@ use crate::data::scenario::rng_for;
 use crate::data::{Modality, Sample, Task};
 use crate::model::Model;
 
-/// The shared groups MoDE freezes from task 2 on.
-pub const FROZEN: [&str; 2] = ["fusion", "interaction"];
+/// The shared groups MoDE freezes from task 2 on (the trunk where the
+/// model has one).
+pub const FROZEN: [&str; 3] = ["trunk", "fusion", "interaction"];
 
 pub struct Mode {
     config: ModeConfig,
@@ -36,6 +37,9 @@ pub struct Mode {
     teacher: Option<Model>,
     /// The modalities of the tasks before the current one.
     seen: Vec<Modality>,
+    /// The model's parameter groups (a model without a trunk has no
+    /// `trunk` to freeze).
+    groups: Vec<String>,
 }
 
 impl Mode {
@@ -44,6 +48,7 @@ impl Mode {
             config,
             teacher: None,
             seen: Vec::new(),
+            groups: Vec::new(),
         }
     }
 
@@ -81,6 +86,11 @@ impl Strategy for Mode {
     }
 
     fn before_task(&mut self, task: usize, model: &Model, _env: &Env) {
+        self.groups = model
+            .param_groups()
+            .into_iter()
+            .map(|(g, _)| g.to_string())
+            .collect();
         self.teacher = (task > 1 && self.config.distill).then(|| model.valid().without_experts());
     }
 
@@ -96,7 +106,13 @@ impl Strategy for Mode {
         if task == 1 {
             return LrFactors::default();
         }
-        LrFactors(FROZEN.iter().map(|g| (g.to_string(), 0.0)).collect())
+        LrFactors(
+            FROZEN
+                .iter()
+                .filter(|g| self.groups.iter().any(|h| h == *g))
+                .map(|g| (g.to_string(), 0.0))
+                .collect(),
+        )
     }
 
     fn extra_loss(&mut self, step: &StepInput) -> Option<Tensor<1>> {
