@@ -246,12 +246,6 @@ impl ModelConfig {
                 self.trunk
             ));
         }
-        if self.trunk > 8 {
-            return Err(format!(
-                "model.trunk = {} is out of range: expected 0 (none) to 8 layers",
-                self.trunk
-            ));
-        }
         if self.tokenizer.max_len != self.seq_len() {
             return Err(format!(
                 "model.tokenizer.max_len = {} must equal the image sequence length {} \

@@ -131,14 +131,14 @@ pub struct TrunkShape {
 
 impl Fusion {
     /// Draws the connectors in encoder order, then the block, then the
-    /// trunk (if any: drawn last, so that a stage without one is drawn as
+    /// trunk (if it has layers: drawn last, so that a stage without one is drawn as
     /// before there were trunks).
     pub fn new(
         rng: &mut ChaCha8Rng,
         modalities: usize,
         d: usize,
         d_ff: usize,
-        trunk: Option<TrunkShape>,
+        trunk: TrunkShape,
         device: &Device,
     ) -> Self {
         let connectors = (0..modalities)
@@ -149,9 +149,8 @@ impl Fusion {
             up: init::linear(rng, d, d_ff, device),
             down: init::linear(rng, d_ff, d, device),
         };
-        let trunk = trunk
-            .filter(|t| t.layers > 0)
-            .map(|t| Stream::new(rng, t.layers, d, t.heads, d_ff, t.seq, device));
+        let trunk = (trunk.layers > 0)
+            .then(|| Stream::new(rng, trunk.layers, d, trunk.heads, d_ff, trunk.seq, device));
         Fusion {
             connectors,
             shared,

@@ -91,7 +91,7 @@ impl Model {
         };
         let fusion = config
             .fusion
-            .then(|| Fusion::new(rng, modalities.len(), d, config.d_ff, Some(trunk), device));
+            .then(|| Fusion::new(rng, modalities.len(), d, config.d_ff, trunk, device));
         Model {
             encoders,
             shared_keys,
@@ -264,6 +264,14 @@ impl Model {
         }
         groups.push(("classifier", list_param_ids(&self.classifier)));
         groups
+    }
+
+    /// The names of [`Self::param_groups`], in their order.
+    pub fn group_names(&self) -> Vec<String> {
+        self.param_groups()
+            .into_iter()
+            .map(|(g, _)| g.to_string())
+            .collect()
     }
 }
 

@@ -116,11 +116,7 @@ impl Strategy for Mera {
 
     fn before_task(&mut self, _task: usize, model: &Model, _env: &Env) {
         self.realigning = false;
-        self.groups = model
-            .param_groups()
-            .into_iter()
-            .map(|(g, _)| g.to_string())
-            .collect();
+        self.groups = model.group_names();
         self.previous.clear();
         if self.config.merge {
             let ids = ids_of(model, &AGNOSTIC);

@@ -86,11 +86,7 @@ impl Strategy for Mode {
     }
 
     fn before_task(&mut self, task: usize, model: &Model, _env: &Env) {
-        self.groups = model
-            .param_groups()
-            .into_iter()
-            .map(|(g, _)| g.to_string())
-            .collect();
+        self.groups = model.group_names();
         self.teacher = (task > 1 && self.config.distill).then(|| model.valid().without_experts());
     }
 
